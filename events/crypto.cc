@@ -1,0 +1,163 @@
+#include "events/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+namespace passledger::events {
+namespace {
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+[[noreturn]] void Abort(const char* what) {
+  std::fprintf(stderr, "passledger: fatal: %s failed\n", what);
+  std::abort();
+}
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Fetched once: EVP_sha256()/EVP_aes_256_gcm() re-resolve the provider on every use.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) Abort("EVP_MD_fetch(SHA256)");
+  return md;
+}
+
+const EVP_CIPHER* AesGcmCipher() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (cipher == nullptr) Abort("EVP_CIPHER_fetch(AES-256-GCM)");
+  return cipher;
+}
+
+// One digest context per thread, reset for each hash: saves an allocation per event on the
+// append and verify paths.
+EVP_MD_CTX* ThreadMdCtx() {
+  thread_local MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx) Abort("EVP_MD_CTX_new");
+  return ctx.get();
+}
+
+}  // namespace
+
+Hash Sha256(std::string_view first, std::string_view second) {
+  Hash out{};
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx, Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, first.data(), first.size()) != 1 ||
+      EVP_DigestUpdate(ctx, second.data(), second.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
+    Abort("SHA-256");
+  }
+  return out;
+}
+
+const Hash& GenesisHash() {
+  static const Hash genesis = Sha256(format::kGenesisSeed);
+  return genesis;
+}
+
+void RandomBytes(std::span<std::uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) Abort("RAND_bytes");
+}
+
+Key RandomKey() {
+  Key key{};
+  RandomBytes(key);
+  return key;
+}
+
+std::string AesGcmSeal(const Key& key, std::string_view plaintext, std::string_view aad) {
+  std::string out(format::kNonceSize + plaintext.size() + format::kTagSize, '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  RandomBytes({nonce, format::kNonceSize});
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), AesGcmCipher(), key.data(), nonce, nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nonce + format::kNonceSize, &len, Bytes(plaintext),
+                        static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), nonce + format::kNonceSize + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(format::kTagSize),
+                          nonce + format::kNonceSize + plaintext.size()) != 1) {
+    Abort("AES-256-GCM encrypt");
+  }
+  return out;
+}
+
+Result<std::string> AesGcmOpen(const Key& key, std::string_view sealed, std::string_view aad) {
+  if (sealed.size() < format::kNonceSize + format::kTagSize) {
+    return MakeError(ErrorCode::kCorruption, "sealed data is shorter than nonce and tag");
+  }
+  const std::size_t text_size = sealed.size() - format::kNonceSize - format::kTagSize;
+  std::string plaintext(text_size, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
+  const unsigned char* nonce = Bytes(sealed);
+  std::array<unsigned char, format::kTagSize> tag{};
+  std::copy_n(nonce + format::kNonceSize + text_size, tag.size(), tag.begin());
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), AesGcmCipher(), key.data(), nonce, nullptr) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), out, &len, nonce + format::kNonceSize,
+                        static_cast<int>(text_size)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
+                          tag.data()) != 1) {
+    return MakeError(ErrorCode::kInternal, "EVP_Decrypt (AES-256-GCM) failed");
+  }
+  if (EVP_DecryptFinal_ex(ctx.get(), out + len, &len) != 1) {
+    return MakeError(ErrorCode::kCorruption, "AES-256-GCM tag does not verify");
+  }
+  return plaintext;
+}
+
+std::string ToHex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool FromHex(std::string_view hex, std::span<std::uint8_t> out) {
+  if (hex.size() != out.size() * 2) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = HexValue(hex[2 * i]);
+    const int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace passledger::events

@@ -1,0 +1,46 @@
+// Thin, allocation-light wrappers over OpenSSL 3 for the event log: SHA-256, AES-256-GCM,
+// random bytes and hex. Every OpenSSL handle is owned by a unique_ptr on the line it is
+// created. All functions are thread-safe (no shared mutable state).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "events/error.h"
+#include "events/storage_format.h"
+
+namespace passledger::events {
+
+using Hash = std::array<std::uint8_t, format::kHashSize>;
+using Key = std::array<std::uint8_t, format::kKeySize>;
+
+// SHA-256 over the concatenation of `first` and `second`.
+Hash Sha256(std::string_view first, std::string_view second = {});
+
+// The fixed previous-hash of position 1.
+const Hash& GenesisHash();
+
+// Fills `out` from the OpenSSL CSPRNG. Aborts the process if the CSPRNG fails: nothing
+// secret may ever be made from weak randomness.
+void RandomBytes(std::span<std::uint8_t> out);
+Key RandomKey();
+
+// AES-256-GCM. Seal returns nonce | ciphertext | tag; Open reverses it and fails with
+// kCorruption when the tag does not verify (wrong key, wrong associated data, altered bytes).
+std::string AesGcmSeal(const Key& key, std::string_view plaintext, std::string_view aad);
+Result<std::string> AesGcmOpen(const Key& key, std::string_view sealed, std::string_view aad);
+
+std::string ToHex(std::span<const std::uint8_t> bytes);
+inline std::string ToHex(std::string_view bytes) {
+  return ToHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+}
+// Fails unless `hex` is exactly 2 * out.size() hex digits.
+bool FromHex(std::string_view hex, std::span<std::uint8_t> out);
+
+// Constant-time equality for secrets (tokens, tags).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace passledger::events

@@ -1,0 +1,228 @@
+#include "events/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "events/storage_format.h"
+
+namespace passledger::events {
+namespace fs = std::filesystem;
+namespace {
+
+Error SysError(ErrorCode code, const std::string& what, const fs::path& path) {
+  return MakeError(code, what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+// Closes the descriptor unless released: RAII for the few raw fds we use.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+Result<void> FsyncDir(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    return SysError(ErrorCode::kUnavailable, "cannot fsync directory", dir);
+  }
+  return {};
+}
+
+std::string MarkerText() {
+  return std::string(format::kMarkerPrefix) + std::to_string(format::kFormatVersion) + "\n";
+}
+
+Result<void> CheckMarker(const fs::path& root) {
+  auto text = ReadSmallFile(root / format::kMarkerFile, 256);
+  if (!text) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     root.string() + " is not a PassLedger data directory (no " +
+                         std::string(format::kMarkerFile) + " file)");
+  }
+  if (*text != MarkerText()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     root.string() +
+                         " has an unknown data format: " + std::string(format::kMarkerFile) +
+                         " says \"" + text->substr(0, text->find('\n')) +
+                         "\"; this build reads format " + std::to_string(format::kFormatVersion));
+  }
+  return {};
+}
+
+// Creates `root` if absent; returns whether it was created or empty (a fresh directory).
+Result<bool> PrepareRoot(const fs::path& root) {
+  std::error_code ec;
+  if (!fs::exists(root, ec)) {
+    fs::create_directories(root, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot create data directory " + root.string() + ": " + ec.message());
+    }
+    return true;
+  }
+  if (!fs::is_directory(root, ec)) {
+    return MakeError(ErrorCode::kFailedPrecondition, root.string() + " is not a directory");
+  }
+  return fs::is_empty(root, ec);
+}
+
+Result<int> TakeLock(const fs::path& root) {
+  const fs::path path = root / format::kLockFile;
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot open lock file", path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return SysError(ErrorCode::kUnavailable, "cannot lock", path);
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return MakeError(ErrorCode::kUnavailable,
+                     "data directory " + root.string() + " is in use by process " + pid +
+                         " (is `passledger serve` running?); stop it first, or use a "
+                         "read-only command");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return SysError(ErrorCode::kUnavailable, "cannot write pid to", path);
+  }
+  return fd.release();
+}
+
+}  // namespace
+
+Result<DataDir> DataDir::Open(const fs::path& root, Mode mode) {
+  if (mode == Mode::kReadOnly) {
+    if (auto ok = CheckMarker(root); !ok) return ok.error();
+    return DataDir(root, -1, false);
+  }
+  auto fresh = PrepareRoot(root);
+  if (!fresh) return fresh.error();
+  if (!*fresh) {
+    if (auto ok = CheckMarker(root); !ok) return ok.error();
+  }
+  auto fd = TakeLock(root);
+  if (!fd) return fd.error();
+  DataDir dir(root, *fd, *fresh);
+  if (*fresh) {
+    // The marker goes first: a crash later in initialisation leaves a directory that
+    // opens as ours and finishes initialising.
+    const fs::path marker = root / format::kMarkerFile;
+    std::ofstream out(marker, std::ios::binary | std::ios::trunc);
+    out << MarkerText();
+    out.close();
+    if (!out) return SysError(ErrorCode::kUnavailable, "cannot write", marker);
+    if (auto ok = FsyncDir(root); !ok) return ok.error();
+  }
+  return dir;
+}
+
+DataDir::DataDir(fs::path root, int lock_fd, bool fresh)
+    : root_(std::move(root)), lock_fd_(lock_fd), fresh_(fresh) {}
+
+DataDir::DataDir(DataDir&& other) noexcept
+    : root_(std::move(other.root_)),
+      lock_fd_(std::exchange(other.lock_fd_, -1)),
+      fresh_(other.fresh_) {}
+
+DataDir& DataDir::operator=(DataDir&& other) noexcept {
+  if (this != &other) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    root_ = std::move(other.root_);
+    lock_fd_ = std::exchange(other.lock_fd_, -1);
+    fresh_ = other.fresh_;
+  }
+  return *this;
+}
+
+DataDir::~DataDir() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+fs::path DataDir::db_path() const { return root_ / format::kDbDir; }
+
+Result<Key> DataDir::LoadMasterKey(const std::optional<Key>& configured) const {
+  if (configured) return *configured;
+  if (const char* env = std::getenv(std::string(format::kMasterKeyEnv).c_str())) {
+    return ParseHexKey(env, "$" + std::string(format::kMasterKeyEnv));
+  }
+  const fs::path path = file(format::kMasterKeyFile);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    std::error_code db_ec;
+    const bool has_db = fs::exists(db_path(), db_ec);
+    if (has_db || lock_fd_ < 0) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "master key file " + path.string() +
+                           " is missing; restore it from your backup or set $" +
+                           std::string(format::kMasterKeyEnv));
+    }
+    const Key key = RandomKey();
+    if (auto ok = WriteSecretFile(path, ToHex(key) + "\n"); !ok) return ok.error();
+    return key;
+  }
+  auto text = ReadSmallFile(path, 256);
+  if (!text) return text.error();
+  return ParseHexKey(*text, path.string());
+}
+
+Result<void> WriteSecretFile(const fs::path& path, std::string_view contents) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot create", path);
+  std::size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return SysError(ErrorCode::kUnavailable, "cannot write", path);
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) return SysError(ErrorCode::kUnavailable, "cannot fsync", path);
+  return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+Result<std::string> ReadSmallFile(const fs::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return SysError(ErrorCode::kNotFound, "cannot open", path);
+  std::string data(max_bytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > max_bytes) {
+    return MakeError(ErrorCode::kTooLarge, path.string() + " is larger than expected");
+  }
+  return data;
+}
+
+Result<Key> ParseHexKey(std::string_view text, std::string_view source) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  Key key{};
+  if (!FromHex(text, key)) {
+    return MakeError(ErrorCode::kInvalidArgument, "master key from " + std::string(source) +
+                                                      " is not 64 hexadecimal digits (32 bytes)");
+  }
+  return key;
+}
+
+}  // namespace passledger::events

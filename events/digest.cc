@@ -1,0 +1,179 @@
+#include "events/digest.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "events/bytes.h"
+#include "events/storage_format.h"
+
+namespace passledger::events {
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
+
+Error CryptoError(std::string_view call) {
+  return MakeError(ErrorCode::kInternal, std::string(call) + " failed");
+}
+
+Result<Pkey> LoadSigningKey(const DataDir& dir) {
+  auto pem = ReadSmallFile(dir.file(format::kSigningKeyFile), 4096);
+  if (!pem) return pem.error();
+  Bio bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  if (!bio) return CryptoError("BIO_new_mem_buf");
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    return MakeError(ErrorCode::kCorruption,
+                     dir.file(format::kSigningKeyFile).string() + " is not a PEM private key");
+  }
+  return key;
+}
+
+Result<std::string> RawPublicKey(EVP_PKEY* key) {
+  std::size_t len = 32;
+  std::string out(len, '\0');
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
+    return CryptoError("EVP_PKEY_get_raw_public_key");
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string DigestMessage(std::uint64_t position, std::string_view hash_hex,
+                          std::string_view signed_at) {
+  return "passledger digest v1\n" + std::to_string(position) + "\n" + std::string(hash_hex) + "\n" +
+         std::string(signed_at) + "\n";
+}
+
+std::string NowIso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string_view Str(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
+}  // namespace
+
+Result<void> EnsureSigningKey(const DataDir& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir.file(format::kSigningKeyFile), ec)) return {};
+  Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  if (!key) return CryptoError("EVP_PKEY_Q_keygen(ED25519)");
+  Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return CryptoError("PEM_write_bio_PrivateKey");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return WriteSecretFile(dir.file(format::kSigningKeyFile),
+                         std::string_view(data, static_cast<std::size_t>(len)));
+}
+
+Result<boost::json::object> MakeDigest(const EventLog& log) {
+  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
+  if (!dir) return dir.error();
+  auto key = LoadSigningKey(*dir);
+  if (!key) return key.error();
+  const Head head = log.GetHead();
+  const std::string hash_hex = ToHex(head.hash);
+  const std::string signed_at = NowIso8601();
+  const std::string message = DigestMessage(head.position, hash_hex, signed_at);
+  MdCtx ctx(EVP_MD_CTX_new());
+  std::size_t sig_len = 64;
+  std::string sig(sig_len, '\0');
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    return CryptoError("EVP_DigestSign(Ed25519)");
+  }
+  sig.resize(sig_len);
+  auto pub = RawPublicKey(key->get());
+  if (!pub) return pub.error();
+  return boost::json::object{{"position", head.position},
+                             {"head_hash", hash_hex},
+                             {"signed_at", signed_at},
+                             {"public_key", ToHex(*pub)},
+                             {"signature", ToHex(sig)}};
+}
+
+Result<DigestCheck> CheckDigest(const EventLog& log, const boost::json::object& digest) {
+  const auto* position_value = digest.if_contains("position");
+  if (!position_value || !position_value->is_number()) {
+    return MakeError(ErrorCode::kInvalidArgument, "digest has no numeric \"position\"");
+  }
+  boost::system::error_code ec;
+  const auto position = position_value->to_number<std::uint64_t>(ec);
+  if (ec) return MakeError(ErrorCode::kInvalidArgument, "digest position is not a u64");
+  const std::string_view hash_hex = Str(digest, "head_hash");
+  const std::string message = DigestMessage(position, hash_hex, Str(digest, "signed_at"));
+  std::array<std::uint8_t, 64> sig{};
+  std::array<std::uint8_t, 32> claimed_pub{};
+  if (!FromHex(Str(digest, "signature"), sig) || !FromHex(Str(digest, "public_key"), claimed_pub)) {
+    return MakeError(ErrorCode::kInvalidArgument, "digest signature or public key is not hex");
+  }
+  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
+  if (!dir) return dir.error();
+  auto key = LoadSigningKey(*dir);
+  if (!key) return key.error();
+  auto pub = RawPublicKey(key->get());
+  if (!pub) return pub.error();
+  if (ToHex(*pub) != ToHex(claimed_pub)) {
+    return MakeError(ErrorCode::kCorruption, "digest was signed by another key than this server's");
+  }
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
+      EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) != 1) {
+    return MakeError(ErrorCode::kCorruption, "digest signature does not verify");
+  }
+  auto report = log.Verify();
+  if (!report) return report.error();
+  if (!report->ok()) {
+    return MakeError(ErrorCode::kCorruption, "the log does not verify at position " +
+                                                 std::to_string(*report->first_bad) + ": " +
+                                                 report->problem);
+  }
+  if (report->head.position < position) {
+    return MakeError(ErrorCode::kCorruption,
+                     "the log ends at " + std::to_string(report->head.position) +
+                         ", before the digest's position " + std::to_string(position));
+  }
+  if (position > 0) {
+    auto events = log.ReadRange(position, 1);
+    if (!events) return events.error();
+    if (events->empty() || ToHex(events->front().envelope.hash) != hash_hex) {
+      return MakeError(ErrorCode::kCorruption, "the event at position " + std::to_string(position) +
+                                                   " no longer has the digest's hash: history "
+                                                   "was rewritten");
+    }
+  } else if (hash_hex != ToHex(GenesisHash())) {
+    return MakeError(ErrorCode::kCorruption, "digest of an empty log has a wrong hash");
+  }
+  return DigestCheck{position, report->head.position};
+}
+
+}  // namespace passledger::events

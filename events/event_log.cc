@@ -1,0 +1,460 @@
+#include "events/event_log.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <future>
+#include <unordered_map>
+
+#include "events/bytes.h"
+#include "events/catalogue.h"
+#include "events/data_dir.h"
+#include "events/digest.h"
+#include "events/head_state.h"
+#include "events/key_ring.h"
+#include "events/storage_format.h"
+#include "events/store.h"
+#include "events/validation.h"
+#include "events/writer.h"
+
+namespace passledger::events {
+
+class EventLog::Impl {
+ public:
+  Impl(DataDir dir_in, std::unique_ptr<Store> store_in, std::unique_ptr<KeyRing> keys_in,
+       std::optional<Error> key_error_in, const SchemaRegistry* schemas_in, Head head_in)
+      : dir(std::move(dir_in)),
+        store(std::move(store_in)),
+        keys(std::move(keys_in)),
+        key_error(std::move(key_error_in)),
+        schemas(schemas_in),
+        head(head_in) {}
+
+  // Destroyed in reverse order: the writer stops before the store closes.
+  DataDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<KeyRing> keys;   // null when the master key could not be loaded (read-only)
+  std::optional<Error> key_error;  // why keys is null
+  const SchemaRegistry* schemas;
+  HeadState head;
+  std::unique_ptr<Writer> writer;  // null when read-only
+
+  Result<std::vector<PreparedRequest>> Prepare(std::vector<AppendRequest>& requests) const;
+  Result<RecordedEvent> ToRecorded(
+      std::string_view record, const ReadOptions& options, const rocksdb::Snapshot* snapshot,
+      std::unordered_map<std::string, std::optional<Key>>* keys_seen) const;
+  Result<std::optional<Key>> SubjectKeyAt(const std::string& subject,
+                                          const rocksdb::Snapshot* snapshot) const;
+};
+
+namespace {
+
+// Releases a RocksDB snapshot when the read ends.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+  rocksdb::ReadOptions options() const {
+    rocksdb::ReadOptions o;
+    o.snapshot = snapshot_;
+    return o;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+Result<PreparedEvent> PrepareEvent(const NewEvent& event, const SchemaRegistry& schemas) {
+  if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
+  PreparedEvent out;
+  out.type = event.type;
+  out.schema_version =
+      event.schema_version == 0 ? schemas.CurrentVersion(event.type) : event.schema_version;
+  out.payload = boost::json::serialize(event.payload);
+  if (event.personal) {
+    if (auto ok = ValidateSubjectId(event.subject); !ok) {
+      return Invalid(event.type + ": personal data needs a valid subject: " + ok.error().message);
+    }
+    out.personal = boost::json::serialize(*event.personal);
+  } else if (!event.subject.empty()) {
+    if (auto ok = ValidateSubjectId(event.subject); !ok) return ok.error();
+  }
+  out.subject = event.subject;
+  const std::size_t size = out.payload.size() + (out.personal ? out.personal->size() : 0);
+  if (size > format::kMaxEventBytes) {
+    return MakeError(ErrorCode::kTooLarge, event.type + " event is " + std::to_string(size) +
+                                               " bytes; the limit is " +
+                                               std::to_string(format::kMaxEventBytes));
+  }
+  return out;
+}
+
+Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegistry& schemas) {
+  if (auto ok = ValidateStreamId(request.stream); !ok) return ok.error();
+  if (auto ok = ValidateActor(request.actor); !ok) return ok.error();
+  if (!request.idempotency_key.empty()) {
+    if (auto ok = ValidateIdempotencyKey(request.idempotency_key); !ok) return ok.error();
+  }
+  if (request.correlation_id.size() > format::kMaxActorBytes) {
+    return Invalid("correlation id is longer than 256 bytes");
+  }
+  if (request.events.empty())
+    return Invalid("append request for " + request.stream + " has no events");
+  if (request.events.size() > format::kMaxRequestEvents) {
+    return MakeError(
+        ErrorCode::kTooLarge,
+        "append request has more than " + std::to_string(format::kMaxRequestEvents) + " events");
+  }
+  PreparedRequest out;
+  out.stream = std::move(request.stream);
+  out.expected = request.expected;
+  out.actor = std::move(request.actor);
+  out.correlation_id = std::move(request.correlation_id);
+  out.causation = request.causation;
+  out.idempotency_key = std::move(request.idempotency_key);
+  out.events.reserve(request.events.size());
+  out.bytes = 128 + out.stream.size();
+  for (const auto& event : request.events) {
+    auto prepared = PrepareEvent(event, schemas);
+    if (!prepared) return prepared.error();
+    out.bytes +=
+        prepared->payload.size() + (prepared->personal ? prepared->personal->size() : 0) + 128;
+    out.events.push_back(std::move(*prepared));
+  }
+  return out;
+}
+
+// Reads the last record and checks it against the head the writer stored with it.
+Result<std::pair<Head, std::int64_t>> RecoverHead(const Store& store) {
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(rocksdb::ReadOptions(), store.log));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "seek log");
+  Head head{0, GenesisHash()};
+  std::int64_t recorded_at_us = 0;
+  if (it->Valid()) {
+    auto envelope = DecodeRecord(it->value().ToStringView());
+    if (!envelope) return envelope.error();
+    head = Head{envelope->position, envelope->hash};
+    recorded_at_us = envelope->recorded_at_us;
+  }
+  std::string stored;
+  auto status = store.db()->Get(rocksdb::ReadOptions(), store.meta, "head", &stored);
+  if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get meta head");
+  const std::uint64_t stored_position = stored.size() >= 8 ? LoadU64BE(stored.data()) : 0;
+  if (stored_position != head.position) {
+    return MakeError(ErrorCode::kCorruption,
+                     "the log ends at position " + std::to_string(head.position) +
+                         " but its head record says " + std::to_string(stored_position) +
+                         " (events deleted?); run `passledger verify`");
+  }
+  return std::make_pair(head, recorded_at_us);
+}
+
+// Checks the master key against the check value stored with the database (storing it on
+// first use).
+Result<void> CheckMasterKey(const Store& store, const KeyRing& keys) {
+  std::string check;
+  auto status =
+      store.db()->Get(rocksdb::ReadOptions(), store.meta, format::kMetaMasterKeyCheck, &check);
+  if (status.IsNotFound()) {
+    if (store.read_only) return {};
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::WriteBatch batch;
+    batch.Put(store.meta, format::kMetaMasterKeyCheck, keys.MakeCheckValue());
+    batch.Put(store.meta, format::kMetaFormat, std::to_string(format::kFormatVersion));
+    status = store.db()->Write(sync, &batch);
+    if (!status.ok()) return FromRocks(status, "write master key check");
+    return {};
+  }
+  if (!status.ok()) return FromRocks(status, "Get master key check");
+  if (!keys.MatchesCheckValue(check)) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the master key does not match this database (wrong key file or "
+                     "$PASSLEDGER_MASTER_KEY?)");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
+  auto dir = DataDir::Open(
+      options.data_dir, options.read_only ? DataDir::Mode::kReadOnly : DataDir::Mode::kReadWrite);
+  if (!dir) return dir.error();
+  auto master = dir->LoadMasterKey(options.master_key);
+  if (!master && !options.read_only) return master.error();
+  std::unique_ptr<KeyRing> keys;
+  std::optional<Error> key_error;
+  if (master) {
+    keys = std::make_unique<KeyRing>(*master);
+    OPENSSL_cleanse(master->data(), master->size());
+  } else {
+    key_error = master.error();
+  }
+  auto store = Store::Open(dir->db_path(), options.read_only, options.extra_column_families,
+                           options.block_cache_bytes);
+  if (!store) return store.error();
+  if (keys) {
+    if (auto ok = CheckMasterKey(**store, *keys); !ok) return ok.error();
+  }
+  auto recovered = RecoverHead(**store);
+  if (!recovered && !options.read_only) return recovered.error();
+  Head head = recovered ? recovered->first : Head{0, GenesisHash()};
+  if (!options.read_only) {
+    if (auto ok = EnsureSigningKey(*dir); !ok) return ok.error();
+  }
+  const SchemaRegistry* schemas = options.schemas ? options.schemas : &DefaultSchemaRegistry();
+  auto impl = std::make_unique<Impl>(std::move(*dir), std::move(*store), std::move(keys),
+                                     std::move(key_error), schemas, head);
+  if (!options.read_only) {
+    impl->writer = std::make_unique<Writer>(impl->store.get(), impl->keys.get(), &impl->head,
+                                            recovered->second, options.inline_projections);
+  }
+  return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
+}
+
+EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+EventLog::~EventLog() {
+  impl_->writer.reset();  // drains the queue before the database closes
+}
+
+Result<std::vector<PreparedRequest>> EventLog::Impl::Prepare(
+    std::vector<AppendRequest>& requests) const {
+  if (!writer) return MakeError(ErrorCode::kFailedPrecondition, "the event log is open read-only");
+  if (requests.empty()) return Invalid("no append requests");
+  std::vector<PreparedRequest> prepared;
+  prepared.reserve(requests.size());
+  for (auto& request : requests) {
+    auto p = PrepareRequest(request, *schemas);
+    if (!p) return p.error();
+    prepared.push_back(std::move(*p));
+  }
+  return prepared;
+}
+
+void EventLog::AppendAsync(std::vector<AppendRequest> requests, AppendCallback done) {
+  auto prepared = impl_->Prepare(requests);
+  if (!prepared) {
+    done(prepared.error());
+    return;
+  }
+  impl_->writer->Submit(std::move(*prepared), std::move(done));
+}
+
+Result<std::vector<AppendResult>> EventLog::AppendAtomic(std::vector<AppendRequest> requests) {
+  std::promise<Result<std::vector<AppendResult>>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(requests),
+              [&promise](Result<std::vector<AppendResult>> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+Result<AppendResult> EventLog::Append(AppendRequest request) {
+  std::vector<AppendRequest> one;
+  one.push_back(std::move(request));
+  auto results = AppendAtomic(std::move(one));
+  if (!results) return results.error();
+  return results->front();
+}
+
+Result<AppendResult> EventLog::Forget(std::string_view subject, std::string_view stream,
+                                      std::string_view actor, std::string_view reason) {
+  if (auto ok = ValidateSubjectId(subject); !ok) return ok.error();
+  AppendRequest request;
+  request.stream = std::string(stream);
+  request.actor = std::string(actor);
+  NewEvent event;
+  event.type = std::string(kSubjectForgotten);
+  event.subject = std::string(subject);
+  event.payload = {{"subject", subject}, {"reason", reason.empty() ? "unspecified" : reason}};
+  request.events.push_back(std::move(event));
+  std::vector<AppendRequest> requests;
+  requests.push_back(std::move(request));
+  auto prepared = impl_->Prepare(requests);
+  if (!prepared) return prepared.error();
+  prepared->front().forget_subject = std::string(subject);
+
+  std::promise<Result<std::vector<AppendResult>>> promise;
+  auto future = promise.get_future();
+  impl_->writer->Submit(std::move(*prepared), [&promise](Result<std::vector<AppendResult>> r) {
+    promise.set_value(std::move(r));
+  });
+  auto results = future.get();
+  if (!results) return results.error();
+
+  // Push the overwritten wrapped key out of the memtable, the WAL and older SST files.
+  rocksdb::DB* db = impl_->store->db();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> all = {
+      impl_->store->subject_keys, impl_->store->log,   impl_->store->streams,
+      impl_->store->stream_heads, impl_->store->dedup, impl_->store->meta};
+  if (auto status = db->Flush(flush, all); !status.ok()) return FromRocks(status, "Flush");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  const std::string begin(subject);
+  const std::string end = begin + '\0';
+  rocksdb::Slice b(begin), e(end);
+  if (auto status = db->CompactRange(compact, impl_->store->subject_keys, &b, &e); !status.ok()) {
+    return FromRocks(status, "CompactRange subject_keys");
+  }
+  return results->front();
+}
+
+Result<std::optional<Key>> EventLog::Impl::SubjectKeyAt(const std::string& subject,
+                                                        const rocksdb::Snapshot* snapshot) const {
+  if (!keys) return *key_error;
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  std::string value;
+  auto status = store->db()->Get(read, store->subject_keys, subject, &value);
+  if (status.IsNotFound() || (status.ok() && value == format::kForgottenMarker)) {
+    return std::optional<Key>();
+  }
+  if (!status.ok()) return FromRocks(status, "Get subject_keys");
+  auto key = keys->Unwrap(subject, value);
+  if (!key) return key.error();
+  return std::optional<Key>(*key);
+}
+
+Result<RecordedEvent> EventLog::Impl::ToRecorded(
+    std::string_view record, const ReadOptions& options, const rocksdb::Snapshot* snapshot,
+    std::unordered_map<std::string, std::optional<Key>>* keys_seen) const {
+  auto envelope = DecodeRecord(record);
+  if (!envelope) return envelope.error();
+  RecordedEvent out;
+  boost::system::error_code ec;
+  auto payload = boost::json::parse(envelope->payload, ec);
+  if (ec || !payload.is_object()) {
+    return MakeError(
+        ErrorCode::kCorruption,
+        "payload of position " + std::to_string(envelope->position) + " is not a JSON object");
+  }
+  out.payload = std::move(payload.as_object());
+  if (!envelope->sealed.empty()) {
+    out.personal_state = PersonalState::kSealed;
+    if (options.reveal) {
+      auto it = keys_seen->find(envelope->subject);
+      if (it == keys_seen->end()) {
+        auto key = SubjectKeyAt(envelope->subject, snapshot);
+        if (!key) return key.error();
+        it = keys_seen->emplace(envelope->subject, *key).first;
+      }
+      if (!it->second) {
+        out.personal_state = PersonalState::kForgotten;
+      } else {
+        auto plain = AesGcmOpen(*it->second, envelope->sealed,
+                                SealAad(envelope->stream, envelope->position, envelope->subject));
+        if (!plain) return plain.error();
+        auto personal = boost::json::parse(*plain, ec);
+        if (ec || !personal.is_object()) {
+          return MakeError(ErrorCode::kCorruption, "sealed part is not a JSON object");
+        }
+        out.personal = std::move(personal.as_object());
+        out.personal_state = PersonalState::kRevealed;
+      }
+    }
+  }
+  auto version =
+      schemas->Upcast(envelope->type, envelope->schema_version, out.payload,
+                      out.personal_state == PersonalState::kRevealed ? &out.personal : nullptr);
+  if (!version) return version.error();
+  out.schema_version = *version;
+  out.envelope = std::move(*envelope);
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> EventLog::ReadRange(std::uint64_t from, std::size_t max_count,
+                                                       ReadOptions options) const {
+  ScopedSnapshot snapshot(impl_->store->db());
+  std::unordered_map<std::string, std::optional<Key>> keys_seen;
+  std::vector<RecordedEvent> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->store->db()->NewIterator(snapshot.options(), impl_->store->log));
+  for (it->Seek(U64BE(std::max<std::uint64_t>(from, 1))); it->Valid() && out.size() < max_count;
+       it->Next()) {
+    auto event = impl_->ToRecorded(it->value().ToStringView(), options, snapshot.get(), &keys_seen);
+    if (!event) return event.error();
+    out.push_back(std::move(*event));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "iterate log");
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> EventLog::ReadStream(std::string_view stream,
+                                                        std::uint64_t from_version,
+                                                        std::size_t max_count,
+                                                        ReadOptions options) const {
+  if (auto ok = ValidateStreamId(stream); !ok) return ok.error();
+  ScopedSnapshot snapshot(impl_->store->db());
+  std::string prefix(stream);
+  prefix.push_back(format::kStreamSeparator);
+  std::vector<std::string> positions;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->store->db()->NewIterator(snapshot.options(), impl_->store->streams));
+  for (it->Seek(prefix + U64BE(std::max<std::uint64_t>(from_version, 1)));
+       it->Valid() && it->key().starts_with(prefix) && positions.size() < max_count; it->Next()) {
+    positions.push_back(it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "iterate streams");
+  std::vector<rocksdb::Slice> keys(positions.begin(), positions.end());
+  std::vector<std::string> values;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), impl_->store->log);
+  auto statuses = impl_->store->db()->MultiGet(snapshot.options(), cfs, keys, &values);
+  std::unordered_map<std::string, std::optional<Key>> keys_seen;
+  std::vector<RecordedEvent> out;
+  out.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "Get log (stream index)");
+    auto event = impl_->ToRecorded(values[i], options, snapshot.get(), &keys_seen);
+    if (!event) return event.error();
+    out.push_back(std::move(*event));
+  }
+  return out;
+}
+
+Result<std::uint64_t> EventLog::StreamVersion(std::string_view stream) const {
+  std::string value;
+  auto status =
+      impl_->store->db()->Get(rocksdb::ReadOptions(), impl_->store->stream_heads, stream, &value);
+  if (status.IsNotFound()) return std::uint64_t{0};
+  if (!status.ok()) return FromRocks(status, "Get stream_heads");
+  if (value.size() != 8) return MakeError(ErrorCode::kCorruption, "stream head has a bad size");
+  return LoadU64BE(value.data());
+}
+
+Head EventLog::GetHead() const { return impl_->head.Get(); }
+
+Result<std::uint64_t> EventLog::WaitForHead(std::uint64_t position,
+                                            std::chrono::milliseconds timeout,
+                                            std::stop_token stop) const {
+  return impl_->head.WaitPast(position, timeout, std::move(stop));
+}
+
+void EventLog::AddCommitListener(std::function<void(std::uint64_t)> listener) {
+  if (impl_->writer) impl_->writer->AddCommitListener(std::move(listener));
+}
+
+std::optional<Error> EventLog::FailStopError() const {
+  return impl_->writer ? impl_->writer->FailStopError() : std::nullopt;
+}
+
+bool EventLog::read_only() const { return impl_->writer == nullptr; }
+const std::filesystem::path& EventLog::data_dir() const { return impl_->dir.root(); }
+rocksdb::DB* EventLog::db() const { return impl_->store->db(); }
+rocksdb::ColumnFamilyHandle* EventLog::column_family(std::string_view name) const {
+  return impl_->store->cf(name);
+}
+
+}  // namespace passledger::events

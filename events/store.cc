@@ -1,0 +1,117 @@
+#include "events/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <set>
+
+#include "events/storage_format.h"
+
+namespace passledger::events {
+namespace {
+
+rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                       bool point_lookups) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.block_size = 16 * 1024;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.write_buffer_size = 64 << 20;
+  return cf;
+}
+
+rocksdb::DBOptions DbOptions(bool create) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = create;
+  db.create_missing_column_families = create;
+  db.max_background_jobs = 2;
+  db.bytes_per_sync = 1 << 20;
+  db.keep_log_file_num = 4;
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db.max_total_wal_size = 256 << 20;
+  return db;
+}
+
+bool IsPointLookupCf(std::string_view name) {
+  return name == format::kCfStreamHeads || name == format::kCfDedup ||
+         name == format::kCfSubjectKeys || name == format::kCfMeta;
+}
+
+}  // namespace
+
+Error FromRocks(const rocksdb::Status& status, std::string_view what) {
+  ErrorCode code = ErrorCode::kInternal;
+  if (status.IsCorruption()) code = ErrorCode::kCorruption;
+  if (status.IsIOError() || status.IsBusy() || status.IsTimedOut() || status.IsNoSpace()) {
+    code = ErrorCode::kUnavailable;
+  }
+  if (status.IsNotFound()) code = ErrorCode::kNotFound;
+  return MakeError(code, "RocksDB " + std::string(what) + ": " + status.ToString());
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bool read_only,
+                                           const std::vector<std::string>& extra,
+                                           std::size_t block_cache_bytes) {
+  const bool create = !read_only;
+  rocksdb::DBOptions db_options = DbOptions(create);
+  std::set<std::string, std::less<>> names = {
+      rocksdb::kDefaultColumnFamilyName, std::string(format::kCfLog),
+      std::string(format::kCfStreams),   std::string(format::kCfStreamHeads),
+      std::string(format::kCfDedup),     std::string(format::kCfSubjectKeys),
+      std::string(format::kCfMeta)};
+  names.insert(extra.begin(), extra.end());
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, path.string(), &existing).ok()) {
+    names.insert(existing.begin(), existing.end());
+  } else if (read_only) {
+    return MakeError(ErrorCode::kNotFound, "no database at " + path.string());
+  }
+
+  auto cache = rocksdb::NewLRUCache(block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names)
+    descriptors.emplace_back(name, CfOptions(cache, IsPointLookupCf(name)));
+
+  auto store = std::unique_ptr<Store>(new Store());
+  store->read_only = read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path.string(), descriptors,
+                                               &store->handles_, &raw)
+                : rocksdb::DB::Open(db_options, path.string(), descriptors, &store->handles_, &raw);
+  if (!status.ok()) return FromRocks(status, "open " + path.string());
+  store->db_.reset(raw);
+  for (auto* handle : store->handles_) store->by_name_[handle->GetName()] = handle;
+  store->log = store->cf(format::kCfLog);
+  store->streams = store->cf(format::kCfStreams);
+  store->stream_heads = store->cf(format::kCfStreamHeads);
+  store->dedup = store->cf(format::kCfDedup);
+  store->subject_keys = store->cf(format::kCfSubjectKeys);
+  store->meta = store->cf(format::kCfMeta);
+  if (!store->log || !store->streams || !store->stream_heads || !store->dedup ||
+      !store->subject_keys || !store->meta) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "database at " + path.string() + " lacks the event log's column families");
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  db_->Close();
+}
+
+rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+}  // namespace passledger::events
