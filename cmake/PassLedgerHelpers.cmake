@@ -14,7 +14,7 @@ if(PASSLEDGER_SANITIZE)
   target_link_options(passledger_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
-# passledger_cc_library(NAME events SRCS a.cc b.cc PUBLIC_DEPS ... PRIVATE_DEPS ...)
+# passledger_cc_library(NAME events SRCS a.cpp b.cpp PUBLIC_DEPS ... PRIVATE_DEPS ...)
 # defines target passledger_<NAME> with alias passledger::<NAME>. Headers are included as
 # "<module>/<file>.h" from the repository root.
 function(passledger_cc_library)
@@ -28,14 +28,14 @@ function(passledger_cc_library)
     PRIVATE ${ARG_PRIVATE_DEPS} passledger_warnings)
 endfunction()
 
-# passledger_cc_binary(NAME passledger SRCS main.cc DEPS ...)
+# passledger_cc_binary(NAME passledger SRCS main.cpp DEPS ...)
 function(passledger_cc_binary)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} passledger_warnings passledger_sanitizers)
 endfunction()
 
-# passledger_cc_test(NAME events_test SRCS a_test.cc DEPS ...) builds one Boost.Test
+# passledger_cc_test(NAME events_test SRCS a_test.cpp DEPS ...) builds one Boost.Test
 # executable and registers it with CTest. Each test case gets its own temp dir (see
 # tests/testing/temp_dir.h), so suites may run in parallel.
 function(passledger_cc_test)
