@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <set>
@@ -11,8 +12,14 @@
 namespace passledger::events {
 namespace {
 
+bool IsPointLookupCf(std::string_view name) {
+  return name == format::kCfStreamHeads || name == format::kCfDedup ||
+         name == format::kCfSubjectKeys || name == format::kCfMeta;
+}
+
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                       bool point_lookups) {
+                                       std::string_view name) {
+  const bool point_lookups = IsPointLookupCf(name);
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -23,6 +30,11 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.write_buffer_size = 64 << 20;
+  if (name == format::kCfLog) {
+    // Positions only grow: with one shared (empty) prefix the memtable keeps the last insert
+    // position as a hint and appends without searching the skiplist.
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  }
   return cf;
 }
 
@@ -35,12 +47,9 @@ rocksdb::DBOptions DbOptions(bool create) {
   db.keep_log_file_num = 4;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db.max_total_wal_size = 256 << 20;
+  // One writer thread: concurrent memtable inserts buy nothing and would disable insert hints.
+  db.allow_concurrent_memtable_write = false;
   return db;
-}
-
-bool IsPointLookupCf(std::string_view name) {
-  return name == format::kCfStreamHeads || name == format::kCfDedup ||
-         name == format::kCfSubjectKeys || name == format::kCfMeta;
 }
 
 }  // namespace
@@ -75,8 +84,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
 
   auto cache = rocksdb::NewLRUCache(block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : names)
-    descriptors.emplace_back(name, CfOptions(cache, IsPointLookupCf(name)));
+  for (const auto& name : names) descriptors.emplace_back(name, CfOptions(cache, name));
 
   auto store = std::unique_ptr<Store>(new Store());
   store->read_only = read_only;

@@ -1,0 +1,47 @@
+# PassLedger — the two commands that matter:
+#   make run    install dependencies, build (Release) and run the demo
+#   make test   install dependencies, build (Debug + ASan/UBSan) and run every test
+# Other targets: make bench, make build, make format, make clean.
+
+JOBS        ?= $(shell nproc)
+DEBUG_DIR   ?= build/debug
+RELEASE_DIR ?= build/release
+DATA        ?= ./data
+CMAKE_GEN   := -G Ninja
+
+.PHONY: all deps build build-debug build-release run test bench format clean
+
+all: build
+
+deps:
+	tools/install-deps.sh
+
+$(DEBUG_DIR)/build.ninja:
+	cmake -S . -B $(DEBUG_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPASSLEDGER_SANITIZE=ON
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPASSLEDGER_BUILD_TESTS=OFF
+
+build-debug: $(DEBUG_DIR)/build.ninja
+	cmake --build $(DEBUG_DIR) -j $(JOBS)
+
+build-release: $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build: build-release
+
+# Until the server exists this runs the CLI demo (tools/demo.sh); it becomes `serve --demo`.
+run: deps build-release
+	tools/demo.sh $(RELEASE_DIR)/tools/passledger $(DATA)
+
+test: deps build-debug
+	cd $(DEBUG_DIR) && ctest --output-on-failure -j 2
+
+bench: deps build-release
+	$(RELEASE_DIR)/tools/passledger bench append
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf build

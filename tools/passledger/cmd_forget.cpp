@@ -1,0 +1,44 @@
+// `passledger forget`: crypto-shreds one subject's personal data.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include "tools/passledger/cli_support.h"
+
+namespace passledger::tools {
+namespace {
+
+struct ForgetArgs {
+  std::string subject;
+  std::string stream;
+  std::string reason;
+  std::string actor;
+};
+
+void Run(const ForgetArgs& args, CommandContext& ctx) {
+  auto log = OpenLog(ctx, /*read_only=*/false);
+  if (!log) return;
+  const std::string stream = args.stream.empty() ? "member-" + args.subject : args.stream;
+  const std::string actor =
+      args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
+  auto result = log->Forget(args.subject, stream, actor, args.reason);
+  if (!result) {
+    ctx.exit_status = ReportError("forget", result.error());
+    return;
+  }
+  fmt::print("forgot subject {}: data key destroyed, SubjectForgotten at position {}\n",
+             args.subject, result->last_position);
+}
+
+}  // namespace
+
+void AddForgetCommand(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<ForgetArgs>();
+  CLI::App* cmd = app.add_subcommand("forget", "Destroy a subject's data key (crypto-shredding)");
+  cmd->add_option("--subject", args->subject, "Subject id (e.g. a membership id)")->required();
+  cmd->add_option("--stream", args->stream, "Stream for SubjectForgotten (default member-<id>)");
+  cmd->add_option("--reason", args->reason, "Why (recorded in the event)");
+  cmd->add_option("--actor", args->actor, "Actor recorded with the event");
+  cmd->callback([args, &ctx] { Run(*args, ctx); });
+}
+
+}  // namespace passledger::tools

@@ -1,0 +1,29 @@
+// Subcommands of the `passledger` executable. Each Add*Command registers a CLI11
+// subcommand whose callback runs the command and sets the process exit status through
+// CommandContext. Commands print results on stdout and one-line errors on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+namespace passledger::tools {
+
+// Exit statuses shared by every command (documented in README.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;         // internal or environment error
+inline constexpr int kExitRejected = 2;      // bad input or usage
+inline constexpr int kExitVerifyFailed = 3;  // the log or a digest does not verify
+
+struct CommandContext {
+  std::filesystem::path data_dir = "data";
+  int exit_status = kExitOk;
+};
+
+void AddAppendCommand(CLI::App& app, CommandContext& ctx);
+void AddLogCommand(CLI::App& app, CommandContext& ctx);
+void AddVerifyCommand(CLI::App& app, CommandContext& ctx);
+void AddDigestCommand(CLI::App& app, CommandContext& ctx);
+void AddForgetCommand(CLI::App& app, CommandContext& ctx);
+void AddBenchCommand(CLI::App& app, CommandContext& ctx);
+
+}  // namespace passledger::tools

@@ -1,0 +1,32 @@
+// passledger: the command-line entry point. Global options, then one subcommand.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "tools/passledger/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace passledger::tools;
+  CLI::App app{"PassLedger: Apple Wallet membership passes with a verifiable event log"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  CommandContext ctx;
+  app.add_option("--data", ctx.data_dir, "Data directory")->default_str("./data");
+  AddAppendCommand(app, ctx);
+  AddLogCommand(app, ctx);
+  AddVerifyCommand(app, ctx);
+  AddDigestCommand(app, ctx);
+  AddForgetCommand(app, ctx);
+  AddBenchCommand(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);
+    return status == 0 ? kExitOk : kExitRejected;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "passledger: error: {}\n", e.what());
+    return kExitError;
+  }
+  return ctx.exit_status;
+}
