@@ -199,6 +199,11 @@ class GroupBuilder {
 
   Result<void> StageForget(const std::string& subject, Overlay& stage) {
     auto key = LookupSubjectKey(subject, stage, /*create=*/false);
+    // kFailedPrecondition is how the lookup refuses a forgotten subject; forgetting it again
+    // is kNotFound (event_log.h).
+    if (!key && key.error().code == ErrorCode::kFailedPrecondition) {
+      return MakeError(ErrorCode::kNotFound, "subject " + subject + " has already been forgotten");
+    }
     if (!key) return key.error();
     stage.subjects[subject] = SubjectKey{true, {}, {}};
     return {};

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End-to-end test of the passledger command: the demo twice (idempotent), exit statuses,
+# errors on stderr as one line, read-only commands beside a writer, forget.
+# Usage: cli_test.sh PASSLEDGER_BINARY DEMO_SCRIPT
+set -euo pipefail
+bin=${1:?passledger binary}
+demo=${2:?demo script}
+work=$(mktemp -d "${TMPDIR:-/tmp}/passledger-cli-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+data="$work/data"
+pl() { "$bin" --data "$data" "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$demo" "$bin" "$data" > "$work/demo1.out"
+pl log > "$work/log1.jsonl"
+"$demo" "$bin" "$data" > "$work/demo2.out"
+pl log > "$work/log2.jsonl"
+cmp -s "$work/log1.jsonl" "$work/log2.jsonl" || fail "second demo run changed the log"
+[ "$(wc -l < "$work/log1.jsonl")" -eq 3 ] || fail "demo should write exactly 3 events"
+grep -q '"personal":"sealed"' "$work/log1.jsonl" || fail "personal data not sealed in plain log"
+grep -q 'Avery Quill' "$work/log1.jsonl" && fail "plain log shows personal data"
+pl log --reveal | grep -q 'Avery Quill' || fail "--reveal does not show personal data"
+pl verify | grep -q '^ok: 3 events verified' || fail "verify did not report 3 events"
+
+# Exit statuses and one-line errors.
+set +e
+pl append --stream member-8-10000001 --type MemberChanged --expected-version 1 2> "$work/err"
+status=$?
+set -e
+[ $status -eq 2 ] || fail "conflict should exit 2, got $status"
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "error should be one line"
+grep -q 'is at version 2, expected version 1' "$work/err" || fail "conflict message: $(cat "$work/err")"
+
+set +e
+pl append --stream 'Bad Stream' --type X 2> "$work/err"; status=$?
+set -e
+[ $status -eq 2 ] || fail "invalid stream should exit 2, got $status"
+
+mkdir -p "$work/notours" && echo hello > "$work/notours/file"
+set +e
+"$bin" --data "$work/notours" append --stream member-1 --type X 2> "$work/err"; status=$?
+set -e
+[ $status -ne 0 ] || fail "a foreign directory must be refused"
+grep -q 'not a PassLedger data directory' "$work/err" || fail "foreign dir message: $(cat "$work/err")"
+
+# Digest, then more history, then the check still passes.
+pl digest > "$work/digest.json"
+pl append --stream member-8-10000002 --type MemberEnrolled --payload '{"level":"Individual"}' \
+  --subject 8-10000002 --personal '{"name":"Morgan Reyes"}' > /dev/null
+pl digest --check "$work/digest.json" | grep -q '^ok:' || fail "digest --check failed"
+
+# Forget: sealed parts become "forgotten", the chain still verifies, other members intact.
+pl forget --subject 8-10000001 --reason "test" > /dev/null
+pl log --reveal --stream member-8-10000001 | head -1 | grep -q '"personal":"forgotten"' ||
+  fail "forgotten subject still readable"
+pl log --reveal --stream member-8-10000002 | grep -q 'Morgan Reyes' || fail "other subject lost"
+pl verify > /dev/null || fail "chain does not verify after forget"
+strings "$data"/db/* 2>/dev/null | grep -q 'Avery Quill' && fail "plaintext personal data on disk"
+
+echo "cli_test: ok"
