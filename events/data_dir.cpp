@@ -125,12 +125,9 @@ Result<DataDir> DataDir::Open(const fs::path& root, Mode mode) {
   if (*fresh) {
     // The marker goes first: a crash later in initialisation leaves a directory that
     // opens as ours and finishes initialising.
-    const fs::path marker = root / format::kMarkerFile;
-    std::ofstream out(marker, std::ios::binary | std::ios::trunc);
-    out << MarkerText();
-    out.close();
-    if (!out) return SysError(ErrorCode::kUnavailable, "cannot write", marker);
-    if (auto ok = FsyncDir(root); !ok) return ok.error();
+    if (auto ok = WriteFileAtomically(root / format::kMarkerFile, MarkerText(), 0644); !ok) {
+      return ok.error();
+    }
   }
   return dir;
 }
@@ -184,18 +181,36 @@ Result<Key> DataDir::LoadMasterKey(const std::optional<Key>& configured) const {
   return ParseHexKey(*text, path.string());
 }
 
-Result<void> WriteSecretFile(const fs::path& path, std::string_view contents) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot create", path);
-  std::size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return SysError(ErrorCode::kUnavailable, "cannot write", path);
-    written += static_cast<std::size_t>(n);
+Result<void> WriteFileAtomically(const fs::path& path, std::string_view contents, unsigned mode) {
+  // Written under a temporary name and renamed into place, so a crash never leaves a
+  // half-written key or marker behind: the file is either absent or complete.
+  fs::path tmp = path;
+  tmp += ".tmp";
+  ::unlink(tmp.c_str());
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot create", tmp);
+    std::size_t written = 0;
+    while (written < contents.size()) {
+      const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return SysError(ErrorCode::kUnavailable, "cannot write", tmp);
+      written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) return SysError(ErrorCode::kUnavailable, "cannot fsync", tmp);
   }
-  if (::fsync(fd.get()) != 0) return SysError(ErrorCode::kUnavailable, "cannot fsync", path);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return SysError(ErrorCode::kUnavailable, "cannot rename into", path);
+  }
   return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+Result<void> WriteSecretFile(const fs::path& path, std::string_view contents) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    return MakeError(ErrorCode::kAlreadyExists, path.string() + " already exists");
+  }
+  return WriteFileAtomically(path, contents, 0600);
 }
 
 Result<std::string> ReadSmallFile(const fs::path& path, std::size_t max_bytes) {

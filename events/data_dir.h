@@ -48,8 +48,11 @@ class DataDir {
   bool fresh_ = false;
 };
 
-// Writes `contents` to a new file with mode 0600 and fsyncs it and its directory. Fails if
-// the file exists.
+// Writes `contents` to `path` (mode `mode`) through a temporary file, fsync and rename: after
+// a crash the file is either absent or complete.
+Result<void> WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
+                                 unsigned mode);
+// WriteFileAtomically with mode 0600; kAlreadyExists if the file exists.
 Result<void> WriteSecretFile(const std::filesystem::path& path, std::string_view contents);
 Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t max_bytes);
 

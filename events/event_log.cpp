@@ -77,8 +77,12 @@ Result<PreparedEvent> PrepareEvent(const NewEvent& event, const SchemaRegistry& 
   if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
   PreparedEvent out;
   out.type = event.type;
-  out.schema_version =
-      event.schema_version == 0 ? schemas.CurrentVersion(event.type) : event.schema_version;
+  const std::uint32_t current = schemas.CurrentVersion(event.type);
+  out.schema_version = event.schema_version == 0 ? current : event.schema_version;
+  if (out.schema_version > current) {
+    return Invalid(event.type + " v" + std::to_string(out.schema_version) +
+                   " is newer than this build knows (v" + std::to_string(current) + ")");
+  }
   out.payload = boost::json::serialize(event.payload);
   if (event.personal) {
     if (auto ok = ValidateSubjectId(event.subject); !ok) {
@@ -143,6 +147,14 @@ Result<std::pair<Head, std::int64_t>> RecoverHead(const Store& store) {
   if (it->Valid()) {
     auto envelope = DecodeRecord(it->value().ToStringView());
     if (!envelope) return envelope.error();
+    auto view = ViewRecord(it->value().ToStringView());
+    if (!view) return view.error();
+    // New events will chain onto this one: it must be intact.
+    if (ComputeHash(view->prev_hash, view->canonical) != view->stored_hash) {
+      return MakeError(ErrorCode::kCorruption,
+                       "the last event (position " + std::to_string(envelope->position) +
+                           ") does not match its hash (altered?); run `passledger verify`");
+    }
     head = Head{envelope->position, envelope->hash};
     recorded_at_us = envelope->recorded_at_us;
   }
@@ -150,6 +162,17 @@ Result<std::pair<Head, std::int64_t>> RecoverHead(const Store& store) {
   auto status = store.db()->Get(rocksdb::ReadOptions(), store.meta, "head", &stored);
   if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get meta head");
   const std::uint64_t stored_position = stored.size() >= 8 ? LoadU64BE(stored.data()) : 0;
+  const bool hash_matches =
+      head.position == 0 ||
+      (stored.size() == 8 + head.hash.size() &&
+       std::equal(head.hash.begin(), head.hash.end(), stored.begin() + 8,
+                  [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }));
+  if (stored_position == head.position && !hash_matches) {
+    return MakeError(ErrorCode::kCorruption,
+                     "the last event (position " + std::to_string(head.position) +
+                         ") does not have the hash recorded with it (altered?); run `passledger "
+                         "verify`");
+  }
   if (stored_position != head.position) {
     return MakeError(ErrorCode::kCorruption,
                      "the log ends at position " + std::to_string(head.position) +

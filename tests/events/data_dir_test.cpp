@@ -25,6 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using passledger::testing::FailedWith;
+using passledger::testing::MakePersonalEvent;
+using passledger::testing::MakeRequest;
 using passledger::testing::OpenLog;
 using passledger::testing::ScopedEnv;
 using passledger::testing::Succeeded;
@@ -68,6 +70,29 @@ BOOST_AUTO_TEST_CASE(NewDirectoryIsInitialised) {
   }
   BOOST_TEST(Succeeded(ParseHexKey(ReadFile(data / format::kMasterKeyFile), "master.key")));
   BOOST_TEST(fs::is_directory(data / format::kDbDir));
+}
+
+// A crash while a fresh directory is initialised leaves at most a marker and half-written
+// temporary files (keys are written under *.tmp and renamed); the next open finishes the job.
+BOOST_AUTO_TEST_CASE(InterruptedInitialisationIsCompletedByTheNextOpen) {
+  TempDir dir;
+  const auto data = dir / "data";
+  fs::create_directories(data);
+  WriteFile(data / format::kMarkerFile, "passledger-data 1\n");
+  WriteFile(data / "master.key.tmp", "0123");
+  WriteFile(data / "signing.key.tmp", "-----BEGIN");
+  {
+    auto log = OpenLog(data);
+    BOOST_TEST_REQUIRE(Succeeded(log->Append(
+        MakeRequest("member-1", {MakePersonalEvent("Tick", {}, "member-1", {{"name", "Ada"}})}))));
+  }
+  BOOST_TEST(Succeeded(ParseHexKey(ReadFile(data / format::kMasterKeyFile), "master.key")));
+  BOOST_TEST(!fs::exists(data / "master.key.tmp"));
+  BOOST_TEST(!fs::exists(data / "signing.key.tmp"));
+  auto log = OpenLog(data);
+  auto events = log->ReadRange(1, 1, ReadOptions{true});
+  BOOST_TEST_REQUIRE(Succeeded(events));
+  BOOST_TEST((events->front().personal_state == PersonalState::kRevealed));
 }
 
 enum class Foreign { kOtherFiles, kNewerFormat, kRegularFile };

@@ -96,6 +96,8 @@ BOOST_AUTO_TEST_CASE(MalformedRequestsAreRejectedBeforeWriting) {
        [](Requests& r) { r[0].idempotency_key = std::string(257, 'k'); }},
       {"correlation id over 256 bytes",
        [](Requests& r) { r[0].correlation_id = std::string(257, 'c'); }},
+      {"schema version newer than this build knows",
+       [](Requests& r) { r[0].events[0].schema_version = 2; }},
       {"no requests", [](Requests& r) { r.clear(); }},
       {"bad second request", [](Requests& r) { r.push_back(TickRequest("member 2")); }},
   };
