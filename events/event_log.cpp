@@ -240,7 +240,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
   auto impl = std::make_unique<Impl>(std::move(*dir), std::move(*store), std::move(keys),
                                      std::move(key_error), schemas, head);
   if (!options.read_only) {
-    impl->writer = std::make_unique<Writer>(impl->store.get(), impl->keys.get(), &impl->head,
+    impl->writer = std::make_unique<Writer>(impl->store.get(), impl->keys.get(), &impl->head, head,
                                             recovered->second, options.inline_projections);
   }
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
@@ -415,23 +415,54 @@ Result<std::vector<RecordedEvent>> EventLog::ReadRange(std::uint64_t from, std::
   return out;
 }
 
+namespace {
+
+// Positions of `stream`'s events with version >= from_version, at most max_count, from the
+// runs in the streams CF (see storage_format.h).
+Result<std::vector<std::string>> StreamPositions(const Store& store,
+                                                 const rocksdb::ReadOptions& read,
+                                                 std::string_view stream,
+                                                 std::uint64_t from_version,
+                                                 std::size_t max_count) {
+  std::string prefix(stream);
+  prefix.push_back(format::kStreamSeparator);
+  std::vector<std::string> positions;
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(read, store.streams));
+  // The run holding from_version starts at or before it.
+  it->SeekForPrev(prefix + U64BE(from_version));
+  if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
+  for (; it->Valid() && it->key().starts_with(prefix) && positions.size() < max_count; it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    const std::string_view value = it->value().ToStringView();
+    if (key.size() != prefix.size() + 8 || value.size() != 12) {
+      return MakeError(ErrorCode::kCorruption,
+                       "streams entry of " + std::string(stream) + " has a bad size");
+    }
+    const std::uint64_t first_version = LoadU64BE(key.data() + prefix.size());
+    const std::uint64_t first_position = LoadU64BE(value.data());
+    ByteReader count_reader(value.substr(8));
+    const std::uint64_t count = *count_reader.U32BE();
+    for (std::uint64_t v = std::max(first_version, from_version);
+         v < first_version + count && positions.size() < max_count; ++v) {
+      positions.push_back(U64BE(first_position + (v - first_version)));
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "iterate streams");
+  return positions;
+}
+
+}  // namespace
+
 Result<std::vector<RecordedEvent>> EventLog::ReadStream(std::string_view stream,
                                                         std::uint64_t from_version,
                                                         std::size_t max_count,
                                                         ReadOptions options) const {
   if (auto ok = ValidateStreamId(stream); !ok) return ok.error();
   ScopedSnapshot snapshot(impl_->store->db());
-  std::string prefix(stream);
-  prefix.push_back(format::kStreamSeparator);
-  std::vector<std::string> positions;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->store->db()->NewIterator(snapshot.options(), impl_->store->streams));
-  for (it->Seek(prefix + U64BE(std::max<std::uint64_t>(from_version, 1)));
-       it->Valid() && it->key().starts_with(prefix) && positions.size() < max_count; it->Next()) {
-    positions.push_back(it->value().ToString());
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "iterate streams");
-  std::vector<rocksdb::Slice> keys(positions.begin(), positions.end());
+  auto positions = StreamPositions(*impl_->store, snapshot.options(), stream,
+                                   std::max<std::uint64_t>(from_version, 1), max_count);
+  if (!positions) return positions.error();
+  std::vector<rocksdb::Slice> keys(positions->begin(), positions->end());
   std::vector<std::string> values;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), impl_->store->log);
   auto statuses = impl_->store->db()->MultiGet(snapshot.options(), cfs, keys, &values);

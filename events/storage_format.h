@@ -9,7 +9,8 @@
 //
 // Column families and key encodings (u64be = 8-byte big-endian unsigned):
 //   log           u64be position                 -> envelope record (see envelope.h)
-//   streams       stream id, 0x00, u64be version  -> u64be position
+//   streams       stream id, 0x00, u64be first version -> u64be first position, u32be count
+//                 (one entry per append request: a run of consecutive versions/positions)
 //   stream_heads  stream id                       -> u64be version
 //   dedup         idempotency key                 -> u64be first position, u64be last position
 //   subject_keys  subject id                      -> wrapped key (nonce12 | ct32 | tag16),

@@ -7,14 +7,60 @@
 #include <unordered_map>
 
 #include "events/bytes.h"
-#include "events/catalogue.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {
+
+// What the writer knows about a subject's data key.
+struct SubjectKey {
+  bool forgotten = false;
+  Key key{};
+  std::string wrapped;  // set when this group created the key and must store it
+};
+
+// What one submission (or, once merged, one group) changes on top of the database.
+struct Overlay {
+  std::unordered_map<std::string, std::uint64_t> stream_versions;
+  std::unordered_map<std::string, AppendResult> dedup;
+  std::unordered_map<std::string, SubjectKey> subjects;
+  // Kept only when inline projections need them.
+  std::vector<Envelope> envelopes;
+  std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
+  Head head;
+  std::int64_t recorded_at_us = 0;
+  std::uint64_t sequence = 0;  // staging order of the group
+
+  Overlay() = default;
+  Overlay(const Overlay&) = delete;
+  Overlay& operator=(const Overlay&) = delete;
+  ~Overlay() {
+    for (auto& [subject, state] : subjects) OPENSSL_cleanse(state.key.data(), state.key.size());
+  }
+
+  void MergeFrom(Overlay&& stage) {
+    for (auto& [k, v] : stage.stream_versions) stream_versions[k] = v;
+    for (auto& [k, v] : stage.dedup) dedup[k] = v;
+    for (auto& [k, v] : stage.subjects) subjects[k] = v;
+    std::move(stage.envelopes.begin(), stage.envelopes.end(), std::back_inserter(envelopes));
+    std::move(stage.personals.begin(), stage.personals.end(), std::back_inserter(personals));
+    head = stage.head;
+    recorded_at_us = stage.recorded_at_us;
+  }
+};
+
+struct StagedGroup {
+  std::vector<AppendCallback> callbacks;
+  std::vector<Result<std::vector<AppendResult>>> outcomes;
+  std::shared_ptr<const Overlay> overlay;
+  rocksdb::WriteBatch batch;
+};
+
 namespace {
 
 // A group stops growing at this many bytes so one fsync never carries an unbounded batch.
 constexpr std::size_t kMaxGroupBytes = 32u << 20;
+
+using InFlight = std::deque<std::shared_ptr<const Overlay>>;
 
 std::int64_t NowMicros() {
   using namespace std::chrono;
@@ -27,11 +73,18 @@ std::string RandomCorrelationId() {
   return ToHex(bytes);
 }
 
-std::string StreamKey(std::string_view stream, std::uint64_t version) {
+// streams CF: one entry per run of consecutive events a request appends to a stream.
+std::string StreamRunKey(std::string_view stream, std::uint64_t first_version) {
   std::string key(stream);
   key.push_back(format::kStreamSeparator);
-  PutU64BE(&key, version);
+  PutU64BE(&key, first_version);
   return key;
+}
+
+std::string StreamRunValue(std::uint64_t first_position, std::uint32_t count) {
+  std::string v = U64BE(first_position);
+  PutU32BE(&v, count);
+  return v;
 }
 
 std::string DedupValue(const AppendResult& r) {
@@ -53,84 +106,71 @@ std::string HeadValue(const Head& head) {
   return v;
 }
 
-// What the writer knows about a subject's data key.
-struct SubjectKey {
-  bool forgotten = false;
-  Key key{};
-  std::string wrapped;  // set when this group created the key and must store it
-};
-
-// Everything one submission (or, once merged, one group) adds on top of the database.
-struct Overlay {
-  std::unordered_map<std::string, std::uint64_t> stream_versions;
-  std::unordered_map<std::string, AppendResult> dedup;
-  std::unordered_map<std::string, SubjectKey> subjects;
-  std::vector<Envelope> envelopes;
-  std::vector<std::string> records;    // EncodeRecord of envelopes[i]
-  std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
-  Head head;
-  std::int64_t recorded_at_us = 0;
-
-  void MergeFrom(Overlay&& stage) {
-    for (auto& [k, v] : stage.stream_versions) stream_versions[k] = v;
-    for (auto& [k, v] : stage.dedup) dedup[k] = v;
-    for (auto& [k, v] : stage.subjects) subjects[k] = std::move(v);
-    std::move(stage.envelopes.begin(), stage.envelopes.end(), std::back_inserter(envelopes));
-    std::move(stage.records.begin(), stage.records.end(), std::back_inserter(records));
-    std::move(stage.personals.begin(), stage.personals.end(), std::back_inserter(personals));
-    head = stage.head;
+// Looks `key` up in `member` of the stage, the group, then the in-flight groups (newest
+// first). Returns nullptr when none of them has it: the database decides.
+template <class Map>
+const typename Map::mapped_type* FindInOverlays(const std::string& key, Map Overlay::*member,
+                                                const Overlay& stage, const Overlay& group,
+                                                const InFlight& in_flight) {
+  if (auto it = (stage.*member).find(key); it != (stage.*member).end()) return &it->second;
+  if (auto it = (group.*member).find(key); it != (group.*member).end()) return &it->second;
+  for (auto o = in_flight.rbegin(); o != in_flight.rend(); ++o) {
+    const Map& map = (**o).*member;
+    if (auto it = map.find(key); it != map.end()) return &it->second;
   }
-};
+  return nullptr;
+}
 
-// Builds one group commit. Lookups go stage -> group -> database.
+// Builds one group: lookups go stage -> group -> in-flight groups -> database; records go
+// straight into the batch, under a save point per submission.
 class GroupBuilder {
  public:
-  GroupBuilder(Store* store, KeyRing* keys, Head head, std::int64_t recorded_at_us)
-      : store_(store), keys_(keys) {
-    group_.head = head;
-    group_.recorded_at_us = recorded_at_us;
-  }
+  GroupBuilder(Store* store, KeyRing* keys, const InFlight& in_flight, Overlay* group,
+               rocksdb::WriteBatch* batch, bool keep_envelopes)
+      : store_(store),
+        keys_(keys),
+        in_flight_(in_flight),
+        group_(group),
+        batch_(batch),
+        keep_envelopes_(keep_envelopes) {}
 
-  // Stages every request of one submission; merges them into the group only if all succeed.
+  // Stages every request of one submission; keeps them only if all succeed.
   Result<std::vector<AppendResult>> Add(const std::vector<PreparedRequest>& requests) {
     Overlay stage;
-    stage.head = group_.head;
-    stage.recorded_at_us = group_.recorded_at_us;
+    stage.head = group_->head;
+    stage.recorded_at_us = group_->recorded_at_us;
     std::vector<AppendResult> results;
     results.reserve(requests.size());
+    batch_->SetSavePoint();
     for (const auto& request : requests) {
       auto result = StageRequest(request, stage);
-      if (!result) return result.error();
+      if (!result) {
+        batch_->RollbackToSavePoint();
+        return result.error();
+      }
       results.push_back(*result);
     }
-    group_.MergeFrom(std::move(stage));
+    batch_->PopSavePoint();
+    group_->MergeFrom(std::move(stage));
     return results;
   }
 
-  Overlay& group() { return group_; }
-
-  // Writes the group's records and indexes into `batch`.
-  void Fill(rocksdb::WriteBatch* batch) const {
-    for (std::size_t i = 0; i < group_.envelopes.size(); ++i) {
-      const Envelope& e = group_.envelopes[i];
-      const std::string pos = U64BE(e.position);
-      batch->Put(store_->log, pos, group_.records[i]);
-      batch->Put(store_->streams, StreamKey(e.stream, e.version), pos);
+  // Adds the group's index updates and the head record to the batch.
+  void Finish() const {
+    for (const auto& [stream, version] : group_->stream_versions) {
+      batch_->Put(store_->stream_heads, stream, U64BE(version));
     }
-    for (const auto& [stream, version] : group_.stream_versions) {
-      batch->Put(store_->stream_heads, stream, U64BE(version));
+    for (const auto& [key, result] : group_->dedup) {
+      batch_->Put(store_->dedup, key, DedupValue(result));
     }
-    for (const auto& [key, result] : group_.dedup) {
-      if (!result.duplicate) batch->Put(store_->dedup, key, DedupValue(result));
-    }
-    for (const auto& [subject, state] : group_.subjects) {
+    for (const auto& [subject, state] : group_->subjects) {
       if (state.forgotten) {
-        batch->Put(store_->subject_keys, subject, format::kForgottenMarker);
+        batch_->Put(store_->subject_keys, subject, format::kForgottenMarker);
       } else if (!state.wrapped.empty()) {
-        batch->Put(store_->subject_keys, subject, state.wrapped);
+        batch_->Put(store_->subject_keys, subject, state.wrapped);
       }
     }
-    if (!group_.envelopes.empty()) batch->Put(store_->meta, "head", HeadValue(group_.head));
+    if (batch_->Count() > 0) batch_->Put(store_->meta, "head", HeadValue(group_->head));
   }
 
  private:
@@ -152,15 +192,19 @@ class GroupBuilder {
     }
     const std::string correlation =
         request.correlation_id.empty() ? RandomCorrelationId() : request.correlation_id;
-    std::uint64_t version = *current;
     AppendResult result;
     result.first_position = stage.head.position + 1;
+    std::uint64_t version = *current;
     for (const auto& event : request.events) {
-      auto staged = StageEvent(request, event, correlation, ++version, stage);
-      if (!staged) return staged.error();
+      if (auto ok = StageEvent(request, event, correlation, ++version, stage); !ok) {
+        return ok.error();
+      }
     }
     result.last_position = stage.head.position;
     result.stream_version = version;
+    batch_->Put(
+        store_->streams, StreamRunKey(request.stream, *current + 1),
+        StreamRunValue(result.first_position, static_cast<std::uint32_t>(request.events.size())));
     stage.stream_versions[request.stream] = version;
     if (!request.idempotency_key.empty()) stage.dedup[request.idempotency_key] = result;
     return result;
@@ -189,11 +233,13 @@ class GroupBuilder {
     std::string record = EncodeCanonical(e);
     e.hash = ComputeHash(e.prev_hash, record);
     record.append(reinterpret_cast<const char*>(e.hash.data()), e.hash.size());
+    batch_->Put(store_->log, U64BE(e.position), record);
     stage.head = Head{e.position, e.hash};
     stage.recorded_at_us = e.recorded_at_us;
-    stage.personals.push_back(event.personal.value_or(std::string()));
-    stage.records.push_back(std::move(record));
-    stage.envelopes.push_back(std::move(e));
+    if (keep_envelopes_) {
+      stage.personals.push_back(event.personal.value_or(std::string()));
+      stage.envelopes.push_back(std::move(e));
+    }
     return {};
   }
 
@@ -232,8 +278,9 @@ class GroupBuilder {
   }
 
   Result<std::optional<AppendResult>> LookupDedup(const std::string& key, const Overlay& stage) {
-    if (auto it = stage.dedup.find(key); it != stage.dedup.end()) return it->second;
-    if (auto it = group_.dedup.find(key); it != group_.dedup.end()) return it->second;
+    if (const auto* found = FindInOverlays(key, &Overlay::dedup, stage, *group_, in_flight_)) {
+      return std::optional<AppendResult>(*found);
+    }
     std::string value;
     auto status = store_->db()->Get(rocksdb::ReadOptions(), store_->dedup, key, &value);
     if (status.IsNotFound()) return std::optional<AppendResult>();
@@ -244,11 +291,9 @@ class GroupBuilder {
   }
 
   Result<std::uint64_t> LookupVersion(const std::string& stream, const Overlay& stage) {
-    if (auto it = stage.stream_versions.find(stream); it != stage.stream_versions.end()) {
-      return it->second;
-    }
-    if (auto it = group_.stream_versions.find(stream); it != group_.stream_versions.end()) {
-      return it->second;
+    if (const auto* found =
+            FindInOverlays(stream, &Overlay::stream_versions, stage, *group_, in_flight_)) {
+      return *found;
     }
     std::string value;
     auto status = store_->db()->Get(rocksdb::ReadOptions(), store_->stream_heads, stream, &value);
@@ -258,14 +303,13 @@ class GroupBuilder {
     return LoadU64BE(value.data());
   }
 
-  // The subject's key: from the stage, the group, the key ring's cache or the database;
-  // created (and staged for writing) when absent and `create` is set.
+  // The subject's key: from the overlays, the key ring's cache or the database; created (and
+  // staged for writing) when absent and `create` is set.
   Result<const Key*> LookupSubjectKey(const std::string& subject, Overlay& stage, bool create) {
-    if (auto it = stage.subjects.find(subject); it != stage.subjects.end()) {
-      return CheckNotForgotten(subject, it->second);
-    }
-    if (auto it = group_.subjects.find(subject); it != group_.subjects.end()) {
-      return CheckNotForgotten(subject, it->second);
+    if (const auto* found =
+            FindInOverlays(subject, &Overlay::subjects, stage, *group_, in_flight_)) {
+      if (found->forgotten) return ForgottenError(subject);
+      return &found->key;  // overlays outlive the staging of this group
     }
     SubjectKey state;
     if (auto cached = keys_->Cached(subject)) {
@@ -275,55 +319,61 @@ class GroupBuilder {
       auto status =
           store_->db()->Get(rocksdb::ReadOptions(), store_->subject_keys, subject, &value);
       if (status.IsNotFound()) {
-        if (!create) {
-          state.key = Key{};  // forgetting a subject that never had a key: just mark it
-        } else {
+        if (create) {
           state.key = RandomKey();
           state.wrapped = keys_->Wrap(subject, state.key);
         }
       } else if (!status.ok()) {
         return FromRocks(status, "Get subject_keys");
       } else if (value == format::kForgottenMarker) {
-        state.forgotten = true;
+        return ForgottenError(subject);
       } else {
         auto key = keys_->Unwrap(subject, value);
         if (!key) return key.error();
         state.key = *key;
       }
     }
-    auto [it, inserted] = stage.subjects.emplace(subject, std::move(state));
-    return CheckNotForgotten(subject, it->second);
+    auto& slot = stage.subjects[subject];
+    slot = std::move(state);
+    return &slot.key;
   }
 
-  static Result<const Key*> CheckNotForgotten(const std::string& subject, const SubjectKey& state) {
-    if (state.forgotten) {
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "subject " + subject + " has been forgotten; no personal data can be recorded for it");
-    }
-    return &state.key;
+  static Error ForgottenError(const std::string& subject) {
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "subject " + subject + " has been forgotten; no personal data can be recorded for it");
   }
 
   Store* const store_;
   KeyRing* const keys_;
-  Overlay group_;
+  const InFlight& in_flight_;
+  Overlay* const group_;
+  rocksdb::WriteBatch* const batch_;
+  const bool keep_envelopes_;
 };
 
 }  // namespace
 
-Writer::Writer(Store* store, KeyRing* keys, HeadState* head, std::int64_t last_recorded_us,
-               std::vector<InlineProjection*> projections)
+Writer::Writer(Store* store, KeyRing* keys, HeadState* head, Head durable_head,
+               std::int64_t last_recorded_us, std::vector<InlineProjection*> projections)
     : store_(store),
       keys_(keys),
       head_(head),
       projections_(std::move(projections)),
+      staged_head_(durable_head),
       last_recorded_us_(last_recorded_us),
-      thread_([this](std::stop_token stop) { Run(stop); }) {}
+      committer_([this](std::stop_token stop) { CommitLoop(stop); }),
+      stager_([this](std::stop_token stop) { StageLoop(stop); }) {}
 
 Writer::~Writer() {
-  thread_.request_stop();
+  // The stager drains the queue into staged groups and exits; then the committer commits
+  // what is left and exits.
+  stager_.request_stop();
   wake_.notify_all();
-  thread_.join();
+  stager_.join();
+  committer_.request_stop();
+  handover_.notify_all();
+  committer_.join();
 }
 
 void Writer::Submit(std::vector<PreparedRequest> requests, AppendCallback done) {
@@ -349,19 +399,42 @@ void Writer::AddCommitListener(std::function<void(std::uint64_t)> listener) {
   listeners_.push_back(std::move(listener));
 }
 
-void Writer::Run(std::stop_token stop) {
+void Writer::StageLoop(std::stop_token stop) {
   for (;;) {
     std::vector<Submission> group = TakeGroup(stop);
     if (group.empty()) return;  // stop requested and nothing left to do
     if (auto failed = FailStopError()) {
-      FailAll(group, *failed);
+      for (auto& s : group) s.done(*failed);
       continue;
     }
-    CommitGroup(group);
+    std::unique_ptr<StagedGroup> staged = Stage(std::move(group));
+    if (PipelineIdle()) {
+      // Nothing to overlap with: committing here saves a thread hand-off on the latency of a
+      // lone request. Under load the committer takes over and staging overlaps the fsync.
+      Commit(*staged);
+      committed_sequence_.store(staged->overlay->sequence, std::memory_order_release);
+    } else {
+      HandOver(std::move(staged));
+    }
   }
 }
 
+bool Writer::PipelineIdle() {
+  {
+    std::lock_guard lock(handover_mutex_);
+    if (!staged_.empty() || committing_) return false;
+  }
+  std::lock_guard lock(mutex_);
+  return queue_.empty();
+}
+
 std::vector<Writer::Submission> Writer::TakeGroup(std::stop_token stop) {
+  {
+    // Wait until the committer has taken the previous group: meanwhile new submissions
+    // gather into this one.
+    std::unique_lock lock(handover_mutex_);
+    handover_.wait(lock, [&] { return staged_.empty(); });
+  }
   std::unique_lock lock(mutex_);
   wake_.wait(lock, stop, [&] { return !queue_.empty(); });
   std::vector<Submission> group;
@@ -374,65 +447,110 @@ std::vector<Writer::Submission> Writer::TakeGroup(std::stop_token stop) {
   return group;
 }
 
-void Writer::FailAll(std::vector<Submission>& group, const Error& error) {
-  for (auto& s : group) s.done(error);
+std::unique_ptr<StagedGroup> Writer::Stage(std::vector<Submission> group) {
+  const std::uint64_t committed = committed_sequence_.load(std::memory_order_acquire);
+  while (!in_flight_.empty() && in_flight_.front()->sequence <= committed) in_flight_.pop_front();
+
+  auto staged = std::make_unique<StagedGroup>();
+  auto overlay = std::make_shared<Overlay>();
+  overlay->head = staged_head_;
+  overlay->recorded_at_us = last_recorded_us_;
+  overlay->sequence = next_sequence_++;
+  GroupBuilder builder(store_, keys_, in_flight_, overlay.get(), &staged->batch,
+                       !projections_.empty());
+  staged->outcomes.reserve(group.size());
+  staged->callbacks.reserve(group.size());
+  for (auto& submission : group) {
+    staged->outcomes.push_back(builder.Add(submission.requests));
+    staged->callbacks.push_back(std::move(submission.done));
+  }
+  builder.Finish();
+  staged_head_ = overlay->head;
+  last_recorded_us_ = overlay->recorded_at_us;
+  in_flight_.push_back(overlay);
+  staged->overlay = std::move(overlay);
+  return staged;
 }
 
-void Writer::CommitGroup(std::vector<Submission>& group) {
-  GroupBuilder builder(store_, keys_, head_->Get(), last_recorded_us_);
-  std::vector<Result<std::vector<AppendResult>>> outcomes;
-  outcomes.reserve(group.size());
-  for (auto& submission : group) outcomes.push_back(builder.Add(submission.requests));
+void Writer::HandOver(std::unique_ptr<StagedGroup> staged) {
+  {
+    std::lock_guard lock(handover_mutex_);
+    staged_.push_back(std::move(staged));
+  }
+  handover_.notify_all();
+}
 
-  Overlay& staged = builder.group();
-  rocksdb::WriteBatch batch;
-  builder.Fill(&batch);
-  if (!staged.envelopes.empty() && !projections_.empty()) {
+void Writer::CommitLoop(std::stop_token stop) {
+  for (;;) {
+    std::unique_ptr<StagedGroup> staged;
+    {
+      std::unique_lock lock(handover_mutex_);
+      handover_.wait(lock, stop, [&] { return !staged_.empty(); });
+      if (staged_.empty()) return;  // stop requested after the stager finished
+      staged = std::move(staged_.front());
+      staged_.pop_front();
+      committing_ = true;
+    }
+    handover_.notify_all();  // the stager may take the next group
+    Commit(*staged);
+    committed_sequence_.store(staged->overlay->sequence, std::memory_order_release);
+    std::lock_guard lock(handover_mutex_);
+    committing_ = false;
+  }
+}
+
+void Writer::EnterFailStop(const Error& error) {
+  std::lock_guard lock(mutex_);
+  if (!fail_stop_) fail_stop_ = error;
+}
+
+void Writer::Commit(StagedGroup& staged) {
+  auto fail_all = [&](const Error& error) {
+    for (auto& done : staged.callbacks) done(error);
+  };
+  if (auto failed = FailStopError()) return fail_all(*failed);
+  const Overlay& overlay = *staged.overlay;
+  if (!overlay.envelopes.empty()) {
     std::vector<PendingEvent> pending;
-    pending.reserve(staged.envelopes.size());
-    for (std::size_t i = 0; i < staged.envelopes.size(); ++i) {
-      pending.push_back(PendingEvent{&staged.envelopes[i], &staged.personals[i]});
+    pending.reserve(overlay.envelopes.size());
+    for (std::size_t i = 0; i < overlay.envelopes.size(); ++i) {
+      pending.push_back(PendingEvent{&overlay.envelopes[i], &overlay.personals[i]});
     }
     for (auto* projection : projections_) {
-      if (auto ok = projection->Apply(store_->db(), pending, &batch); !ok) {
-        Error error = MakeError(ok.error().code, "inline projection: " + ok.error().message);
-        FailAll(group, error);
-        return;
+      if (auto ok = projection->Apply(store_->db(), pending, &staged.batch); !ok) {
+        // Later groups were staged on top of this one: nothing after it may be written.
+        EnterFailStop(MakeError(ErrorCode::kUnavailable,
+                                "event log stopped: an inline projection failed (restart to "
+                                "recover): " +
+                                    ok.error().message));
+        return fail_all(*FailStopError());
       }
     }
   }
-  if (batch.Count() > 0) {
+  if (staged.batch.Count() > 0) {
     rocksdb::WriteOptions options;
     options.sync = true;
-    auto status = store_->db()->Write(options, &batch);
-    if (!status.ok()) {
-      Error error = MakeError(ErrorCode::kUnavailable,
+    if (auto status = store_->db()->Write(options, &staged.batch); !status.ok()) {
+      EnterFailStop(MakeError(ErrorCode::kUnavailable,
                               "event log stopped after a failed write (restart to recover): " +
-                                  FromRocks(status, "Write").message);
-      {
-        std::lock_guard lock(mutex_);
-        fail_stop_ = error;
-        for (auto& s : queue_) group.push_back(std::move(s));
-        queue_.clear();
-      }
-      FailAll(group, error);
-      return;
+                                  FromRocks(status, "Write").message));
+      return fail_all(*FailStopError());
     }
   }
-  for (auto& [subject, state] : staged.subjects) {
+  for (const auto& [subject, state] : overlay.subjects) {
     if (state.forgotten) {
       keys_->Forget(subject);
     } else {
       keys_->Remember(subject, state.key);
     }
-    OPENSSL_cleanse(state.key.data(), state.key.size());
   }
-  last_recorded_us_ = staged.recorded_at_us;
-  const bool advanced = !staged.envelopes.empty();
-  if (advanced) head_->Publish(staged.head);
-  for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
+  const bool advanced = overlay.head.position != head_->Get().position;
+  if (advanced) head_->Publish(overlay.head);
+  for (std::size_t i = 0; i < staged.callbacks.size(); ++i) {
+    staged.callbacks[i](std::move(staged.outcomes[i]));
+  }
   if (advanced) {
-    for (auto& listener : listeners_) listener(staged.head.position);
+    for (auto& listener : listeners_) listener(overlay.head.position);
   }
 }
 

@@ -1,15 +1,23 @@
-// Writer (internal to events/): the single thread that owns every append.
+// Writer (internal to events/): the single writer that owns every append, as a two-stage
+// pipeline so that preparing one group overlaps the synced write of the one before.
 //
-// Callers Submit() prepared requests from any thread; the writer thread takes every waiting
-// submission as one group, stages each submission against the state left by the ones before
-// it (a failing submission leaves no trace), lets the inline projections add to the batch,
-// writes the batch with sync=true, then publishes the new head and completes the callbacks.
-// Requests that arrive during the fsync form the next group.
+// Callers Submit() prepared requests from any thread. The stager thread takes every waiting
+// submission as one group and stages each submission against the state left by the ones
+// before it, including groups staged but not yet durable (a failing submission leaves no
+// trace): idempotency keys, expected versions, positions, sealing, hashes, all into one
+// WriteBatch. The committer thread then lets the inline projections add to that batch (with
+// the database reflecting every earlier group), writes it with sync=true, publishes the new
+// head and completes the callbacks. Requests that arrive meanwhile form the next group.
+// When nothing else is waiting, the stager commits the group itself (no hand-off latency for
+// a lone request); the pipeline only engages when there is a next group to overlap with.
+// Positions, versions and the hash chain are decided by the stager alone, so commit order is
+// staging order and position order.
 //
-// A failed write puts the writer in fail-stop: every queued and later submission fails with
-// the original error.
+// A failed write, or a failing inline projection, puts the writer in fail-stop: every staged,
+// queued and later submission fails with the original error until restart.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -47,11 +55,14 @@ struct PreparedRequest {
   std::size_t bytes = 0;       // approximate size, for group limits
 };
 
+struct Overlay;      // what staged but not yet durable groups change (writer.cpp)
+struct StagedGroup;  // a group between the stager and the committer (writer.cpp)
+
 class Writer {
  public:
-  Writer(Store* store, KeyRing* keys, HeadState* head, std::int64_t last_recorded_us,
-         std::vector<InlineProjection*> projections);
-  // Completes every queued submission, then joins the thread.
+  Writer(Store* store, KeyRing* keys, HeadState* head, Head durable_head,
+         std::int64_t last_recorded_us, std::vector<InlineProjection*> projections);
+  // Completes every queued submission, then joins both threads.
   ~Writer();
 
   void Submit(std::vector<PreparedRequest> requests, AppendCallback done);
@@ -65,10 +76,21 @@ class Writer {
     std::size_t bytes = 0;
   };
 
-  void Run(std::stop_token stop);
+  // Stager thread: takes waiting submissions as a group, stages them into a WriteBatch on
+  // top of the groups still being committed, hands the batch to the committer.
+  void StageLoop(std::stop_token stop);
   std::vector<Submission> TakeGroup(std::stop_token stop);
-  void CommitGroup(std::vector<Submission>& group);
-  void FailAll(std::vector<Submission>& group, const Error& error);
+  std::unique_ptr<StagedGroup> Stage(std::vector<Submission> group);
+  void HandOver(std::unique_ptr<StagedGroup> staged);
+  // True when no group is being committed or waits for the committer, and no submission
+  // waits: the stager then commits the group itself.
+  bool PipelineIdle();
+
+  // Committer thread: applies the inline projections, writes with sync=true, publishes the
+  // head, completes the callbacks. Groups are committed in the order they were staged.
+  void CommitLoop(std::stop_token stop);
+  void Commit(StagedGroup& staged);
+  void EnterFailStop(const Error& error);
 
   // Constant after construction.
   Store* const store_;
@@ -77,15 +99,28 @@ class Writer {
   const std::vector<InlineProjection*> projections_;
   std::vector<std::function<void(std::uint64_t)>> listeners_;  // set before appends start
 
-  // Writer-thread state.
+  // Stager-thread state.
+  Head staged_head_;
   std::int64_t last_recorded_us_;
+  std::uint64_t next_sequence_ = 1;
+  // Overlays of staged groups, oldest first; dropped once committed (committed_sequence_).
+  std::deque<std::shared_ptr<const Overlay>> in_flight_;
 
   mutable std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::deque<Submission> queue_;    // Guarded by mutex_.
-  std::optional<Error> fail_stop_;  // Guarded by mutex_.
+  std::condition_variable_any wake_;  // a submission arrived
+  std::deque<Submission> queue_;      // Guarded by mutex_.
+  std::optional<Error> fail_stop_;    // Guarded by mutex_.
 
-  std::jthread thread_;  // Last: starts after everything above is constructed.
+  std::mutex handover_mutex_;
+  std::condition_variable_any handover_;
+  std::deque<std::unique_ptr<StagedGroup>> staged_;  // Guarded by handover_mutex_; depth <= 1.
+  bool committing_ = false;                          // Guarded by handover_mutex_.
+  std::atomic<std::uint64_t> committed_sequence_{0};
+
+  // Last: they start after everything above is constructed. The committer is declared first
+  // so that it is destroyed (joined) after the stager.
+  std::jthread committer_;
+  std::jthread stager_;
 };
 
 }  // namespace passledger::events
