@@ -6,10 +6,12 @@
 JOBS        ?= $(shell nproc)
 DEBUG_DIR   ?= build/debug
 RELEASE_DIR ?= build/release
+FUZZ_DIR    ?= build/fuzz
+FUZZ_SECONDS ?= 20
 DATA        ?= ./data
 CMAKE_GEN   := -G Ninja
 
-.PHONY: all deps build build-debug build-release run test bench format clean
+.PHONY: all deps build build-debug build-release build-fuzz run test fuzz bench format clean
 
 all: build
 
@@ -22,11 +24,18 @@ $(DEBUG_DIR)/build.ninja:
 $(RELEASE_DIR)/build.ninja:
 	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPASSLEDGER_BUILD_TESTS=OFF
 
+$(FUZZ_DIR)/build.ninja:
+	cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	  -DPASSLEDGER_FUZZ=ON -DPASSLEDGER_BUILD_TESTS=OFF
+
 build-debug: $(DEBUG_DIR)/build.ninja
 	cmake --build $(DEBUG_DIR) -j $(JOBS)
 
 build-release: $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build-fuzz: $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
 
 build: build-release
 
@@ -34,8 +43,13 @@ build: build-release
 run: deps build-release
 	tools/demo.sh $(RELEASE_DIR)/tools/passledger $(DATA)
 
+# The Boost.Test suites and end-to-end tests under ASan/UBSan, then every fuzzer briefly.
 test: deps build-debug
 	cd $(DEBUG_DIR) && ctest --output-on-failure -j 2
+	$(MAKE) fuzz
+
+fuzz: deps build-fuzz
+	tools/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 bench: deps build-release
 	$(RELEASE_DIR)/tools/passledger bench append

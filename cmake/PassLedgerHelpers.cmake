@@ -8,7 +8,12 @@ target_compile_options(passledger_warnings INTERFACE
   -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
 
 add_library(passledger_sanitizers INTERFACE)
-if(PASSLEDGER_SANITIZE)
+if(PASSLEDGER_FUZZ)
+  # Coverage instrumentation for libFuzzer plus ASan/UBSan; the fuzz targets add the driver.
+  target_compile_options(passledger_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(passledger_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(PASSLEDGER_SANITIZE)
   target_compile_options(passledger_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(passledger_sanitizers INTERFACE -fsanitize=address,undefined)

@@ -76,7 +76,12 @@ class ByteReader {
       auto b = U8();
       if (!b) return std::nullopt;
       n |= static_cast<std::uint64_t>(*b & 0x7f) << shift;
-      if ((*b & 0x80) == 0) return Fixed(n);
+      if ((*b & 0x80) == 0) {
+        // Only the shortest encoding is valid, so that decoding then encoding gives back the
+        // same bytes (the hash covers them).
+        if (*b == 0 && shift > 0) return std::nullopt;
+        return Fixed(n);
+      }
     }
     return std::nullopt;
   }

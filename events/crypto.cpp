@@ -8,18 +8,13 @@
 #include <cstdlib>
 #include <memory>
 
+#include "events/openssl_ptr.h"
+
 namespace passledger::events {
 namespace {
 
-struct CipherCtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using CipherCtx = UniqueCipherCtx;
+using MdCtx = UniqueMdCtx;
 
 [[noreturn]] void Abort(const char* what) {
   std::fprintf(stderr, "passledger: fatal: %s failed\n", what);

@@ -8,23 +8,15 @@
 #include <memory>
 
 #include "events/bytes.h"
+#include "events/openssl_ptr.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
+using Pkey = UniquePkey;
+using MdCtx = UniqueMdCtx;
+using Bio = UniqueBio;
 
 Error CryptoError(std::string_view call) {
   return MakeError(ErrorCode::kInternal, std::string(call) + " failed");

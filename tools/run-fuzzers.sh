@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of a fuzz build for SECONDS each, starting from its seed corpus
+# in tests/fuzz/corpus/<name>/ (never modified: new inputs go to a scratch directory).
+# Fails on the first crash, leak or sanitizer report; the crashing input is kept and named.
+# Usage: tools/run-fuzzers.sh BUILD_DIR SECONDS
+set -euo pipefail
+build=${1:?usage: run-fuzzers.sh BUILD_DIR SECONDS}
+seconds=${2:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/passledger-fuzz.XXXXXX")
+found=0
+for fuzzer in "$build"/tests/fuzz/*_fuzz; do
+  [ -x "$fuzzer" ] || continue
+  found=1
+  name=$(basename "$fuzzer" _fuzz)
+  mkdir -p "$scratch/$name"
+  echo "fuzz: $name for ${seconds}s"
+  if ! "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix="$scratch/$name-" "$scratch/$name" "$root/tests/fuzz/corpus/$name" \
+      > "$scratch/$name.log" 2>&1; then
+    tail -40 "$scratch/$name.log"
+    echo "fuzz: $name FAILED; crashing input kept in $scratch" >&2
+    exit 1
+  fi
+  grep -E '^stat::number_of_executed_units' "$scratch/$name.log" || true
+done
+[ $found -eq 1 ] || { echo "fuzz: no fuzz targets in $build" >&2; exit 1; }
+rm -rf "$scratch"
