@@ -73,7 +73,8 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-Result<PreparedEvent> PrepareEvent(const NewEvent& event, const SchemaRegistry& schemas) {
+Result<PreparedEvent> PrepareEvent(std::string_view stream, const NewEvent& event,
+                                   const SchemaRegistry& schemas) {
   if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
   PreparedEvent out;
   out.type = event.type;
@@ -82,6 +83,11 @@ Result<PreparedEvent> PrepareEvent(const NewEvent& event, const SchemaRegistry& 
   if (out.schema_version > current) {
     return Invalid(event.type + " v" + std::to_string(out.schema_version) +
                    " is newer than this build knows (v" + std::to_string(current) + ")");
+  }
+  if (auto ok = ValidateCatalogued(stream, event.type, out.schema_version, event.payload,
+                                   event.personal ? &*event.personal : nullptr, event.subject);
+      !ok) {
+    return ok.error();
   }
   out.payload = boost::json::serialize(event.payload);
   if (event.personal) {
@@ -128,7 +134,7 @@ Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegis
   out.events.reserve(request.events.size());
   out.bytes = 128 + out.stream.size();
   for (const auto& event : request.events) {
-    auto prepared = PrepareEvent(event, schemas);
+    auto prepared = PrepareEvent(out.stream, event, schemas);
     if (!prepared) return prepared.error();
     out.bytes +=
         prepared->payload.size() + (prepared->personal ? prepared->personal->size() : 0) + 128;

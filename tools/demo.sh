@@ -12,13 +12,15 @@ pl() { "$bin" --data "$data" "$@"; }
 echo "== appending a membership story to $data (idempotent)"
 pl append --stream member-8-10000001 --type MemberEnrolled --expected-version any \
   --idempotency-key demo-1 --actor system:demo \
-  --payload '{"membershipId":"8-10000001","level":"Family","status":"Active","expires":"2027-12-31"}' \
-  --subject 8-10000001 --personal '{"name":"Avery Quill","email":"avery.quill@example.org","zip":"15210"}'
+  --payload '{"membershipId":"8-10000001","level":"Family","status":"Active","active":true,"expires":"2027-12-31"}' \
+  --subject 8-10000001 \
+  --personal '{"name":"Avery Quill","email":"avery.quill@example.org","address":{"zip":"15210"}}'
 pl append --stream pass-DEMOSERIAL1 --type PassIssued --idempotency-key demo-2 --actor system:demo \
-  --payload '{"membershipId":"8-10000001","serial":"DEMOSERIAL1","passType":"pass.org.example.member"}' \
+  --payload '{"membershipId":"8-10000001","serial":"DEMOSERIAL1","passTypeId":"pass.org.example.member","cardholderIndex":0,"tokenGeneration":1}' \
   --subject 8-10000001 --personal '{"cardholder":"Avery Quill"}'
 pl append --stream member-8-10000001 --type MemberChanged --idempotency-key demo-3 \
-  --actor staff:demo --payload '{"changes":{"level":{"old":"Family","new":"Patron"}}}'
+  --actor staff:demo \
+  --payload '{"membershipId":"8-10000001","changes":{"level":{"old":"Family","new":"Patron"}}}'
 
 echo; echo "== passledger log (personal data stays sealed)"
 pl log

@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(AppendedEventsReadBackWithTheirEnvelopes) {
       {MakePersonalEvent("MemberJoined", gold, "member-1", ada), MakeEvent("PointsAdded", points)});
   joined.actor = "staff:alice";
   joined.correlation_id = "corr-1";
-  AppendRequest issued = MakeRequest("pass-Q7XK2M9F", {MakeEvent("PassIssued", serial)});
+  AppendRequest issued = MakeRequest("pass-Q7XK2M9F", {MakeEvent("PassPrinted", serial)});
   issued.actor = "device:abc";
   issued.causation = 1;
   AppendRequest moved =
@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(AppendedEventsReadBackWithTheirEnvelopes) {
   const std::vector<ExpectedEvent> expected = {
       {1, "member-1", 1, "MemberJoined", "staff:alice", "corr-1", 0, "member-1", gold, ada},
       {2, "member-1", 2, "PointsAdded", "staff:alice", "corr-1", 0, "", points, {}},
-      {3, "pass-Q7XK2M9F", 1, "PassIssued", "device:abc", "", 1, "", serial, {}},
+      {3, "pass-Q7XK2M9F", 1, "PassPrinted", "device:abc", "", 1, "", serial, {}},
       {4, "member-1", 3, "MemberUpdated", runner, "corr-1", 2, "member-1", fields, ada_moved},
       {5, "member-2", 1, "MemberJoined", runner, "", 0, "member-2", blue, bob},
   };

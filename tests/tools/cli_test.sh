@@ -24,7 +24,7 @@ pl verify | grep -q '^ok: 3 events verified' || fail "verify did not report 3 ev
 
 # Exit statuses and one-line errors.
 set +e
-pl append --stream member-8-10000001 --type MemberChanged --expected-version 1 2> "$work/err"
+pl append --stream member-8-10000001 --type NoteAdded --expected-version 1 2> "$work/err"
 status=$?
 set -e
 [ $status -eq 2 ] || fail "conflict should exit 2, got $status"
@@ -45,7 +45,8 @@ grep -q 'not a PassLedger data directory' "$work/err" || fail "foreign dir messa
 
 # Digest, then more history, then the check still passes.
 pl digest > "$work/digest.json"
-pl append --stream member-8-10000002 --type MemberEnrolled --payload '{"level":"Individual"}' \
+pl append --stream member-8-10000002 --type MemberEnrolled \
+  --payload '{"membershipId":"8-10000002","level":"Individual","status":"Active","active":true}' \
   --subject 8-10000002 --personal '{"name":"Morgan Reyes"}' > /dev/null
 pl digest --check "$work/digest.json" | grep -q '^ok:' || fail "digest --check failed"
 
