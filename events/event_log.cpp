@@ -502,6 +502,11 @@ Result<std::uint64_t> EventLog::WaitForHead(std::uint64_t position,
   return impl_->head.WaitPast(position, timeout, std::move(stop));
 }
 
+std::unique_lock<std::shared_mutex> EventLog::PauseCommits() {
+  if (!impl_->writer) return {};
+  return impl_->writer->PauseCommits();
+}
+
 void EventLog::AddCommitListener(std::function<void(std::uint64_t)> listener) {
   if (impl_->writer) impl_->writer->AddCommitListener(std::move(listener));
 }
@@ -511,6 +516,7 @@ std::optional<Error> EventLog::FailStopError() const {
 }
 
 bool EventLog::read_only() const { return impl_->writer == nullptr; }
+const SchemaRegistry& EventLog::schemas() const { return *impl_->schemas; }
 const std::filesystem::path& EventLog::data_dir() const { return impl_->dir.root(); }
 rocksdb::DB* EventLog::db() const { return impl_->store->db(); }
 rocksdb::ColumnFamilyHandle* EventLog::column_family(std::string_view name) const {

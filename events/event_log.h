@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -160,6 +161,11 @@ class EventLog {
   [[nodiscard]] Result<std::uint64_t> WaitForHead(std::uint64_t position,
                                                   std::chrono::milliseconds timeout,
                                                   std::stop_token stop = {}) const;
+  // Holds back every commit (appends still queue up and are staged) while the returned lock
+  // lives: the online rebuild switches projection generations under it. Keep it short.
+  // Empty for a read-only log.
+  [[nodiscard]] std::unique_lock<std::shared_mutex> PauseCommits();
+
   // Calls `listener(head)` on the writer thread after every durable group commit.
   // REQUIRES: called before appends start (not synchronised with the writer).
   void AddCommitListener(std::function<void(std::uint64_t head)> listener);
@@ -171,6 +177,7 @@ class EventLog {
   // Fail-stop state: empty while healthy, else the error that stopped the writer.
   std::optional<Error> FailStopError() const;
   bool read_only() const;
+  const SchemaRegistry& schemas() const;
   const std::filesystem::path& data_dir() const;
 
   // For projections/ and tools/: the underlying database and a column family by name

@@ -504,7 +504,12 @@ void Writer::EnterFailStop(const Error& error) {
   if (!fail_stop_) fail_stop_ = error;
 }
 
+std::unique_lock<std::shared_mutex> Writer::PauseCommits() {
+  return std::unique_lock<std::shared_mutex>(commit_gate_);
+}
+
 void Writer::Commit(StagedGroup& staged) {
+  std::shared_lock gate(commit_gate_);
   auto fail_all = [&](const Error& error) {
     for (auto& done : staged.callbacks) done(error);
   };

@@ -23,6 +23,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +69,8 @@ class Writer {
   void Submit(std::vector<PreparedRequest> requests, AppendCallback done);
   std::optional<Error> FailStopError() const;
   void AddCommitListener(std::function<void(std::uint64_t)> listener);
+  // Holds back every commit while the returned lock lives (staging goes on).
+  std::unique_lock<std::shared_mutex> PauseCommits();
 
  private:
   struct Submission {
@@ -116,6 +119,8 @@ class Writer {
   std::deque<std::unique_ptr<StagedGroup>> staged_;  // Guarded by handover_mutex_; depth <= 1.
   bool committing_ = false;                          // Guarded by handover_mutex_.
   std::atomic<std::uint64_t> committed_sequence_{0};
+  // Commit() holds it shared; PauseCommits() exclusively.
+  std::shared_mutex commit_gate_;
 
   // Last: they start after everything above is constructed. The committer is declared first
   // so that it is destroyed (joined) after the stager.

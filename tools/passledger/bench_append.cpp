@@ -253,6 +253,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   append->add_flag("--skip-verify", args->skip_verify, "Skip the verify benchmark");
   append->add_option("--only", args->only, "Run one scenario, e.g. 256:100");
   append->callback([args, &ctx] { Run(*args, ctx); });
+  AddBenchRebuildCommand(*bench, ctx);
 }
 
 }  // namespace passledger::tools

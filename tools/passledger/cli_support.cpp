@@ -23,16 +23,28 @@ int ReportError(std::string_view what, const Error& error) {
   }
 }
 
-std::unique_ptr<events::EventLog> OpenLog(CommandContext& ctx, bool read_only) {
+OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections) {
+  OpenedLog opened;
+  auto projections = std::make_unique<projections::Projections>();
   events::OpenOptions options;
   options.data_dir = ctx.data_dir;
   options.read_only = read_only;
+  if (!read_only) options.inline_projections = {projections->inline_projection()};
   auto log = events::EventLog::Open(options);
   if (!log) {
     ctx.exit_status = ReportError("cannot open " + ctx.data_dir.string(), log.error());
-    return nullptr;
+    return opened;
   }
-  return std::move(*log);
+  if (!read_only || with_projections) {
+    if (auto ok = projections->Attach(log->get()); !ok) {
+      ctx.exit_status = ReportError("cannot attach the projections", ok.error());
+      projections.reset();  // before the log it reads
+      return opened;
+    }
+    opened.projections = std::move(projections);
+  }
+  opened.log = std::move(*log);
+  return opened;
 }
 
 }  // namespace passledger::tools

@@ -7,6 +7,7 @@
 
 #include "events/error.h"
 #include "events/event_log.h"
+#include "projections/projections.h"
 #include "tools/passledger/commands.h"
 
 namespace passledger::tools {
@@ -14,8 +15,19 @@ namespace passledger::tools {
 // Prints "passledger: <what>: <error>" to stderr and returns the exit status for it.
 int ReportError(std::string_view what, const Error& error);
 
-// Opens the log in ctx.data_dir; on failure reports and returns nullptr with
-// ctx.exit_status set.
-std::unique_ptr<events::EventLog> OpenLog(CommandContext& ctx, bool read_only);
+// An open log with its projections; the projections go first when it is destroyed.
+struct OpenedLog {
+  std::unique_ptr<events::EventLog> log;
+  std::unique_ptr<projections::Projections> projections;  // null unless attached
+
+  explicit operator bool() const { return log != nullptr; }
+  events::EventLog* operator->() const { return log.get(); }
+  events::EventLog& operator*() const { return *log; }
+};
+
+// Opens the log in ctx.data_dir. Writers always attach the projections (so the views follow
+// every append); read-only opens attach them when `with_projections`. On failure reports,
+// sets ctx.exit_status and returns an empty OpenedLog.
+OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections = false);
 
 }  // namespace passledger::tools

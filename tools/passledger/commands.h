@@ -22,8 +22,14 @@ struct CommandContext {
 void AddAppendCommand(CLI::App& app, CommandContext& ctx);
 void AddLogCommand(CLI::App& app, CommandContext& ctx);
 void AddVerifyCommand(CLI::App& app, CommandContext& ctx);
+void AddExportCommand(CLI::App& app, CommandContext& ctx);
+// `backup` and `restore`. REQUIRES: the global --data option is already added.
+void AddBackupCommands(CLI::App& app, CommandContext& ctx);
 void AddDigestCommand(CLI::App& app, CommandContext& ctx);
 void AddForgetCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);
+void AddBenchRebuildCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
+void AddRebuildCommand(CLI::App& app, CommandContext& ctx);
+void AddStateCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace passledger::tools

@@ -16,8 +16,12 @@ int main(int argc, char** argv) {
   AddAppendCommand(app, ctx);
   AddLogCommand(app, ctx);
   AddVerifyCommand(app, ctx);
+  AddExportCommand(app, ctx);
+  AddBackupCommands(app, ctx);
   AddDigestCommand(app, ctx);
   AddForgetCommand(app, ctx);
+  AddRebuildCommand(app, ctx);
+  AddStateCommand(app, ctx);
   AddBenchCommand(app, ctx);
   try {
     app.parse(argc, argv);

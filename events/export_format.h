@@ -1,0 +1,71 @@
+// The line format of `passledger export`: one JSON object per event, carrying the envelope
+// exactly as stored, so that a file can be verified offline (export_verifier.h) without the
+// database. Pure functions; thread-safe.
+//
+// One line:
+//   position, stream, version, type      as stored
+//   schema_version                       as stored (not upcast: the hash covers the stored shape)
+//   recorded_at, recorded_at_us          ISO-8601 UTC with µs, and the exact integer
+//   actor, correlation_id, causation     causation 0 = none
+//   subject                              "" = no personal part
+//   payload                              the stored payload as a JSON object, for reading
+//   payload_text                         the stored payload bytes, for verifying (see below)
+//   sealed                               base64 of the stored ciphertext; absent when none
+//   personal                             only when revealed: the decrypted object (upcast to
+//                                        personal_schema_version), or "forgotten"
+//   prev_hash, hash                      64 hex digits
+//
+// Why payload_text: the stored payload is the text boost::json::serialize produced at append
+// time, and the hash covers those bytes. Boost.JSON 1.81 parses doubles imprecisely, so
+// serialize(parse(text)) != text for some doubles (measured: 10 % of uniform random values in
+// ±1e6, 29 % of random bit patterns, none of 200,000 two-decimal amounts; e.g.
+// -1.9934908051011654E189 comes back as ...656E189). Integers, strings, escapes and nesting
+// do round-trip (tests/events/export_test.cpp). Rebuilding the payload from the parsed object
+// would make honest files fail to verify, so the verifier hashes payload_text and only checks
+// that `payload` shows the same JSON value.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse_options.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "events/envelope.h"
+#include "events/error.h"
+#include "events/event_log.h"
+
+namespace passledger::events {
+
+// Longest line the verifier reads: an event holds at most 1 MiB of payload and sealed bytes,
+// which JSON escaping (payload and payload_text) and base64 can grow about thirteenfold.
+inline constexpr std::size_t kMaxExportLineBytes = 32u << 20;
+
+// How export lines are parsed: the payload sits one level deeper than in the log, and byte
+// strings the log accepted without checking (a correlation id) need not be valid UTF-8.
+boost::json::parse_options ExportParseOptions();
+
+// The personal part shown with --reveal.
+struct PersonalPart {
+  PersonalState state = PersonalState::kNone;   // only kRevealed and kForgotten are shown
+  const boost::json::object* object = nullptr;  // REQUIRES when kRevealed; borrowed per call
+  std::uint32_t schema_version = 0;             // the shape of *object (after upcasting)
+};
+
+// The export line of `e`; `personal` (may be null) adds the revealed personal part.
+// kCorruption when e.payload is not a JSON object.
+Result<boost::json::object> ExportLine(const Envelope& e, const PersonalPart* personal);
+// The export line of a recorded event; its personal part only when `reveal`.
+Result<boost::json::object> ExportLine(const RecordedEvent& event, bool reveal);
+
+// Rebuilds the envelope of a line so that EncodeRecord gives the stored bytes. Checks that
+// the line is well-formed and consistent with itself (payload and payload_text,
+// recorded_at and recorded_at_us); whether it chains is the verifier's job.
+// kInvalidArgument naming the field otherwise.
+Result<Envelope> EnvelopeFromExportLine(const boost::json::object& line);
+
+// Standard base64 with padding; kInvalidArgument unless `text` is canonical base64.
+Result<std::string> Base64Decode(std::string_view text);
+
+}  // namespace passledger::events

@@ -1,0 +1,436 @@
+#include "projections/projections.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <chrono>
+#include <future>
+
+#include "events/bytes.h"
+#include "events/catalogue.h"
+#include "events/crypto.h"
+#include "projections/folder.h"
+#include "projections/view_format.h"
+
+namespace passledger::projections {
+namespace {
+
+constexpr std::size_t kReplayChunk = 20'000;
+// An online rebuild pauses commits only once it is this close to the head.
+constexpr std::uint64_t kCatchUpSlack = 5'000;
+
+Error FromRocks(const rocksdb::Status& status, std::string_view what) {
+  return MakeError(status.IsCorruption() ? ErrorCode::kCorruption : ErrorCode::kUnavailable,
+                   "RocksDB " + std::string(what) + ": " + status.ToString());
+}
+
+Result<boost::json::object> ParseObject(std::string_view text, std::uint64_t position) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    return MakeError(ErrorCode::kCorruption,
+                     "event at position " + std::to_string(position) + " is not a JSON object");
+  }
+  return std::move(value.as_object());
+}
+
+std::string Printable(std::string_view key) {
+  std::string out;
+  for (unsigned char c : key) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string ViewOf(std::string_view key) {
+  if (key.empty()) return "unknown";
+  for (auto view : format::kAllViews) {
+    if (static_cast<char>(view) == key[0]) return std::string(format::ViewName(view));
+  }
+  return "unknown";
+}
+
+// Iterates the whole column family of a generation at a snapshot.
+template <class Fn>
+Result<void> ForEachEntry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                          const rocksdb::Snapshot* snapshot, Fn fn) {
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    fn(it->key().ToStringView(), it->value().ToStringView());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "iterate views");
+  return {};
+}
+
+}  // namespace
+
+// The writer's side: folds each group into the active generation inside the group's batch.
+class Projections::Inline final : public events::InlineProjection {
+ public:
+  explicit Inline(Projections* owner) : owner_(owner) {}
+
+  Result<void> Apply(rocksdb::DB* db, std::span<const events::PendingEvent> events,
+                     rocksdb::WriteBatch* batch) override {
+    std::shared_ptr<const Generation> generation = owner_->active();
+    if (!generation) {
+      return MakeError(ErrorCode::kFailedPrecondition, "projections are not attached");
+    }
+    RocksDbBackend backend(db, generation->cf(), batch);
+    ViewCache views(&backend);
+    for (const auto& pending : events) {
+      const events::Envelope& e = *pending.envelope;
+      auto payload = ParseObject(e.payload, e.position);
+      if (!payload) return payload.error();
+      std::optional<boost::json::object> personal;
+      if (!pending.personal_json->empty()) {
+        auto parsed = ParseObject(*pending.personal_json, e.position);
+        if (!parsed) return parsed.error();
+        personal = std::move(*parsed);
+      }
+      auto version = owner_->schemas_->Upcast(e.type, e.schema_version, *payload,
+                                              personal ? &*personal : nullptr);
+      if (!version) return version.error();
+      if (auto ok = Fold({e, *payload, personal ? &*personal : nullptr}, views); !ok) return ok;
+    }
+    WriteCheckpoint(views, events.back().envelope->position);
+    views.Flush();
+    return {};
+  }
+
+ private:
+  Projections* owner_;
+};
+
+Generation::~Generation() {
+  if (drop_) db_->DropColumnFamily(cf_);
+  if (owned_) db_->DestroyColumnFamilyHandle(cf_);
+}
+
+Projections::Projections(const events::SchemaRegistry* schemas)
+    : schemas_(schemas ? schemas : &events::DefaultSchemaRegistry()),
+      inline_(std::make_unique<Inline>(this)) {}
+
+Projections::~Projections() = default;
+
+events::InlineProjection* Projections::inline_projection() { return inline_.get(); }
+
+std::shared_ptr<const Generation> Projections::active() const {
+  std::lock_guard lock(mutex_);
+  return active_;
+}
+
+Result<std::shared_ptr<Generation>> Projections::OpenGeneration(std::uint64_t id, bool create) {
+  const std::string name = format::GenerationCfName(id);
+  if (auto* cf = log_->column_family(name)) {
+    return std::make_shared<Generation>(log_->db(), id, cf, /*owned=*/false);
+  }
+  if (!create) {
+    return MakeError(ErrorCode::kNotFound, "projection generation " + name + " does not exist");
+  }
+  rocksdb::ColumnFamilyOptions options;
+  options.compression = rocksdb::kLZ4Compression;
+  options.write_buffer_size = 64 << 20;
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+  auto status = log_->db()->CreateColumnFamily(options, name, &cf);
+  if (!status.ok()) return FromRocks(status, "CreateColumnFamily " + name);
+  return std::make_shared<Generation>(log_->db(), id, cf, /*owned=*/true);
+}
+
+Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
+  std::vector<std::string> names;
+  auto status =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_->db()->GetName(), &names);
+  if (!status.ok()) return FromRocks(status, "ListColumnFamilies");
+  for (const auto& name : names) {
+    if (!name.starts_with(format::kViewsCfPrefix) || name == format::GenerationCfName(keep)) {
+      continue;
+    }
+    if (auto* cf = log_->column_family(name)) {
+      status = log_->db()->DropColumnFamily(cf);
+      if (!status.ok()) return FromRocks(status, "DropColumnFamily " + name);
+    }
+    // The log keeps the dropped handle under this name: Rebuild must not reuse the id.
+    const std::string_view digits = std::string_view(name).substr(format::kViewsCfPrefix.size());
+    std::uint64_t id = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    highest_generation_ = std::max(highest_generation_, id);
+  }
+  return {};
+}
+
+Result<void> Projections::SetActiveGeneration(std::uint64_t id) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto status = log_->db()->Put(sync, log_->column_family("meta"), format::kActiveGenerationKey,
+                                std::to_string(id));
+  if (!status.ok()) return FromRocks(status, "Put active generation");
+  return {};
+}
+
+Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) const {
+  std::string value;
+  auto status =
+      log_->db()->Get(rocksdb::ReadOptions(), generation.cf(),
+                      format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
+  if (status.IsNotFound()) return std::uint64_t{0};
+  if (!status.ok()) return FromRocks(status, "Get checkpoint");
+  if (value.size() != 8) return MakeError(ErrorCode::kCorruption, "bad projection checkpoint");
+  return events::LoadU64BE(value.data());
+}
+
+Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress) {
+  log_ = log;
+  std::string stored;
+  auto status = log->db()->Get(rocksdb::ReadOptions(), log->column_family("meta"),
+                               format::kActiveGenerationKey, &stored);
+  if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get active generation");
+  const std::uint64_t id = status.IsNotFound() ? 1 : std::stoull(stored);
+  if (log->read_only()) {
+    auto generation = OpenGeneration(id, /*create=*/false);
+    if (!generation) return generation.error();
+    std::lock_guard lock(mutex_);
+    active_ = std::move(*generation);
+    return {};
+  }
+  auto generation = OpenGeneration(id, /*create=*/true);
+  if (!generation) return generation.error();
+  if (status.IsNotFound()) {
+    if (auto ok = SetActiveGeneration(id); !ok) return ok;
+  }
+  if (auto ok = DropStaleGenerations(id); !ok) return ok;
+  auto checkpoint = Checkpoint(**generation);
+  if (!checkpoint) return checkpoint.error();
+  const std::uint64_t head = log->GetHead().position;
+  if (*checkpoint > head) {
+    return MakeError(ErrorCode::kCorruption, "the projection views are at position " +
+                                                 std::to_string(*checkpoint) +
+                                                 ", past the log's head " + std::to_string(head) +
+                                                 "; run `passledger rebuild`");
+  }
+  if (*checkpoint < head) {
+    auto folded = Replay(**generation, *checkpoint + 1, head, progress);
+    if (!folded) return folded.error();
+    // Replay wrote without the WAL: make the views durable before the writer's logged batches
+    // (with later checkpoints) go on top, or a crash would keep those and lose these.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    auto flushed = log->db()->Flush(flush, (*generation)->cf());
+    if (!flushed.ok()) return FromRocks(flushed, "Flush views");
+  }
+  std::lock_guard lock(mutex_);
+  active_ = std::move(*generation);
+  return {};
+}
+
+// Folds positions [from, to] into `target`, in chunks written without the WAL (the caller
+// flushes the column family before relying on it). The next chunk is read and decoded on
+// another thread while this one is folded; folded records stay cached between chunks (the
+// target generation is private to this replay, so nothing else changes them).
+Result<std::uint64_t> Projections::Replay(Generation& target, std::uint64_t from, std::uint64_t to,
+                                          const ProgressFn& progress) {
+  constexpr std::size_t kCachedRecords = 400'000;
+  using Chunk = Result<std::vector<events::RecordedEvent>>;
+  auto read_chunk = [this, to](std::uint64_t start) -> Chunk {
+    if (start > to) return std::vector<events::RecordedEvent>();
+    return log_->ReadRange(start, std::min<std::uint64_t>(kReplayChunk, to - start + 1),
+                           events::ReadOptions{.reveal = true});
+  };
+  std::uint64_t folded = 0;
+  rocksdb::WriteOptions no_wal;
+  no_wal.disableWAL = true;
+  rocksdb::WriteBatch batch;
+  RocksDbBackend backend(target.db(), target.cf(), &batch);
+  ViewCache views(&backend);
+  std::future<Chunk> pending = std::async(std::launch::async, read_chunk, from);
+  for (;;) {
+    Chunk events = pending.get();
+    if (!events) return events.error();
+    if (events->empty()) break;
+    const std::uint64_t last = events->back().envelope.position;
+    pending = std::async(std::launch::async, read_chunk, last + 1);
+    for (const auto& event : *events) {
+      const boost::json::object* personal =
+          event.personal_state == events::PersonalState::kRevealed ? &event.personal : nullptr;
+      if (auto ok = Fold({event.envelope, event.payload, personal}, views); !ok) {
+        pending.wait();
+        return ok.error();
+      }
+    }
+    folded += events->size();
+    WriteCheckpoint(views, last);
+    views.Flush(kCachedRecords);
+    auto status = target.db()->Write(no_wal, &batch);
+    batch.Clear();
+    if (!status.ok()) {
+      pending.wait();
+      return FromRocks(status, "Write (rebuild)");
+    }
+    if (progress) progress({last, to});
+  }
+  return folded;
+}
+
+Result<RebuildReport> Projections::Rebuild(ProgressFn progress) {
+  std::lock_guard rebuild_lock(rebuild_mutex_);
+  if (!log_ || log_->read_only()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "rebuild needs the log open for writing");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  // A fresh id: not one whose column family was dropped, or left by a failed rebuild.
+  const std::uint64_t id = std::max(active()->id(), highest_generation_) + 1;
+  highest_generation_ = id;
+  auto created = OpenGeneration(id, /*create=*/true);
+  if (!created) return created.error();
+  std::shared_ptr<Generation> next = std::move(*created);
+  RebuildReport report;
+  report.generation = id;
+  std::uint64_t done = 0;
+  // Phase 1: chase the head while appends go on.
+  for (;;) {
+    const std::uint64_t head = log_->GetHead().position;
+    if (head - done <= kCatchUpSlack) break;
+    auto folded = Replay(*next, done + 1, head, progress);
+    if (!folded) return folded.error();
+    report.events += *folded;
+    done = head;
+  }
+  // Phase 2: commits paused, fold the rest, make it durable, switch.
+  {
+    auto pause = log_->PauseCommits();
+    const std::uint64_t head = log_->GetHead().position;
+    auto folded = Replay(*next, done + 1, head, progress);
+    if (!folded) return folded.error();
+    report.events += *folded;
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    auto status = log_->db()->Flush(flush, next->cf());
+    if (!status.ok()) return FromRocks(status, "Flush new generation");
+    if (auto ok = SetActiveGeneration(id); !ok) return ok.error();
+    std::lock_guard lock(mutex_);
+    active_->DropWhenReleased();
+    active_ = std::move(next);
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+void DigestBuilder::Add(std::string_view key, std::string_view value) {
+  const std::string view = ViewOf(key);
+  std::string entry;
+  events::PutU64BE(&entry, key.size());
+  entry.append(key);
+  events::PutU64BE(&entry, value.size());
+  entry.append(value);
+  std::string& running = hashes_[view];
+  const events::Hash next = events::Sha256(running, entry);
+  running.assign(reinterpret_cast<const char*>(next.data()), next.size());
+  ++counts_[view];
+}
+
+ViewDigests DigestBuilder::Finish() {
+  ViewDigests out;
+  for (auto view : format::kAllViews) {
+    const std::string name(format::ViewName(view));
+    auto it = hashes_.find(name);
+    out[name] = it == hashes_.end() ? "empty"
+                                    : events::ToHex(it->second) + " (" +
+                                          std::to_string(counts_[name]) + " entries)";
+  }
+  return out;
+}
+
+Result<ViewDigests> Projections::LiveDigests() const {
+  auto generation = active();
+  if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  const rocksdb::Snapshot* snapshot = generation->db()->GetSnapshot();
+  DigestBuilder digests;
+  auto ok = ForEachEntry(generation->db(), generation->cf(), snapshot,
+                         [&](std::string_view k, std::string_view v) { digests.Add(k, v); });
+  generation->db()->ReleaseSnapshot(snapshot);
+  if (!ok) return ok.error();
+  return digests.Finish();
+}
+
+Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) const {
+  constexpr std::size_t kMaxDifferences = 10;
+  auto generation = active();
+  if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  rocksdb::DB* db = generation->db();
+  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->ReleaseSnapshot(s); }
+  } release{db, snapshot};
+
+  VerifyViewsReport report;
+  {
+    std::string value;
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot;
+    auto status = db->Get(read, generation->cf(),
+                          format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
+    if (status.ok() && value.size() == 8) report.position = events::LoadU64BE(value.data());
+  }
+  // The replay side, in memory.
+  MemoryBackend scratch;
+  for (std::uint64_t next = 1; next <= report.position;) {
+    auto events =
+        log_->ReadRange(next, std::min<std::uint64_t>(kReplayChunk, report.position - next + 1),
+                        events::ReadOptions{.reveal = true});
+    if (!events) return events.error();
+    if (events->empty()) break;
+    ViewCache views(&scratch);
+    for (const auto& event : *events) {
+      const boost::json::object* personal =
+          event.personal_state == events::PersonalState::kRevealed ? &event.personal : nullptr;
+      if (auto ok = Fold({event.envelope, event.payload, personal}, views); !ok) return ok.error();
+    }
+    next = events->back().envelope.position + 1;
+    WriteCheckpoint(views, next - 1);
+    views.Flush();
+    if (progress) progress({next - 1, report.position});
+  }
+  // Merge-walk both sides in key order.
+  DigestBuilder live, replay;
+  for (const auto& [k, v] : scratch.data()) replay.Add(k, v);
+  auto it = scratch.data().begin();
+  const auto end = scratch.data().end();
+  auto differ = [&](std::string_view key, std::string_view a, std::string_view b) {
+    if (report.differences.size() < kMaxDifferences) {
+      report.differences.push_back({ViewOf(key), Printable(key), std::string(a), std::string(b)});
+    }
+  };
+  auto walked =
+      ForEachEntry(db, generation->cf(), snapshot, [&](std::string_view k, std::string_view v) {
+        live.Add(k, v);
+        while (it != end && it->first < k) {
+          differ(it->first, "(absent)", it->second);
+          ++it;
+        }
+        if (it != end && it->first == k) {
+          if (it->second != v) differ(k, v, it->second);
+          ++it;
+        } else {
+          differ(k, v, "(absent)");
+        }
+      });
+  if (!walked) return walked.error();
+  for (; it != end; ++it) differ(it->first, "(absent)", it->second);
+  report.live = live.Finish();
+  report.replay = replay.Finish();
+  return report;
+}
+
+}  // namespace passledger::projections

@@ -1,0 +1,144 @@
+// Projections: the inline read models of the event log and their generations.
+//
+// Construct before opening the log, pass inline_projection() in OpenOptions, then Attach()
+// once the log is open and before any append: Attach finds the active generation (creating
+// generation 1 for a new log), drops stale generations left by an interrupted rebuild, and
+// folds any events the views have not seen (a log written without projections). From then on
+// the writer folds every group into the active generation inside the same WriteBatch.
+//
+// Rebuild() is blue/green and online: it replays the log into a new generation while the old
+// one keeps serving and appends continue, catches up to the head, pauses commits briefly,
+// folds the last events, switches the active generation atomically and drops the old one
+// once its last reader lets go.
+//
+// Thread-safety: Attach() once, from one thread. active() and the read side may be called
+// from any thread. Rebuild()/VerifyAgainstReplay() may run on any thread, one at a time.
+// The Projections object must be destroyed before the EventLog (it owns column family
+// handles of that database).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "projections/view_cache.h"
+
+namespace passledger::projections {
+
+// One generation of the views: a column family "views@g<N>".
+class Generation {
+ public:
+  Generation(rocksdb::DB* db, std::uint64_t id, rocksdb::ColumnFamilyHandle* cf, bool owned)
+      : db_(db), id_(id), cf_(cf), owned_(owned) {}
+  ~Generation();
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+
+  std::uint64_t id() const { return id_; }
+  rocksdb::ColumnFamilyHandle* cf() const { return cf_; }
+  rocksdb::DB* db() const { return db_; }
+  // Drops the column family when the last reference goes.
+  void DropWhenReleased() { drop_ = true; }
+
+ private:
+  rocksdb::DB* db_;
+  std::uint64_t id_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  bool owned_;  // created at run time: this object destroys the handle
+  std::atomic<bool> drop_{false};
+};
+
+struct ReplayProgress {
+  std::uint64_t position = 0;  // last event folded
+  std::uint64_t head = 0;      // head of the log when the phase started
+};
+using ProgressFn = std::function<void(const ReplayProgress&)>;
+
+struct RebuildReport {
+  std::uint64_t generation = 0;  // the new active generation
+  std::uint64_t events = 0;      // events folded
+  double seconds = 0;
+};
+
+// Per-view SHA-256 of every key and value, in key order.
+using ViewDigests = std::map<std::string, std::string>;
+
+struct ViewDifference {
+  std::string view;
+  std::string key;           // printable form
+  std::string live, replay;  // values (or "(absent)")
+};
+
+struct VerifyViewsReport {
+  std::uint64_t position = 0;  // the checkpoint both sides are at
+  ViewDigests live, replay;
+  std::vector<ViewDifference> differences;  // the first few, in key order
+  bool ok() const { return differences.empty() && live == replay; }
+};
+
+class Projections {
+ public:
+  explicit Projections(const events::SchemaRegistry* schemas = nullptr);
+  ~Projections();
+  Projections(const Projections&) = delete;
+  Projections& operator=(const Projections&) = delete;
+
+  // For OpenOptions::inline_projections.
+  events::InlineProjection* inline_projection();
+
+  // REQUIRES: `log` outlives this object; no append before Attach returns.
+  [[nodiscard]] Result<void> Attach(events::EventLog* log, ProgressFn progress = {});
+
+  // The generation readers should use (null before Attach). Keep the pointer for the whole
+  // of one read; it stays valid even if a rebuild switches generations meanwhile.
+  std::shared_ptr<const Generation> active() const;
+
+  [[nodiscard]] Result<RebuildReport> Rebuild(ProgressFn progress = {});
+
+  // Replays the log into memory up to the live checkpoint (from one snapshot) and compares
+  // the result with the live views. Works on a read-only log too.
+  [[nodiscard]] Result<VerifyViewsReport> VerifyAgainstReplay(ProgressFn progress = {}) const;
+
+  // Digests of the live active generation (one snapshot).
+  [[nodiscard]] Result<ViewDigests> LiveDigests() const;
+
+  class Inline;
+
+ private:
+  Result<std::shared_ptr<Generation>> OpenGeneration(std::uint64_t id, bool create);
+  Result<void> DropStaleGenerations(std::uint64_t keep);
+  Result<void> SetActiveGeneration(std::uint64_t id);
+  Result<std::uint64_t> Checkpoint(const Generation& generation) const;
+  Result<std::uint64_t> Replay(Generation& target, std::uint64_t from, std::uint64_t to,
+                               const ProgressFn& progress);
+
+  const events::SchemaRegistry* schemas_;
+  std::unique_ptr<Inline> inline_;
+  events::EventLog* log_ = nullptr;  // set by Attach
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<Generation> active_;  // Guarded by mutex_; swapped under PauseCommits.
+  std::mutex rebuild_mutex_;            // one rebuild at a time
+  // The highest generation id whose column family existed or was created in this process
+  // (set by Attach, raised by Rebuild under rebuild_mutex_): new generations get a higher one.
+  std::uint64_t highest_generation_ = 0;
+};
+
+// SHA-256 per view over a key-ordered sequence of (key, value).
+class DigestBuilder {
+ public:
+  void Add(std::string_view key, std::string_view value);
+  ViewDigests Finish();
+
+ private:
+  std::map<std::string, std::string> hashes_;  // view name -> running hash input digest
+  std::map<std::string, std::uint64_t> counts_;
+};
+
+}  // namespace passledger::projections

@@ -1,0 +1,99 @@
+// ViewCache: the read-modify-write layer the folder works through.
+//
+// Records are loaded from a Backend once, kept parsed while a batch of events is folded, and
+// written back (serialised once) by Flush(). Index entries and other raw values are written
+// blind. A ViewCache is used by one thread at a time.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "events/error.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace passledger::projections {
+
+// Where records come from and go to.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Result<std::optional<std::string>> Load(std::string_view key) = 0;
+  // value == nullptr deletes.
+  virtual void Store(std::string_view key, const std::string* value) = 0;
+};
+
+// Reads from a RocksDB column family (optionally at a snapshot); writes into a WriteBatch.
+// `db`, `cf` and `batch` are borrowed and must outlive the backend.
+class RocksDbBackend final : public Backend {
+ public:
+  RocksDbBackend(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch,
+                 const rocksdb::Snapshot* snapshot = nullptr)
+      : db_(db), cf_(cf), batch_(batch), snapshot_(snapshot) {}
+  Result<std::optional<std::string>> Load(std::string_view key) override;
+  void Store(std::string_view key, const std::string* value) override;
+  void set_batch(rocksdb::WriteBatch* batch) { batch_ = batch; }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  rocksdb::WriteBatch* batch_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+// An ordered in-memory key-value map: scratch rebuilds (verify --projections, state as of).
+class MemoryBackend final : public Backend {
+ public:
+  Result<std::optional<std::string>> Load(std::string_view key) override;
+  void Store(std::string_view key, const std::string* value) override;
+  const std::map<std::string, std::string, std::less<>>& data() const { return data_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> data_;
+};
+
+class ViewCache {
+ public:
+  explicit ViewCache(Backend* backend) : backend_(backend) {}
+
+  // The record at `key`, or nullptr when there is none. The pointer stays valid until Flush.
+  Result<boost::json::object*> Find(std::string_view key);
+  // The record at `key`, created empty when absent.
+  Result<boost::json::object*> Upsert(std::string_view key);
+  void Erase(std::string_view key);
+  // Blind writes of raw values (index entries).
+  void PutRaw(std::string_view key, std::string value);
+  // Raw values written earlier through this cache, else loaded.
+  Result<std::optional<std::string>> GetRaw(std::string_view key);
+
+  // Writes every changed entry to the backend. Then forgets every entry, unless
+  // `keep_clean_up_to` allows keeping them (as clean, parsed entries) for the next batch:
+  // they are kept while there are at most that many. A kept entry must not change in the
+  // backend behind the cache's back (true for a rebuild's private generation).
+  void Flush(std::size_t keep_clean_up_to = 0);
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::optional<boost::json::object> record;  // parsed JSON record
+    std::optional<std::string> raw;             // raw value (index entries)
+    bool exists = false;
+    bool dirty = false;
+  };
+  Result<Entry*> Load(std::string_view key, bool parse);
+
+  Backend* backend_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace passledger::projections

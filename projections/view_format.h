@@ -1,0 +1,118 @@
+// On-disk layout of the projection views: constants and key builders only. Prose in
+// docs/STORAGE.md ("Projection views").
+//
+// All views of one generation live in one column family, "views@g<N>", keys prefixed by a
+// one-byte view tag. The active generation number is in the log's meta CF under
+// kActiveGenerationKey. A rebuild fills generation N+1 beside N, then switches atomically.
+// Values are JSON object text unless said otherwise. u64be = 8-byte big-endian.
+//
+//   'M' membershipId                              -> member record
+//   'N' search term, 0x00, membershipId           -> "" (lowercased name words and e-mail)
+//   'P' serial                                    -> pass record
+//   'D' deviceLibraryId                           -> device record {pushToken, ...}
+//   'R' deviceLibraryId, 0x00, passTypeId, 0x00, serial -> "" (registrations)
+//   'r' serial, 0x00, deviceLibraryId             -> passTypeId (registrations by pass)
+//   'C' passTypeId, 0x00, u64be content position  -> serial (the change-since-tag index)
+//   'I' importId                                  -> import job record
+//   'S' username                                  -> staff record
+//   'T' passTypeId                                -> template record {version, contentHash}
+//   'Z' "counts"                                  -> dashboard counters
+//   '~' "checkpoint"                              -> u64be position of the last folded event
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "events/bytes.h"
+
+namespace passledger::projections::format {
+
+inline constexpr std::string_view kViewsCfPrefix = "views@g";
+inline constexpr std::string_view kActiveGenerationKey = "projections/active_generation";
+
+enum class View : char {
+  kMembers = 'M',
+  kMemberSearch = 'N',
+  kPasses = 'P',
+  kDevices = 'D',
+  kRegistrations = 'R',
+  kPassDevices = 'r',
+  kPassChanges = 'C',
+  kImports = 'I',
+  kStaff = 'S',
+  kTemplates = 'T',
+  kCounts = 'Z',
+  kCheckpoint = '~',
+};
+
+inline constexpr View kAllViews[] = {View::kMembers,     View::kMemberSearch,  View::kPasses,
+                                     View::kDevices,     View::kRegistrations, View::kPassDevices,
+                                     View::kPassChanges, View::kImports,       View::kStaff,
+                                     View::kTemplates,   View::kCounts,        View::kCheckpoint};
+
+inline std::string_view ViewName(View view) {
+  switch (view) {
+    case View::kMembers:
+      return "members";
+    case View::kMemberSearch:
+      return "member_search";
+    case View::kPasses:
+      return "passes";
+    case View::kDevices:
+      return "devices";
+    case View::kRegistrations:
+      return "registrations";
+    case View::kPassDevices:
+      return "pass_devices";
+    case View::kPassChanges:
+      return "pass_changes";
+    case View::kImports:
+      return "imports";
+    case View::kStaff:
+      return "staff";
+    case View::kTemplates:
+      return "templates";
+    case View::kCounts:
+      return "counts";
+    case View::kCheckpoint:
+      return "checkpoint";
+  }
+  return "unknown";
+}
+
+inline std::string GenerationCfName(std::uint64_t generation) {
+  return std::string(kViewsCfPrefix) + std::to_string(generation);
+}
+
+inline std::string Key(View view, std::string_view id) {
+  std::string key(1, static_cast<char>(view));
+  key.append(id);
+  return key;
+}
+
+inline std::string Key(View view, std::string_view a, std::string_view b) {
+  std::string key = Key(view, a);
+  key.push_back('\0');
+  key.append(b);
+  return key;
+}
+
+inline std::string Key(View view, std::string_view a, std::string_view b, std::string_view c) {
+  std::string key = Key(view, a, b);
+  key.push_back('\0');
+  key.append(c);
+  return key;
+}
+
+inline std::string ChangeKey(std::string_view pass_type, std::uint64_t content_position) {
+  std::string key = Key(View::kPassChanges, pass_type);
+  key.push_back('\0');
+  events::PutU64BE(&key, content_position);
+  return key;
+}
+
+inline constexpr std::string_view kCountsId = "counts";
+inline constexpr std::string_view kCheckpointId = "checkpoint";
+
+}  // namespace passledger::projections::format
