@@ -325,6 +325,33 @@ Result<RebuildReport> Projections::Rebuild(ProgressFn progress) {
   return report;
 }
 
+Result<void> Projections::PurgeForgotten(std::string_view membership_id,
+                                         const std::vector<std::string>& search_terms,
+                                         const std::vector<std::string>& serials) {
+  auto generation = active();
+  if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  rocksdb::DB* db = generation->db();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  if (auto status = db->Flush(flush, generation->cf()); !status.ok()) {
+    return FromRocks(status, "Flush views");
+  }
+  std::vector<std::string> keys = {format::Key(format::View::kMembers, membership_id)};
+  for (const auto& serial : serials) keys.push_back(format::Key(format::View::kPasses, serial));
+  for (const auto& term : search_terms) {
+    keys.push_back(format::Key(format::View::kMemberSearch, term, membership_id));
+  }
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const auto& key : keys) {
+    const std::string end = key + '\0';
+    rocksdb::Slice begin_slice(key), end_slice(end);
+    auto status = db->CompactRange(compact, generation->cf(), &begin_slice, &end_slice);
+    if (!status.ok()) return FromRocks(status, "CompactRange views");
+  }
+  return {};
+}
+
 void DigestBuilder::Add(std::string_view key, std::string_view value) {
   const std::string view = ViewOf(key);
   std::string entry;

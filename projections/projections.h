@@ -105,6 +105,14 @@ class Projections {
   // the result with the live views. Works on a read-only log too.
   [[nodiscard]] Result<VerifyViewsReport> VerifyAgainstReplay(ProgressFn progress = {}) const;
 
+  // After a member was forgotten (its SubjectForgotten folded): flushes the views and
+  // compacts the member's record, its passes and its former search keys, so no plaintext of
+  // its personal data stays in RocksDB's live files (SSTs or write-ahead log).
+  // `search_terms` and `serials` are the ones the member had before it was forgotten.
+  [[nodiscard]] Result<void> PurgeForgotten(std::string_view membership_id,
+                                            const std::vector<std::string>& search_terms,
+                                            const std::vector<std::string>& serials);
+
   // Digests of the live active generation (one snapshot).
   [[nodiscard]] Result<ViewDigests> LiveDigests() const;
 

@@ -120,6 +120,35 @@ std::vector<events::AppendRequest> Members(int first, int members) {
 
 BOOST_AUTO_TEST_SUITE(attach)
 
+// An altered view is caught by the replay comparison, which names the view and the key.
+BOOST_AUTO_TEST_CASE(VerifyAgainstReplayNamesAnAlteredRecord) {
+  TempDir dir;
+  auto p = ProjectedLog::Open(dir / "data");
+  p->Enrol("8-1", "Family", true, Personal::Named("Ada Quill", {"Ada Quill"}));
+  p->Enrol("8-2", "Individual", true, Personal::Named("Bo Reyes", {"Bo Reyes"}));
+  RequireViewsMatchReplay(*p);
+  auto generation = p->projections().active();
+  rocksdb::WriteOptions write;
+  const std::string key = format::Key(format::View::kMembers, "8-2");
+  std::string value;
+  BOOST_TEST_REQUIRE(
+      p->log().db()->Get(rocksdb::ReadOptions(), generation->cf(), key, &value).ok());
+  const auto at = value.find("Individual");
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  value.replace(at, 10, "Benefactor");
+  BOOST_TEST_REQUIRE(p->log().db()->Put(write, generation->cf(), key, value).ok());
+  auto report = p->projections().VerifyAgainstReplay();
+  BOOST_TEST_REQUIRE(Succeeded(report));
+  BOOST_TEST(!report->ok());
+  BOOST_TEST_REQUIRE(report->differences.size() == 1u);
+  BOOST_TEST(report->differences[0].view == "members");
+  BOOST_TEST(report->differences[0].key == "M8-2");
+  BOOST_TEST(report->differences[0].live.find("Benefactor") != std::string::npos);
+  BOOST_TEST(report->differences[0].replay.find("Individual") != std::string::npos);
+  BOOST_TEST(report->live.at("members") != report->replay.at("members"));
+  BOOST_TEST(report->live.at("passes") == report->replay.at("passes"));
+}
+
 BOOST_AUTO_TEST_CASE(AttachFoldsWhatALogWithoutProjectionsAppended) {
   TempDir dir;
   const auto data = dir / "data";

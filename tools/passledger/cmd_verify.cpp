@@ -8,6 +8,7 @@
 
 #include "events/export_verifier.h"
 #include "tools/passledger/cli_support.h"
+#include "tools/passledger/progress.h"
 
 namespace passledger::tools {
 namespace {
@@ -16,6 +17,7 @@ struct VerifyArgs {
   std::uint64_t from = 1;
   std::uint64_t to = 0;
   std::string file;  // an export file, "-" for stdin
+  bool projections = false;
 };
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -84,6 +86,37 @@ void RunFile(const VerifyArgs& args, CommandContext& ctx) {
   }
 }
 
+// Replays the log into memory and compares it with the live views.
+void RunProjections(CommandContext& ctx) {
+  auto log = OpenLog(ctx, /*read_only=*/true, /*with_projections=*/true);
+  if (!log) return;
+  ProgressLine progress("replay");
+  auto report = log.projections->VerifyAgainstReplay(
+      [&](const projections::ReplayProgress& p) { progress.Update(p.position, p.head); });
+  progress.Done();
+  if (!report) {
+    ctx.exit_status = ReportError("verify --projections", report.error());
+    return;
+  }
+  for (const auto& [view, digest] : report->live) {
+    const std::string& replayed = report->replay[view];
+    fmt::print("{:<14} {} {}\n", view, digest == replayed ? "ok  " : "DIFF", digest);
+    if (digest != replayed) fmt::print("{:<14}      replay: {}\n", "", replayed);
+  }
+  if (!report->ok()) {
+    for (const auto& d : report->differences) {
+      fmt::print(stderr, "passledger: verify --projections: {} {}: live {} / replay {}\n", d.view,
+                 d.key, d.live.substr(0, 300), d.replay.substr(0, 300));
+    }
+    fmt::print(stderr, "passledger: verify --projections: FAILED: the views at position {} differ "
+                       "from a replay of the log; run `passledger rebuild`\n",
+               report->position);
+    ctx.exit_status = kExitVerifyFailed;
+    return;
+  }
+  fmt::print("ok: the views at position {} equal a replay of the log\n", report->position);
+}
+
 }  // namespace
 
 void AddVerifyCommand(CLI::App& app, CommandContext& ctx) {
@@ -95,8 +128,14 @@ void AddVerifyCommand(CLI::App& app, CommandContext& ctx) {
                   "Verify this export file (`-` = stdin) offline instead of the database")
       ->excludes(from)
       ->excludes(to);
+  cmd->add_flag("--projections", args->projections,
+                "Compare the live projection views with a replay of the log")
+      ->excludes(from)
+      ->excludes(to);
   cmd->callback([args, &ctx] {
-    if (args->file.empty()) {
+    if (args->projections) {
+      RunProjections(ctx);
+    } else if (args->file.empty()) {
       RunLog(*args, ctx);
     } else {
       RunFile(*args, ctx);
