@@ -108,8 +108,9 @@ void RunProjections(CommandContext& ctx) {
       fmt::print(stderr, "passledger: verify --projections: {} {}: live {} / replay {}\n", d.view,
                  d.key, d.live.substr(0, 300), d.replay.substr(0, 300));
     }
-    fmt::print(stderr, "passledger: verify --projections: FAILED: the views at position {} differ "
-                       "from a replay of the log; run `passledger rebuild`\n",
+    fmt::print(stderr,
+               "passledger: verify --projections: FAILED: the views at position {} differ "
+               "from a replay of the log; run `passledger rebuild`\n",
                report->position);
     ctx.exit_status = kExitVerifyFailed;
     return;
@@ -124,14 +125,16 @@ void AddVerifyCommand(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("verify", "Verify the hash chain of the log or of an export");
   auto* from = cmd->add_option("--from", args->from, "First position")->default_val(1);
   auto* to = cmd->add_option("--to", args->to, "Last position (0 = head)")->default_val(0);
-  cmd->add_option("--file", args->file,
-                  "Verify this export file (`-` = stdin) offline instead of the database")
-      ->excludes(from)
-      ->excludes(to);
+  auto* file =
+      cmd->add_option("--file", args->file,
+                      "Verify this export file (`-` = stdin) offline instead of the database")
+          ->excludes(from)
+          ->excludes(to);
   cmd->add_flag("--projections", args->projections,
                 "Compare the live projection views with a replay of the log")
       ->excludes(from)
-      ->excludes(to);
+      ->excludes(to)
+      ->excludes(file);
   cmd->callback([args, &ctx] {
     if (args->projections) {
       RunProjections(ctx);
