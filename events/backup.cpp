@@ -21,6 +21,7 @@
 #include "events/openssl_ptr.h"
 #include "events/storage_format.h"
 #include "events/store.h"
+#include "events/unique_fd.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;
@@ -36,21 +37,6 @@ Error SysError(std::string_view what, const fs::path& path) {
   return MakeError(ErrorCode::kUnavailable,
                    std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
-
-// Closes the descriptor on scope exit.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Result<void> FsyncDir(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "events/storage_format.h"
+#include "events/unique_fd.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;
@@ -21,22 +22,6 @@ namespace {
 Error SysError(ErrorCode code, const std::string& what, const fs::path& path) {
   return MakeError(code, what + " " + path.string() + ": " + std::strerror(errno));
 }
-
-// Closes the descriptor unless released: RAII for the few raw fds we use.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 Result<void> FsyncDir(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
