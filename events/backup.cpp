@@ -38,12 +38,6 @@ Error SysError(std::string_view what, const fs::path& path) {
                    std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
-Result<void> FsyncDir(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) return SysError("cannot fsync", dir);
-  return {};
-}
-
 std::int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())

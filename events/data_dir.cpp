@@ -23,14 +23,6 @@ Error SysError(ErrorCode code, const std::string& what, const fs::path& path) {
   return MakeError(code, what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-Result<void> FsyncDir(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-    return SysError(ErrorCode::kUnavailable, "cannot fsync directory", dir);
-  }
-  return {};
-}
-
 std::string MarkerText() {
   return std::string(format::kMarkerPrefix) + std::to_string(format::kFormatVersion) + "\n";
 }
@@ -93,6 +85,14 @@ Result<int> TakeLock(const fs::path& root) {
 }
 
 }  // namespace
+
+Result<void> FsyncDir(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    return SysError(ErrorCode::kUnavailable, "cannot fsync directory", dir);
+  }
+  return {};
+}
 
 Result<DataDir> DataDir::Open(const fs::path& root, Mode mode) {
   if (mode == Mode::kReadOnly) {

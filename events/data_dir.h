@@ -54,6 +54,8 @@ Result<void> WriteFileAtomically(const std::filesystem::path& path, std::string_
                                  unsigned mode);
 // WriteFileAtomically with mode 0600; kAlreadyExists if the file exists.
 Result<void> WriteSecretFile(const std::filesystem::path& path, std::string_view contents);
+// fsync()s a directory, so that files created or renamed in it survive a crash.
+Result<void> FsyncDir(const std::filesystem::path& dir);
 Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t max_bytes);
 
 // Parses a 64-hex-digit key (surrounding whitespace ignored).

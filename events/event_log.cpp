@@ -13,6 +13,7 @@
 #include "events/digest.h"
 #include "events/head_state.h"
 #include "events/key_ring.h"
+#include "events/scoped_snapshot.h"
 #include "events/storage_format.h"
 #include "events/store.h"
 #include "events/validation.h"
@@ -49,25 +50,6 @@ class EventLog::Impl {
 };
 
 namespace {
-
-// Releases a RocksDB snapshot when the read ends.
-class ScopedSnapshot {
- public:
-  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
-  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
-  ScopedSnapshot(const ScopedSnapshot&) = delete;
-  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
-  const rocksdb::Snapshot* get() const { return snapshot_; }
-  rocksdb::ReadOptions options() const {
-    rocksdb::ReadOptions o;
-    o.snapshot = snapshot_;
-    return o;
-  }
-
- private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-};
 
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));

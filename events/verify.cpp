@@ -4,6 +4,7 @@
 #include "events/bytes.h"
 #include "events/chain_verifier.h"
 #include "events/event_log.h"
+#include "events/scoped_snapshot.h"
 #include "events/store.h"
 
 namespace passledger::events {
@@ -38,14 +39,8 @@ std::optional<std::uint64_t> RecordedHead(rocksdb::DB* db, rocksdb::ColumnFamily
 Result<VerifyReport> EventLog::Verify(std::uint64_t from, std::uint64_t to) const {
   rocksdb::DB* db = this->db();
   rocksdb::ColumnFamilyHandle* log = column_family("log");
-  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db, snapshot};
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot;
+  const ScopedSnapshot snapshot(db);
+  rocksdb::ReadOptions read = snapshot.options();
   read.readahead_size = 2 << 20;
   read.verify_checksums = true;
   from = std::max<std::uint64_t>(from, 1);

@@ -11,6 +11,7 @@
 #include "events/bytes.h"
 #include "events/catalogue.h"
 #include "events/crypto.h"
+#include "events/scoped_snapshot.h"
 #include "projections/folder.h"
 #include "projections/view_format.h"
 
@@ -380,11 +381,10 @@ ViewDigests DigestBuilder::Finish() {
 Result<ViewDigests> Projections::LiveDigests() const {
   auto generation = active();
   if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
-  const rocksdb::Snapshot* snapshot = generation->db()->GetSnapshot();
+  const events::ScopedSnapshot snapshot(generation->db());
   DigestBuilder digests;
-  auto ok = ForEachEntry(generation->db(), generation->cf(), snapshot,
+  auto ok = ForEachEntry(generation->db(), generation->cf(), snapshot.get(),
                          [&](std::string_view k, std::string_view v) { digests.Add(k, v); });
-  generation->db()->ReleaseSnapshot(snapshot);
   if (!ok) return ok.error();
   return digests.Finish();
 }
@@ -394,12 +394,8 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
   auto generation = active();
   if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
   rocksdb::DB* db = generation->db();
-  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db, snapshot};
+  const events::ScopedSnapshot scoped(db);
+  const rocksdb::Snapshot* snapshot = scoped.get();
 
   VerifyViewsReport report;
   {
