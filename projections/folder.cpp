@@ -121,7 +121,6 @@ Result<void> EventFolder::UpdateMember(std::string_view id,
   const auto* personal = m.if_contains("personal");
   const object* personal_object =
       personal && personal->is_object() ? &personal->as_object() : nullptr;
-  m["rowHash"] = MemberRowHash(m, personal_object);
   const std::vector<std::string> new_terms =
       personal_object ? SearchTerms(*personal_object) : std::vector<std::string>();
   for (const auto& term : old_terms) {
@@ -469,6 +468,16 @@ Result<void> Fold(const FoldEvent& event, ViewCache& views) {
                                           ok.error().message);
   }
   return {};
+}
+
+void FinalizeRecord(std::string_view key, object& record) {
+  if (key.empty() || key[0] != static_cast<char>(View::kMembers)) return;
+  const auto* personal = record.if_contains("personal");
+  std::string hash =
+      MemberRowHash(record, personal && personal->is_object() ? &personal->as_object() : nullptr);
+  // Always the last field, however the record's writes were batched.
+  record.stable_erase("rowHash");
+  record["rowHash"] = hash;
 }
 
 void WriteCheckpoint(ViewCache& views, std::uint64_t position) {

@@ -22,6 +22,10 @@ struct FoldEvent {
 // REQUIRES: events are folded in position order, each exactly once.
 Result<void> Fold(const FoldEvent& event, ViewCache& views);
 
+// Fields derived from a whole record, computed when the record is written (a member's
+// rowHash). Pass it to every ViewCache that events are folded through.
+void FinalizeRecord(std::string_view key, boost::json::object& record);
+
 // Records the last folded position (the projection checkpoint) through `views`.
 void WriteCheckpoint(ViewCache& views, std::uint64_t position);
 

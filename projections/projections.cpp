@@ -1,11 +1,13 @@
 #include "projections/projections.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <future>
 
 #include "events/bytes.h"
@@ -18,7 +20,6 @@
 namespace passledger::projections {
 namespace {
 
-constexpr std::size_t kReplayChunk = 20'000;
 // An online rebuild pauses commits only once it is this close to the head.
 constexpr std::uint64_t kCatchUpSlack = 5'000;
 
@@ -74,6 +75,169 @@ Result<void> ForEachEntry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   return {};
 }
 
+// A backend with nothing in it, for a bulk load into an empty generation (BulkLoad never
+// flushes through it).
+class EmptyBackend final : public Backend {
+ public:
+  Result<std::optional<std::string>> Load(std::string_view) override {
+    return std::optional<std::string>();
+  }
+  void Store(std::string_view, const std::string*) override {}
+};
+
+Result<void> FoldChunk(const std::vector<events::RecordedEvent>& events, ViewCache& views) {
+  for (const auto& event : events) {
+    const boost::json::object* personal =
+        event.personal_state == events::PersonalState::kRevealed ? &event.personal : nullptr;
+    if (auto ok = Fold({event.envelope, event.payload, personal}, views); !ok) return ok;
+  }
+  return {};
+}
+
+// Writes the cache's content as sorted SST files (at most kSstBytes each) in a scratch
+// directory beside the database and ingests them (moved) into `target`, which must be empty.
+Result<void> IngestSorted(Generation& target, ViewCache& views) {
+  constexpr std::uint64_t kSstBytes = 64 << 20;
+  constexpr std::size_t kIngestThreads = 2;
+  namespace fs = std::filesystem;
+  const fs::path scratch =
+      fs::path(target.db()->GetName()).parent_path() / ("rebuild-g" + std::to_string(target.id()));
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  fs::create_directories(scratch, ec);
+  if (ec)
+    return MakeError(ErrorCode::kUnavailable, "create " + scratch.string() + ": " + ec.message());
+  struct RemoveScratch {
+    fs::path path;
+    ~RemoveScratch() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove_scratch{scratch};
+
+  const rocksdb::Options options(target.db()->GetDBOptions(), target.db()->GetOptions(target.cf()));
+  // One writer per part of the key range; each part's files hold consecutive keys.
+  struct PartWriter {
+    std::unique_ptr<rocksdb::SstFileWriter> writer;
+    std::vector<std::string> files;
+    bool open = false;
+  };
+  std::vector<PartWriter> parts(kIngestThreads);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    parts[i].writer =
+        std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, target.cf());
+  }
+  auto finish = [](PartWriter& part) -> Result<void> {
+    if (!part.open) return {};
+    part.open = false;
+    auto status = part.writer->Finish();
+    return status.ok() ? Result<void>() : Result<void>(FromRocks(status, "finish SST"));
+  };
+  auto written = views.ForEachSorted(
+      parts.size(),
+      [&](std::size_t index, std::string_view key, std::string_view value) -> Result<void> {
+        PartWriter& part = parts[index];
+        if (!part.open) {
+          part.files.push_back((scratch / ("views-" + std::to_string(index) + "-" +
+                                           std::to_string(part.files.size()) + ".sst"))
+                                   .string());
+          if (auto status = part.writer->Open(part.files.back()); !status.ok()) {
+            return FromRocks(status, "open SST");
+          }
+          part.open = true;
+        }
+        if (auto status = part.writer->Put(key, value); !status.ok()) {
+          return FromRocks(status, "write SST");
+        }
+        if (part.writer->FileSize() >= kSstBytes) return finish(part);
+        return {};
+      });
+  if (!written) return written;
+  std::vector<std::string> files;
+  for (auto& part : parts) {
+    if (auto ok = finish(part); !ok) return ok;
+    files.insert(files.end(), part.files.begin(), part.files.end());
+  }
+  if (files.empty()) return {};
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  auto status = target.db()->IngestExternalFile(target.cf(), files, ingest);
+  if (!status.ok()) return FromRocks(status, "ingest SST files");
+  return {};
+}
+
+// Reads [from, to] in chunks, decoding the next chunk on another thread while the caller
+// folds the current one.
+class ChunkReader {
+ public:
+  using Chunk = Result<std::vector<events::RecordedEvent>>;
+  ChunkReader(const events::EventLog* log, std::uint64_t from, std::uint64_t to,
+              std::size_t chunk_events)
+      : log_(log), to_(to), chunk_events_(chunk_events), pending_(Start(from)) {}
+  ~ChunkReader() {
+    if (pending_.valid()) pending_.wait();
+  }
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // The next chunk; empty at the end (and after).
+  // The next chunk (empty at the end), valid until the next call. The previous chunk is
+  // released on the reader's thread.
+  Result<const std::vector<events::RecordedEvent>*> Next() {
+    if (!pending_.valid()) {
+      current_.clear();
+      return &current_;
+    }
+    Chunk chunk = pending_.get();
+    if (!chunk) return chunk.error();
+    if (!chunk->empty()) pending_ = Start(chunk->back().envelope.position + 1, std::move(current_));
+    current_ = std::move(*chunk);
+    return &current_;
+  }
+
+ private:
+  std::future<Chunk> Start(std::uint64_t start, std::vector<events::RecordedEvent> spent = {}) {
+    return std::async(
+        std::launch::async, [this, start, spent = std::move(spent)]() mutable -> Chunk {
+          spent.clear();
+          spent.shrink_to_fit();
+          if (start > to_) return std::vector<events::RecordedEvent>();
+          return log_->ReadRange(start, std::min<std::uint64_t>(chunk_events_, to_ - start + 1),
+                                 events::ReadOptions{.reveal = true});
+        });
+  }
+
+  const events::EventLog* log_;
+  std::uint64_t to_;
+  std::size_t chunk_events_;
+  std::vector<events::RecordedEvent> current_;
+  std::future<Chunk> pending_;
+};
+
+// Folds from the reader into memory only (the target is empty, so nothing needs reading),
+// then writes every record once, serialised once, as sorted SST files ingested into the
+// target's column family. Stops after the chunk that makes the cache hold `max_entries`
+// entries, bounding memory; Replay goes on from there through RocksDB.
+Result<std::uint64_t> BulkLoad(Generation& target, ChunkReader& reader, std::size_t max_entries,
+                               std::uint64_t to, const ProgressFn& progress) {
+  EmptyBackend empty;
+  ViewCache views(&empty, FinalizeRecord, ViewCache::Memory::kArena);
+  std::uint64_t folded = 0, last = 0;
+  while (views.size() < max_entries) {
+    auto events = reader.Next();
+    if (!events) return events.error();
+    if ((*events)->empty()) break;
+    if (auto ok = FoldChunk(**events, views); !ok) return ok.error();
+    last = (*events)->back().envelope.position;
+    folded += (*events)->size();
+    if (progress) progress({last, to});
+  }
+  if (folded == 0) return folded;
+  WriteCheckpoint(views, last);
+  if (auto ok = IngestSorted(target, views); !ok) return ok.error();
+  return folded;
+}
+
 }  // namespace
 
 // The writer's side: folds each group into the active generation inside the group's batch.
@@ -88,7 +252,7 @@ class Projections::Inline final : public events::InlineProjection {
       return MakeError(ErrorCode::kFailedPrecondition, "projections are not attached");
     }
     RocksDbBackend backend(db, generation->cf(), batch);
-    ViewCache views(&backend);
+    ViewCache views(&backend, FinalizeRecord);
     for (const auto& pending : events) {
       const events::Envelope& e = *pending.envelope;
       auto payload = ParseObject(e.payload, e.position);
@@ -235,48 +399,37 @@ Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress) {
 }
 
 // Folds positions [from, to] into `target`, in chunks written without the WAL (the caller
-// flushes the column family before relying on it). The next chunk is read and decoded on
-// another thread while this one is folded; folded records stay cached between chunks (the
-// target generation is private to this replay, so nothing else changes them).
+// flushes the column family before relying on it). From position 1 (an empty target) the
+// first part is a bulk load (BulkLoad); the rest reads and writes through RocksDB, keeping
+// folded records cached between chunks (the target generation is private to this replay, so
+// nothing else changes them).
 Result<std::uint64_t> Projections::Replay(Generation& target, std::uint64_t from, std::uint64_t to,
                                           const ProgressFn& progress) {
   constexpr std::size_t kCachedRecords = 400'000;
-  using Chunk = Result<std::vector<events::RecordedEvent>>;
-  auto read_chunk = [this, to](std::uint64_t start) -> Chunk {
-    if (start > to) return std::vector<events::RecordedEvent>();
-    return log_->ReadRange(start, std::min<std::uint64_t>(kReplayChunk, to - start + 1),
-                           events::ReadOptions{.reveal = true});
-  };
+  ChunkReader reader(log_, from, to, tuning_.chunk_events);
   std::uint64_t folded = 0;
+  if (from == 1) {
+    auto bulk = BulkLoad(target, reader, tuning_.bulk_entries, to, progress);
+    if (!bulk) return bulk.error();
+    folded = *bulk;
+  }
   rocksdb::WriteOptions no_wal;
   no_wal.disableWAL = true;
   rocksdb::WriteBatch batch;
   RocksDbBackend backend(target.db(), target.cf(), &batch);
-  ViewCache views(&backend);
-  std::future<Chunk> pending = std::async(std::launch::async, read_chunk, from);
+  ViewCache views(&backend, FinalizeRecord);
   for (;;) {
-    Chunk events = pending.get();
+    auto events = reader.Next();
     if (!events) return events.error();
-    if (events->empty()) break;
-    const std::uint64_t last = events->back().envelope.position;
-    pending = std::async(std::launch::async, read_chunk, last + 1);
-    for (const auto& event : *events) {
-      const boost::json::object* personal =
-          event.personal_state == events::PersonalState::kRevealed ? &event.personal : nullptr;
-      if (auto ok = Fold({event.envelope, event.payload, personal}, views); !ok) {
-        pending.wait();
-        return ok.error();
-      }
-    }
-    folded += events->size();
+    if ((*events)->empty()) break;
+    if (auto ok = FoldChunk(**events, views); !ok) return ok.error();
+    const std::uint64_t last = (*events)->back().envelope.position;
+    folded += (*events)->size();
     WriteCheckpoint(views, last);
     views.Flush(kCachedRecords);
     auto status = target.db()->Write(no_wal, &batch);
     batch.Clear();
-    if (!status.ok()) {
-      pending.wait();
-      return FromRocks(status, "Write (rebuild)");
-    }
+    if (!status.ok()) return FromRocks(status, "Write (rebuild)");
     if (progress) progress({last, to});
   }
   return folded;
@@ -408,22 +561,17 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
   }
   // The replay side, in memory.
   MemoryBackend scratch;
-  for (std::uint64_t next = 1; next <= report.position;) {
-    auto events =
-        log_->ReadRange(next, std::min<std::uint64_t>(kReplayChunk, report.position - next + 1),
-                        events::ReadOptions{.reveal = true});
+  ChunkReader reader(log_, 1, report.position, tuning_.chunk_events);
+  for (;;) {
+    auto events = reader.Next();
     if (!events) return events.error();
-    if (events->empty()) break;
-    ViewCache views(&scratch);
-    for (const auto& event : *events) {
-      const boost::json::object* personal =
-          event.personal_state == events::PersonalState::kRevealed ? &event.personal : nullptr;
-      if (auto ok = Fold({event.envelope, event.payload, personal}, views); !ok) return ok.error();
-    }
-    next = events->back().envelope.position + 1;
-    WriteCheckpoint(views, next - 1);
+    if ((*events)->empty()) break;
+    ViewCache views(&scratch, FinalizeRecord);
+    if (auto ok = FoldChunk(**events, views); !ok) return ok.error();
+    const std::uint64_t last = (*events)->back().envelope.position;
+    WriteCheckpoint(views, last);
     views.Flush();
-    if (progress) progress({next - 1, report.position});
+    if (progress) progress({last, report.position});
   }
   // Merge-walk both sides in key order.
   DigestBuilder live, replay;

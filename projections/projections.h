@@ -82,6 +82,16 @@ struct VerifyViewsReport {
   bool ok() const { return differences.empty() && live == replay; }
 };
 
+// How replays read and fold; the defaults suit production, tests shrink them to reach every
+// path with small logs.
+struct ReplayTuning {
+  std::size_t chunk_events = 20'000;  // events read (on another thread) and folded at a time
+  // A replay into an empty generation folds in memory and bulk-loads sorted files until the
+  // cache holds this many entries (about 860 bytes each: 3.4 GB at most), then goes on
+  // through RocksDB.
+  std::size_t bulk_entries = 4'000'000;
+};
+
 class Projections {
  public:
   explicit Projections(const events::SchemaRegistry* schemas = nullptr);
@@ -100,6 +110,7 @@ class Projections {
   std::shared_ptr<const Generation> active() const;
 
   [[nodiscard]] Result<RebuildReport> Rebuild(ProgressFn progress = {});
+  void set_replay_tuning(const ReplayTuning& tuning) { tuning_ = tuning; }
 
   // Replays the log into memory up to the live checkpoint (from one snapshot) and compares
   // the result with the live views. Works on a read-only log too.
@@ -127,6 +138,7 @@ class Projections {
                                const ProgressFn& progress);
 
   const events::SchemaRegistry* schemas_;
+  ReplayTuning tuning_;
   std::unique_ptr<Inline> inline_;
   events::EventLog* log_ = nullptr;  // set by Attach
 

@@ -37,7 +37,7 @@ Result<EntityState> Replay(std::vector<events::RecordedEvent> events,
   std::sort(events.begin(), events.end(),
             [](const auto& a, const auto& b) { return a.envelope.position < b.envelope.position; });
   MemoryBackend memory;
-  ViewCache views(&memory);
+  ViewCache views(&memory, FinalizeRecord);
   EntityState state;
   for (const auto& event : events) {
     const boost::json::object* personal =

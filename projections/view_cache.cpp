@@ -3,8 +3,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
 
 namespace passledger::projections {
 
@@ -42,8 +45,30 @@ void MemoryBackend::Store(std::string_view key, const std::string* value) {
   }
 }
 
-Result<ViewCache::Entry*> ViewCache::Load(std::string_view key, bool parse) {
-  auto [it, inserted] = entries_.try_emplace(std::string(key));
+namespace {
+constexpr std::size_t kRecordFields = 16;
+
+std::unique_ptr<std::pmr::memory_resource> KeyArena(ViewCache::Memory memory) {
+  if (memory == ViewCache::Memory::kHeap) return nullptr;
+  return std::make_unique<std::pmr::monotonic_buffer_resource>(std::size_t{1} << 20);
+}
+}  // namespace
+
+ViewCache::ViewCache(Backend* backend, Finalizer finalize, Memory memory)
+    : backend_(backend),
+      finalize_(finalize),
+      key_arena_(KeyArena(memory)),
+      record_storage_(memory == Memory::kArena
+                          ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
+                          : boost::json::storage_ptr()),
+      entries_(key_arena_ ? key_arena_.get() : std::pmr::new_delete_resource()) {}
+
+ViewCache::~ViewCache() = default;
+
+Result<ViewCache::Node*> ViewCache::Load(std::string_view key, bool parse) {
+  auto it = entries_.find(key);
+  const bool inserted = it == entries_.end();
+  if (inserted) it = entries_.try_emplace(std::pmr::string(key, entries_.get_allocator())).first;
   Entry& entry = it->second;
   if (inserted) {
     auto loaded = backend_->Load(key);
@@ -56,73 +81,130 @@ Result<ViewCache::Entry*> ViewCache::Load(std::string_view key, bool parse) {
   }
   if (parse && entry.exists && !entry.record) {
     boost::system::error_code ec;
-    auto value = boost::json::parse(entry.raw.value_or(""), ec);
+    auto value = boost::json::parse(entry.raw.value_or(""), ec, record_storage_);
     if (ec || !value.is_object()) {
       return MakeError(ErrorCode::kCorruption, "view record is not a JSON object");
     }
     entry.record = std::move(value.as_object());
     entry.raw.reset();
   }
-  return &entry;
+  return &*it;
+}
+
+void ViewCache::MarkDirty(Node& node) {
+  if (node.second.dirty) return;
+  node.second.dirty = true;
+  dirty_.push_back(&node);
+}
+
+ViewCache::Node& ViewCache::Touch(std::string_view key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    it = entries_.try_emplace(std::pmr::string(key, entries_.get_allocator())).first;
+  }
+  MarkDirty(*it);
+  return *it;
 }
 
 Result<boost::json::object*> ViewCache::Find(std::string_view key) {
-  auto entry = Load(key, true);
-  if (!entry) return entry.error();
-  if (!(*entry)->exists) return static_cast<boost::json::object*>(nullptr);
-  (*entry)->dirty = true;  // callers find records to change them
-  return &*(*entry)->record;
+  auto node = Load(key, true);
+  if (!node) return node.error();
+  Entry& e = (*node)->second;
+  if (!e.exists) return static_cast<boost::json::object*>(nullptr);
+  MarkDirty(**node);  // callers find records to change them
+  return &*e.record;
 }
 
 Result<boost::json::object*> ViewCache::Upsert(std::string_view key) {
-  auto entry = Load(key, true);
-  if (!entry) return entry.error();
-  Entry& e = **entry;
+  auto node = Load(key, true);
+  if (!node) return node.error();
+  Entry& e = (*node)->second;
   if (!e.exists) {
     e.exists = true;
-    e.record.emplace();
+    e.record.emplace(kRecordFields, record_storage_);  // one allocation for most records
   }
-  e.dirty = true;
+  MarkDirty(**node);
   return &*e.record;
 }
 
 void ViewCache::Erase(std::string_view key) {
-  Entry& e = entries_[std::string(key)];
+  Entry& e = Touch(key).second;
   e.exists = false;
   e.record.reset();
   e.raw.reset();
-  e.dirty = true;
 }
 
 void ViewCache::PutRaw(std::string_view key, std::string value) {
-  Entry& e = entries_[std::string(key)];
+  Entry& e = Touch(key).second;
   e.exists = true;
   e.record.reset();
   e.raw = std::move(value);
-  e.dirty = true;
 }
 
 Result<std::optional<std::string>> ViewCache::GetRaw(std::string_view key) {
-  auto entry = Load(key, false);
-  if (!entry) return entry.error();
-  if (!(*entry)->exists) return std::optional<std::string>();
-  return (*entry)->raw;
+  auto node = Load(key, false);
+  if (!node) return node.error();
+  const Entry& e = (*node)->second;
+  if (!e.exists) return std::optional<std::string>();
+  return e.raw;
 }
 
 void ViewCache::Flush(std::size_t keep_clean_up_to) {
-  for (auto& [key, entry] : entries_) {
-    if (!entry.dirty) continue;
+  std::string text;
+  for (Node* node : dirty_) {
+    const std::string_view key = node->first;
+    Entry& entry = node->second;
     if (!entry.exists) {
       backend_->Store(key, nullptr);
     } else if (entry.record) {
-      const std::string text = boost::json::serialize(*entry.record);
+      if (finalize_) finalize_(key, *entry.record);
+      text = boost::json::serialize(*entry.record);
       backend_->Store(key, &text);
     } else {
       backend_->Store(key, &*entry.raw);
     }
     entry.dirty = false;
   }
+  dirty_.clear();
   if (entries_.size() > keep_clean_up_to) entries_.clear();
+}
+
+Result<void> ViewCache::ForEachSorted(std::size_t parts, const SortedSink& sink) {
+  std::vector<const Node*> nodes;
+  nodes.reserve(entries_.size());
+  for (auto& node : entries_) {
+    if (!node.second.exists) continue;
+    // Here, not in the parts: finalizing allocates from the (single-threaded) record storage.
+    if (node.second.record && finalize_) finalize_(node.first, *node.second.record);
+    nodes.push_back(&node);
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const Node* a, const Node* b) { return a->first < b->first; });
+  auto visit = [&](std::size_t part, std::size_t begin, std::size_t end) -> Result<void> {
+    std::string text;
+    for (std::size_t i = begin; i < end; ++i) {
+      const Entry& entry = nodes[i]->second;
+      std::string_view value = entry.raw ? std::string_view(*entry.raw) : std::string_view();
+      if (entry.record) {
+        text = boost::json::serialize(*entry.record);
+        value = text;
+      }
+      if (auto ok = sink(part, nodes[i]->first, value); !ok) return ok;
+    }
+    return {};
+  };
+  parts = std::max<std::size_t>(1, std::min(parts, nodes.size()));
+  std::vector<std::future<Result<void>>> others;
+  const auto bound = [&](std::size_t part) { return nodes.size() * part / parts; };
+  for (std::size_t part = 1; part < parts; ++part) {
+    others.push_back(std::async(std::launch::async, visit, part, bound(part), bound(part + 1)));
+  }
+  Result<void> result = visit(0, 0, bound(1));
+  for (auto& other : others) {
+    auto ok = other.get();
+    if (result && !ok) result = ok;
+  }
+  return result;
 }
 
 }  // namespace passledger::projections

@@ -2,16 +2,21 @@
 //
 // Records are loaded from a Backend once, kept parsed while a batch of events is folded, and
 // written back (serialised once) by Flush(). Index entries and other raw values are written
-// blind. A ViewCache is used by one thread at a time.
+// blind. Only the entries changed since the last flush are visited by Flush. A ViewCache is
+// used by one thread at a time.
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <functional>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "events/error.h"
 
@@ -64,7 +69,19 @@ class MemoryBackend final : public Backend {
 
 class ViewCache {
  public:
-  explicit ViewCache(Backend* backend) : backend_(backend) {}
+  // How the cache allocates its entries and records.
+  enum class Memory {
+    kHeap,   // freed entry by entry: for caches flushed and cleared as they go
+    kArena,  // monotonic arenas released only with the cache: for one large bulk load
+  };
+  // Called on a changed record just before it is serialised: fields derived from the whole
+  // record are computed once per write instead of once per change.
+  using Finalizer = void (*)(std::string_view key, boost::json::object& record);
+
+  explicit ViewCache(Backend* backend, Finalizer finalize = nullptr, Memory memory = Memory::kHeap);
+  ~ViewCache();
+  ViewCache(const ViewCache&) = delete;
+  ViewCache& operator=(const ViewCache&) = delete;
 
   // The record at `key`, or nullptr when there is none. The pointer stays valid until Flush.
   Result<boost::json::object*> Find(std::string_view key);
@@ -83,6 +100,15 @@ class ViewCache {
   void Flush(std::size_t keep_clean_up_to = 0);
   std::size_t size() const { return entries_.size(); }
 
+  // Calls `sink(part, key, value)` for every existing entry, serialising records: the
+  // entries are split in `parts` consecutive key ranges, each visited in ascending key order
+  // on a thread of its own (part 0 on the caller's), so `sink` must be safe to call for
+  // different parts at once. Records are finalized first. For a cache over an empty backend
+  // this is the whole content (a bulk load). Returns the first error a `sink` returns.
+  using SortedSink =
+      std::function<Result<void>(std::size_t part, std::string_view key, std::string_view value)>;
+  Result<void> ForEachSorted(std::size_t parts, const SortedSink& sink);
+
  private:
   struct Entry {
     std::optional<boost::json::object> record;  // parsed JSON record
@@ -90,10 +116,25 @@ class ViewCache {
     bool exists = false;
     bool dirty = false;
   };
-  Result<Entry*> Load(std::string_view key, bool parse);
+  // Heterogeneous lookup: no std::string is built to find an existing entry.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>()(key);
+    }
+  };
+  using Map = std::pmr::unordered_map<std::pmr::string, Entry, KeyHash, std::equal_to<>>;
+  using Node = Map::value_type;
+  Result<Node*> Load(std::string_view key, bool parse);
+  Node& Touch(std::string_view key);  // the entry at `key`, created if absent, marked dirty
+  void MarkDirty(Node& node);
 
   Backend* backend_;
-  std::unordered_map<std::string, Entry> entries_;
+  Finalizer finalize_;
+  std::unique_ptr<std::pmr::memory_resource> key_arena_;  // kArena only
+  boost::json::storage_ptr record_storage_;               // records' allocator
+  Map entries_;               // declared last: destroyed before the arenas it allocates from
+  std::vector<Node*> dirty_;  // node pointers stay valid across rehashes
 };
 
 }  // namespace passledger::projections
