@@ -20,6 +20,8 @@
 namespace passledger::projections {
 namespace {
 
+// <data>/rebuild-g<N>/: SST files of generation N's bulk load, before their ingestion.
+constexpr std::string_view kBulkScratchPrefix = "rebuild-g";
 // An online rebuild pauses commits only once it is this close to the head.
 constexpr std::uint64_t kCatchUpSlack = 5'000;
 
@@ -330,6 +332,14 @@ Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
     std::uint64_t id = 0;
     std::from_chars(digits.data(), digits.data() + digits.size(), id);
     highest_generation_ = std::max(highest_generation_, id);
+  }
+  // SST files of a bulk load that was interrupted before its ingestion.
+  std::error_code ec;
+  const auto data_dir = std::filesystem::path(log_->db()->GetName()).parent_path();
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec)) {
+    if (entry.path().filename().string().starts_with(kBulkScratchPrefix)) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
   }
   return {};
 }
