@@ -15,7 +15,7 @@ constexpr bool kOpt = false;
 constexpr FieldSpec kEnrolledPayload[] = {
     {"membershipId", K::kString, kReq}, {"level", K::kString, kReq},   {"status", K::kString, kReq},
     {"active", K::kBool, kReq},         {"expires", K::kString, kOpt}, {"addOns", K::kArray, kOpt},
-    {"importId", K::kString, kOpt}};
+    {"emailable", K::kBool, kOpt},      {"importId", K::kString, kOpt}};
 constexpr FieldSpec kMemberPersonal[] = {
     {"name", K::kString, kOpt},  {"firstName", K::kString, kOpt}, {"lastName", K::kString, kOpt},
     {"email", K::kString, kOpt}, {"address", K::kObject, kOpt},   {"cardholders", K::kArray, kOpt}};

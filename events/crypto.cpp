@@ -48,6 +48,32 @@ EVP_MD_CTX* ThreadMdCtx() {
 
 }  // namespace
 
+struct Sha256Stream::Ctx {
+  MdCtx md{EVP_MD_CTX_new()};
+};
+
+Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Ctx>()) {
+  if (!ctx_->md || EVP_DigestInit_ex2(ctx_->md.get(), Sha256Md(), nullptr) != 1) {
+    Abort("SHA-256 init");
+  }
+}
+
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(std::string_view bytes) {
+  if (EVP_DigestUpdate(ctx_->md.get(), bytes.data(), bytes.size()) != 1) Abort("SHA-256");
+}
+
+Hash Sha256Stream::Finish() {
+  Hash out{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_->md.get(), out.data(), &len) != 1 || len != out.size() ||
+      EVP_DigestInit_ex2(ctx_->md.get(), Sha256Md(), nullptr) != 1) {
+    Abort("SHA-256");
+  }
+  return out;
+}
+
 Hash Sha256(std::string_view first, std::string_view second) {
   Hash out{};
   EVP_MD_CTX* ctx = ThreadMdCtx();

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,21 @@ using Key = std::array<std::uint8_t, format::kKeySize>;
 
 // SHA-256 over the concatenation of `first` and `second`.
 Hash Sha256(std::string_view first, std::string_view second = {});
+
+// SHA-256 of a stream fed in pieces (files, uploads).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view bytes);
+  Hash Finish();  // the stream is reset afterwards
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 
 // The fixed previous-hash of position 1.
 const Hash& GenesisHash();

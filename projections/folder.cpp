@@ -186,7 +186,8 @@ Result<void> EventFolder::MemberStatus(bool active, bool reinstated) {
   return UpdateMember(Str(e_.payload, "membershipId"), [&](object& m) {
     m["status"] = Str(e_.payload, "status");
     m["active"] = active;
-    if (reinstated) m["leftRoster"] = false;
+    // A status read from a roster puts the member back on it; MemberLeftRoster takes it off.
+    if (reinstated || e_.payload.contains("importId")) m["leftRoster"] = false;
   });
 }
 
@@ -296,7 +297,14 @@ Result<void> EventFolder::PassIssued() {
 
 Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
   return UpdatePass(Str(e_.payload, "serial"), [&](object& pass) {
-    if (voided) pass["voided"] = *voided;
+    if (voided) {
+      pass["voided"] = *voided;
+      if (*voided) {
+        pass["voidReason"] = Str(e_.payload, "reason");
+      } else {
+        pass.stable_erase("voidReason");
+      }
+    }
     if (e_.personal && e_.personal->contains("cardholder") && !Bool(pass, "forgotten")) {
       pass["cardholder"] = Str(*e_.personal, "cardholder");
     }

@@ -10,8 +10,8 @@
 namespace passledger::projections {
 
 // Public member fields (also in MemberEnrolled's payload) and personal ones (sealed).
-inline constexpr std::string_view kPublicMemberFields[] = {"level", "status", "active", "expires",
-                                                           "addOns"};
+inline constexpr std::string_view kPublicMemberFields[] = {"level",   "status", "active",
+                                                           "expires", "addOns", "emailable"};
 inline constexpr std::string_view kPersonalMemberFields[] = {"name",  "firstName", "lastName",
                                                              "email", "address",   "cardholders"};
 

@@ -120,6 +120,13 @@ Result<std::optional<boost::json::object>> ReadModel::Member(std::string_view id
   return record;
 }
 
+Result<void> ReadModel::ScanMembers(
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  Snapshot snapshot(projections_);
+  if (auto ok = snapshot.Check(); !ok) return ok;
+  return snapshot.Scan(Key(View::kMembers, ""), "", fn);
+}
+
 Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
   constexpr std::size_t kMaxCandidates = 10'000;
   Snapshot s(projections_);

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ class ReadModel {
 
   Result<std::optional<boost::json::object>> Member(std::string_view membership_id) const;
   Result<MemberPage> Members(const MemberQuery& query) const;
+  // Every member record in membership-id order, as stored (JSON text), from one snapshot:
+  // for merging a whole roster with the views. Stops when `fn` returns false.
+  Result<void> ScanMembers(
+      const std::function<bool(std::string_view membership_id, std::string_view record)>& fn)
+      const;
   Result<std::optional<boost::json::object>> Pass(std::string_view serial) const;
   Result<std::vector<boost::json::object>> PassesOfMember(std::string_view membership_id) const;
 

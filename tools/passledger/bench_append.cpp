@@ -254,6 +254,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   append->add_option("--only", args->only, "Run one scenario, e.g. 256:100");
   append->callback([args, &ctx] { Run(*args, ctx); });
   AddBenchRebuildCommand(*bench, ctx);
+  AddBenchImportCommand(*bench, ctx);
 }
 
 }  // namespace passledger::tools

@@ -29,7 +29,10 @@ void AddDigestCommand(CLI::App& app, CommandContext& ctx);
 void AddForgetCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchRebuildCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
+void AddBenchImportCommand(CLI::App& bench, CommandContext& ctx);   // under `bench`
 void AddRebuildCommand(CLI::App& app, CommandContext& ctx);
 void AddStateCommand(CLI::App& app, CommandContext& ctx);
+void AddGenRosterCommand(CLI::App& app, CommandContext& ctx);
+void AddImportCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace passledger::tools

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   AddForgetCommand(app, ctx);
   AddRebuildCommand(app, ctx);
   AddStateCommand(app, ctx);
+  AddImportCommand(app, ctx);
+  AddGenRosterCommand(app, ctx);
   AddBenchCommand(app, ctx);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // A progress line for long commands: redrawn in place on a terminal, a line every ten percent
-// otherwise (logs stay readable).
+// otherwise (logs stay readable). On a terminal it shows the rate and the time left.
 #pragma once
 
 #include <unistd.h>
@@ -23,9 +23,10 @@ class ProgressLine {
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
     const int percent = total ? static_cast<int>(100 * done / total) : 100;
     if (tty_) {
-      std::fprintf(stderr, "\r%s: %llu/%llu (%d%%), %.0f/s   ", what_.c_str(),
+      const double eta = rate > 0 && total > done ? static_cast<double>(total - done) / rate : 0;
+      std::fprintf(stderr, "\r%s: %llu/%llu (%d%%), %.0f/s, ETA %.0f s   ", what_.c_str(),
                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                   percent, rate);
+                   percent, rate, eta);
     } else if (percent >= next_percent_) {
       std::fprintf(stderr, "%s: %d%% (%llu/%llu)\n", what_.c_str(), percent,
                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));

@@ -1,0 +1,465 @@
+#include "handlers/import/roster_import.h"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+
+#include "events/catalogue.h"
+#include "events/crypto.h"
+#include "handlers/import/roster_diff.h"
+#include "projections/read_model.h"
+
+namespace passledger::handlers {
+namespace {
+
+namespace ev = passledger::events;
+using boost::json::object;
+
+constexpr std::size_t kReadBlock = 1 << 20;
+constexpr std::uint64_t kProgressBytes = 8 << 20;
+constexpr std::size_t kMaxChunkEvents = 20'000;
+
+std::string_view Str(const object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
+// A fresh pass serial: 20 uppercase hex digits from the CSPRNG (unguessable, URL-safe).
+std::string NewSerial() {
+  std::array<std::uint8_t, 10> bytes{};
+  ev::RandomBytes(bytes);
+  std::string hex = ev::ToHex(bytes);
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return hex;
+}
+
+// The stored row hash, read off the end of a member record's JSON text without parsing it
+// (the folder writes rowHash as the last field); empty when the text does not end that way.
+std::string_view StoredRowHash(std::string_view record) {
+  constexpr std::string_view kField = "\"rowHash\":\"";
+  constexpr std::size_t kHex = 64;
+  if (record.size() < kField.size() + kHex + 2 || !record.ends_with("\"}")) return {};
+  const std::string_view hash = record.substr(record.size() - 2 - kHex, kHex);
+  if (record.substr(record.size() - 2 - kHex - kField.size(), kField.size()) != kField) return {};
+  return hash;
+}
+
+Result<ExistingMember> LoadExisting(const projections::ReadModel& views, std::string_view record) {
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(record, ec);
+  if (ec || !parsed.is_object()) return MakeError(ErrorCode::kCorruption, "bad member record");
+  ExistingMember existing{std::move(parsed.as_object()), {}};
+  const auto* serials = existing.record.if_contains("serials");
+  if (!serials || !serials->is_array()) return existing;
+  for (const auto& serial : serials->as_array()) {
+    if (!serial.is_string()) continue;
+    auto pass = views.Pass(serial.as_string());
+    if (!pass) return pass.error();
+    if (!*pass) continue;
+    const object& p = **pass;
+    ExistingPass e;
+    e.serial = std::string(serial.as_string());
+    if (const auto* index = p.if_contains("cardholderIndex"); index && index->is_int64()) {
+      e.cardholder_index = index->as_int64();
+    }
+    e.cardholder = std::string(Str(p, "cardholder"));
+    const auto* voided = p.if_contains("voided");
+    e.voided = voided && voided->is_bool() && voided->as_bool();
+    e.void_reason = std::string(Str(p, "voidReason"));
+    existing.passes.push_back(std::move(e));
+  }
+  return existing;
+}
+
+object CountsJson(const ImportCounts& c) {
+  return object{{"rows", c.rows},
+                {"memberships", c.memberships},
+                {"enrolled", c.enrolled},
+                {"changed", c.changed},
+                {"lapsed", c.lapsed},
+                {"reinstated", c.reinstated},
+                {"left", c.left},
+                {"unchanged", c.unchanged},
+                {"rejectedRows", c.rejected_rows},
+                {"rejectedMemberships", c.rejected_memberships},
+                {"forgottenSkipped", c.forgotten_skipped},
+                {"passesIssued", c.passes_issued},
+                {"passesRevised", c.passes_revised},
+                {"passesVoided", c.passes_voided},
+                {"passesUnvoided", c.passes_unvoided},
+                {"notEmailable", c.not_emailable}};
+}
+
+// Outcomes of memberships already applied by an interrupted run of the same job, read back
+// from the log (member events carry the import id).
+Result<std::unordered_map<std::string, Outcome>> PriorOutcomes(const ev::EventLog& log,
+                                                               std::uint64_t from,
+                                                               std::string_view import_id) {
+  std::unordered_map<std::string, Outcome> outcomes;
+  auto rank = [](Outcome o) {
+    switch (o) {
+      case Outcome::kEnrolled:
+        return 5;
+      case Outcome::kLeft:
+        return 4;
+      case Outcome::kReinstated:
+        return 3;
+      case Outcome::kLapsed:
+        return 2;
+      case Outcome::kChanged:
+        return 1;
+      default:
+        return 0;
+    }
+  };
+  for (std::uint64_t next = from;;) {
+    auto events = log.ReadRange(next, 10'000);
+    if (!events) return events.error();
+    if (events->empty()) break;
+    for (const auto& e : *events) {
+      if (Str(e.payload, "importId") != import_id) continue;
+      const std::string& type = e.envelope.type;
+      Outcome o = Outcome::kUnchanged;
+      if (type == ev::kMemberEnrolled) o = Outcome::kEnrolled;
+      if (type == ev::kMemberChanged) o = Outcome::kChanged;
+      if (type == ev::kMemberLapsed) o = Outcome::kLapsed;
+      if (type == ev::kMemberReinstated) o = Outcome::kReinstated;
+      if (type == ev::kMemberLeftRoster) o = Outcome::kLeft;
+      if (o == Outcome::kUnchanged) continue;
+      Outcome& kept = outcomes[std::string(Str(e.payload, "membershipId"))];
+      if (rank(o) > rank(kept)) kept = o;
+    }
+    next = events->back().envelope.position + 1;
+  }
+  return outcomes;
+}
+
+// One run of a job: folds plans into chunks and appends them.
+class ImportRun {
+ public:
+  ImportRun(ev::EventLog* log, const ImportConfig& config, const ImportOptions& options,
+            ImportSummary& summary)
+      : log_(log), config_(config), options_(options), summary_(summary) {}
+
+  void set_prior(std::unordered_map<std::string, Outcome> prior) { prior_ = std::move(prior); }
+  void set_total(std::uint64_t memberships) { progress_.memberships_total = memberships; }
+
+  Result<void> Add(std::string_view id, MembershipPlan plan) {
+    Count(id, plan);
+    ++progress_.memberships_done;
+    if (plan.requests.empty()) return MaybeReport();
+    if (summary_.changes.size() < options_.preview_changes)
+      summary_.changes.push_back(plan.preview);
+    chunk_events_ += plan.events();
+    for (auto& r : plan.requests) chunk_.push_back(std::move(r));
+    if (++chunk_memberships_ >= config_.memberships_per_chunk || chunk_events_ >= kMaxChunkEvents) {
+      return Flush();
+    }
+    return {};
+  }
+
+  Result<void> Flush() {
+    if (chunk_.empty()) return {};
+    const std::uint64_t events = chunk_events_;
+    std::vector<ev::AppendRequest> requests = std::move(chunk_);
+    chunk_.clear();
+    chunk_events_ = 0;
+    chunk_memberships_ = 0;
+    if (!options_.dry_run) {
+      auto appended = log_->AppendAtomic(std::move(requests));
+      if (!appended) return appended.error();
+      summary_.events += events;
+    }
+    progress_.events = summary_.events;
+    Report();
+    return {};
+  }
+
+ private:
+  void Count(std::string_view id, const MembershipPlan& plan) {
+    ImportCounts& c = summary_.counts;
+    Outcome outcome = plan.outcome;
+    if (outcome == Outcome::kUnchanged) {
+      if (auto it = prior_.find(std::string(id)); it != prior_.end()) outcome = it->second;
+    }
+    switch (outcome) {
+      case Outcome::kUnchanged:
+        ++c.unchanged;
+        break;
+      case Outcome::kEnrolled:
+        ++c.enrolled;
+        break;
+      case Outcome::kChanged:
+        ++c.changed;
+        break;
+      case Outcome::kLapsed:
+        ++c.lapsed;
+        break;
+      case Outcome::kReinstated:
+        ++c.reinstated;
+        break;
+      case Outcome::kLeft:
+        ++c.left;
+        break;
+      case Outcome::kForgotten:
+        ++c.forgotten_skipped;
+        break;
+    }
+    c.passes_issued += plan.passes_issued;
+    c.passes_revised += plan.passes_revised;
+    c.passes_voided += plan.passes_voided;
+    c.passes_unvoided += plan.passes_unvoided;
+  }
+
+  Result<void> MaybeReport() {
+    if (progress_.memberships_done % 10'000 == 0) Report();
+    return {};
+  }
+
+  void Report() {
+    if (!options_.progress) return;
+    progress_.phase = ImportProgress::Phase::kApplying;
+    options_.progress(progress_);
+  }
+
+  ev::EventLog* log_;
+  const ImportConfig& config_;
+  const ImportOptions& options_;
+  ImportSummary& summary_;
+  std::unordered_map<std::string, Outcome> prior_;
+  std::vector<ev::AppendRequest> chunk_;
+  std::uint64_t chunk_events_ = 0;
+  std::size_t chunk_memberships_ = 0;
+  ImportProgress progress_;
+};
+
+}  // namespace
+
+ByteSource MemorySource(std::string_view bytes) {
+  return [bytes, done = false]() mutable -> Result<std::string_view> {
+    if (done) return std::string_view();
+    done = true;
+    return bytes;
+  };
+}
+
+ByteSource FileSource(const std::filesystem::path& path) {
+  struct State {
+    std::filesystem::path path;
+    std::ifstream in;
+    bool opened = false;
+    std::vector<char> buffer = std::vector<char>(kReadBlock);
+  };
+  auto state = std::make_shared<State>();
+  state->path = path;
+  return [state]() -> Result<std::string_view> {
+    if (!state->opened) {
+      state->opened = true;
+      state->in.open(state->path, std::ios::binary);
+      if (!state->in) {
+        return MakeError(ErrorCode::kNotFound,
+                         "cannot open " + state->path.string() + ": " + std::strerror(errno));
+      }
+    }
+    state->in.read(state->buffer.data(), static_cast<std::streamsize>(state->buffer.size()));
+    if (state->in.bad()) {
+      return MakeError(ErrorCode::kUnavailable, "cannot read " + state->path.string());
+    }
+    return std::string_view(state->buffer.data(), static_cast<std::size_t>(state->in.gcount()));
+  };
+}
+
+RosterImporter::RosterImporter(ev::EventLog* log, const projections::Projections* projections,
+                               ImportConfig config)
+    : log_(log), projections_(projections), config_(std::move(config)) {}
+
+Result<Roster> RosterImporter::Read(const ByteSource& source, const ImportOptions& options) const {
+  RosterReader reader(config_);
+  ImportProgress progress;
+  progress.total_bytes = options.total_bytes;
+  std::uint64_t reported = 0;
+  for (;;) {
+    auto piece = source();
+    if (!piece) return piece.error();
+    if (piece->empty()) break;
+    if (auto ok = reader.Feed(*piece); !ok) return ok.error();
+    if (options.progress && reader.bytes_read() - reported >= kProgressBytes) {
+      reported = reader.bytes_read();
+      progress.bytes = reported;
+      progress.rows = reader.rows_read();
+      options.progress(progress);
+    }
+  }
+  return reader.Finish();
+}
+
+Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
+                                          const ImportOptions& options) const {
+  auto roster = Read(source, options);
+  if (!roster) return roster.error();
+  const projections::ReadModel views(projections_);
+
+  // The job: the newest job of this file if it never finished, else a new one.
+  ImportSummary summary;
+  summary.dry_run = options.dry_run;
+  std::uint64_t started_position = 0;
+  for (int k = 1;; ++k) {
+    summary.import_id = roster->sha256.substr(0, 16) + "-" + std::to_string(k);
+    auto job = views.Import(summary.import_id);
+    if (!job) return job.error();
+    if (!*job) break;
+    if (Str(**job, "state") == "running") {
+      summary.resumed = true;
+      if (const auto* p = (*job)->if_contains("startedPosition"); p && p->is_uint64()) {
+        started_position = p->as_uint64();
+      } else if (p && p->is_int64()) {
+        started_position = static_cast<std::uint64_t>(p->as_int64());
+      }
+      break;
+    }
+  }
+
+  ImportCounts& counts = summary.counts;
+  counts.rows = roster->rows;
+  counts.memberships = roster->memberships.size() + roster->rejected_ids.size();
+  counts.rejected_rows = roster->rejected.size();
+  counts.rejected_memberships = roster->rejected_ids.size();
+  for (const auto& m : roster->memberships) counts.not_emailable += m.emailable ? 0 : 1;
+  summary.rejected = roster->rejected;
+  const bool apply_departures = roster->rows_without_id == 0;
+  if (!apply_departures) {
+    summary.left_skipped = std::to_string(roster->rows_without_id) +
+                           " rejected row(s) name no membership, so no membership was marked "
+                           "as having left the roster";
+  }
+
+  auto fail = [&](const Error& error) -> Error {
+    if (!options.dry_run) {
+      ev::AppendRequest failed;
+      failed.stream = "import-" + summary.import_id;
+      failed.actor = options.actor;
+      failed.events.push_back(
+          ev::NewEvent{std::string(ev::kImportFailed),
+                       0,
+                       object{{"importId", summary.import_id}, {"reason", error.ToString()}},
+                       {},
+                       std::nullopt});
+      (void)log_->Append(std::move(failed));
+    }
+    return error;
+  };
+
+  if (!options.dry_run && !summary.resumed) {
+    ev::AppendRequest started;
+    started.stream = "import-" + summary.import_id;
+    started.expected = ev::ExpectedVersion::NoStream();
+    started.actor = options.actor;
+    started.events.push_back(ev::NewEvent{std::string(ev::kImportStarted),
+                                          0,
+                                          object{{"importId", summary.import_id},
+                                                 {"fileName", options.file_name},
+                                                 {"sha256", roster->sha256},
+                                                 {"rowCount", roster->rows},
+                                                 {"bytes", roster->bytes}},
+                                          {},
+                                          std::nullopt});
+    for (const auto& r : roster->rejected) {
+      if (started.events.size() > config_.max_rejection_events) break;
+      object payload{{"importId", summary.import_id}, {"line", r.line}, {"reason", r.reason}};
+      if (!r.column.empty()) payload["column"] = r.column;
+      if (!r.value.empty()) payload["value"] = r.value;
+      started.events.push_back(
+          ev::NewEvent{std::string(ev::kImportRowRejected), 0, std::move(payload), {}, {}});
+    }
+    auto appended = log_->Append(std::move(started));
+    if (!appended) return appended.error();
+    started_position = appended->first_position;
+    summary.events += appended->last_position - appended->first_position + 1;
+  }
+
+  ImportRun run(log_, config_, options, summary);
+  run.set_total(roster->memberships.size());
+  if (summary.resumed) {
+    auto prior = PriorOutcomes(*log_, started_position, summary.import_id);
+    if (!prior) return fail(prior.error());
+    run.set_prior(std::move(*prior));
+  }
+  const RosterDiff diff(config_, summary.import_id, options.actor, NewSerial);
+  const auto& memberships = roster->memberships;
+  std::size_t next = 0;
+  Result<void> status;
+  auto add_new_before = [&](std::string_view bound) -> bool {
+    while (next < memberships.size() && (bound.empty() || memberships[next].id < bound)) {
+      status = run.Add(memberships[next].id, diff.ForNew(memberships[next]));
+      ++next;
+      if (!status) return false;
+    }
+    return true;
+  };
+  auto scanned = views.ScanMembers([&](std::string_view id, std::string_view record) -> bool {
+    if (!add_new_before(id)) return false;
+    if (next < memberships.size() && memberships[next].id == id) {
+      const Membership& m = memberships[next++];
+      const std::string_view stored = StoredRowHash(record);
+      if (!stored.empty() && stored == RosterDiff::RowHash(m) &&
+          record.find("\"leftRoster\":false") != record.npos) {
+        status = run.Add(id, MembershipPlan{});
+        return static_cast<bool>(status);
+      }
+      auto existing = LoadExisting(views, record);
+      if (!existing) {
+        status = existing.error();
+        return false;
+      }
+      status = run.Add(id, diff.ForExisting(m, *existing));
+      return static_cast<bool>(status);
+    }
+    if (!apply_departures ||
+        std::binary_search(roster->rejected_ids.begin(), roster->rejected_ids.end(), id)) {
+      return true;
+    }
+    if (record.find("\"leftRoster\":true") != record.npos ||
+        record.find("\"forgotten\":true") != record.npos) {
+      return true;  // already off the roster, or erased
+    }
+    auto existing = LoadExisting(views, record);
+    if (!existing) {
+      status = existing.error();
+      return false;
+    }
+    status = run.Add(id, diff.ForDeparted(id, *existing));
+    return static_cast<bool>(status);
+  });
+  if (!scanned) return fail(scanned.error());
+  if (!status) return fail(status.error());
+  if (!add_new_before({})) return fail(status.error());
+  if (auto ok = run.Flush(); !ok) return fail(ok.error());
+
+  if (!options.dry_run) {
+    ev::AppendRequest completed;
+    completed.stream = "import-" + summary.import_id;
+    completed.actor = options.actor;
+    completed.events.push_back(
+        ev::NewEvent{std::string(ev::kImportCompleted),
+                     0,
+                     object{{"importId", summary.import_id}, {"counts", CountsJson(counts)}},
+                     {},
+                     std::nullopt});
+    auto appended = log_->Append(std::move(completed));
+    if (!appended) return fail(appended.error());
+    summary.events += 1;
+  }
+  if (options.progress) {
+    ImportProgress done;
+    done.phase = ImportProgress::Phase::kDone;
+    done.memberships_done = done.memberships_total = memberships.size();
+    done.events = summary.events;
+    options.progress(done);
+  }
+  return summary;
+}
+
+}  // namespace passledger::handlers
