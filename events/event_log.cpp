@@ -513,4 +513,8 @@ rocksdb::ColumnFamilyHandle* EventLog::column_family(std::string_view name) cons
   return impl_->store->cf(name);
 }
 
+Result<rocksdb::ColumnFamilyHandle*> EventLog::CreateColumnFamily(const std::string& name) {
+  return impl_->store->CreateColumnFamily(name);
+}
+
 }  // namespace passledger::events

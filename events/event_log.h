@@ -184,6 +184,8 @@ class EventLog {
   // (nullptr if not opened).
   rocksdb::DB* db() const;
   rocksdb::ColumnFamilyHandle* column_family(std::string_view name) const;
+  // Creates a column family configured like the log's own (the caller owns the handle).
+  Result<rocksdb::ColumnFamilyHandle*> CreateColumnFamily(const std::string& name);
 
   class Impl;
 

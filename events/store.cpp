@@ -12,9 +12,11 @@
 namespace passledger::events {
 namespace {
 
+// Every column family but the two that are only scanned in key order is read by key (stream
+// heads, dedup, subject keys, meta, the projection views): Bloom filters in the tables and in
+// the memtable answer most lookups of absent keys without searching.
 bool IsPointLookupCf(std::string_view name) {
-  return name == format::kCfStreamHeads || name == format::kCfDedup ||
-         name == format::kCfSubjectKeys || name == format::kCfMeta;
+  return name != format::kCfLog && name != format::kCfStreams;
 }
 
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
@@ -30,6 +32,10 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.write_buffer_size = 64 << 20;
+  if (point_lookups) {
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
+  }
   if (name == format::kCfLog) {
     // Positions only grow: with one shared (empty) prefix the memtable keeps the last insert
     // position as a hint and appends without searching the skiplist.
@@ -82,11 +88,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
     return MakeError(ErrorCode::kNotFound, "no database at " + path.string());
   }
 
+  auto store = std::unique_ptr<Store>(new Store());
   auto cache = rocksdb::NewLRUCache(block_cache_bytes);
+  store->cache_ = cache;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) descriptors.emplace_back(name, CfOptions(cache, name));
 
-  auto store = std::unique_ptr<Store>(new Store());
   store->read_only = read_only;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status =
@@ -115,6 +122,13 @@ Store::~Store() {
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
   db_->Close();
+}
+
+Result<rocksdb::ColumnFamilyHandle*> Store::CreateColumnFamily(const std::string& name) {
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  auto status = db_->CreateColumnFamily(CfOptions(cache_, name), name, &handle);
+  if (!status.ok()) return FromRocks(status, "CreateColumnFamily " + name);
+  return handle;
 }
 
 rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {

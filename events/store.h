@@ -25,6 +25,9 @@ class Store {
 
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+  // A new column family with the options Open() gives one of that name (shared block
+  // cache). The caller owns the handle.
+  Result<rocksdb::ColumnFamilyHandle*> CreateColumnFamily(const std::string& name);
 
   // Constant after Open().
   rocksdb::ColumnFamilyHandle* log = nullptr;
@@ -37,6 +40,7 @@ class Store {
 
  private:
   Store() = default;
+  std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

@@ -305,13 +305,9 @@ Result<std::shared_ptr<Generation>> Projections::OpenGeneration(std::uint64_t id
   if (!create) {
     return MakeError(ErrorCode::kNotFound, "projection generation " + name + " does not exist");
   }
-  rocksdb::ColumnFamilyOptions options;
-  options.compression = rocksdb::kLZ4Compression;
-  options.write_buffer_size = 64 << 20;
-  rocksdb::ColumnFamilyHandle* cf = nullptr;
-  auto status = log_->db()->CreateColumnFamily(options, name, &cf);
-  if (!status.ok()) return FromRocks(status, "CreateColumnFamily " + name);
-  return std::make_shared<Generation>(log_->db(), id, cf, /*owned=*/true);
+  auto cf = log_->CreateColumnFamily(name);
+  if (!cf) return cf.error();
+  return std::make_shared<Generation>(log_->db(), id, *cf, /*owned=*/true);
 }
 
 Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "events/catalogue.h"
@@ -21,6 +24,7 @@ using boost::json::object;
 constexpr std::size_t kReadBlock = 1 << 20;
 constexpr std::uint64_t kProgressBytes = 8 << 20;
 constexpr std::size_t kMaxChunkEvents = 20'000;
+constexpr int kChunksInFlight = 2;
 
 std::string_view Str(const object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -161,6 +165,10 @@ class ImportRun {
     return {};
   }
 
+  // Hands the current chunk to the writer without waiting for it (at most kChunksInFlight
+  // chunks are in flight): building the next chunk overlaps with writing this one. Chunks are
+  // independent (no membership spans two), so a failed one never spoils the others; the
+  // first failure is reported by the next call and by Finish().
   Result<void> Flush() {
     if (chunk_.empty()) return {};
     const std::uint64_t events = chunk_events_;
@@ -169,13 +177,40 @@ class ImportRun {
     chunk_events_ = 0;
     chunk_memberships_ = 0;
     if (!options_.dry_run) {
-      auto appended = log_->AppendAtomic(std::move(requests));
-      if (!appended) return appended.error();
-      summary_.events += events;
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [&] { return in_flight_ < kChunksInFlight; });
+      if (failure_) return *failure_;
+      ++in_flight_;
+      lock.unlock();
+      log_->AppendAsync(std::move(requests), [this, events](auto result) {
+        std::lock_guard guard(mutex_);
+        --in_flight_;
+        if (result) {
+          written_ += events;
+        } else if (!failure_) {
+          failure_ = result.error();
+        }
+        done_.notify_all();
+      });
     }
-    progress_.events = summary_.events;
     Report();
     return {};
+  }
+
+  // Waits for every chunk in flight; the first failure, if any.
+  Result<void> Finish() {
+    if (auto ok = Flush(); !ok) return ok;
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return in_flight_ == 0; });
+    summary_.events += written_;
+    written_ = 0;
+    if (failure_) return *failure_;
+    return {};
+  }
+
+  ~ImportRun() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return in_flight_ == 0; });
   }
 
  private:
@@ -222,6 +257,10 @@ class ImportRun {
   void Report() {
     if (!options_.progress) return;
     progress_.phase = ImportProgress::Phase::kApplying;
+    {
+      std::lock_guard guard(mutex_);
+      progress_.events = summary_.events + written_;
+    }
     options_.progress(progress_);
   }
 
@@ -234,6 +273,11 @@ class ImportRun {
   std::uint64_t chunk_events_ = 0;
   std::size_t chunk_memberships_ = 0;
   ImportProgress progress_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  int in_flight_ = 0;
+  std::uint64_t written_ = 0;  // events of chunks acknowledged since the last Finish()
+  std::optional<Error> failure_;
 };
 
 }  // namespace
@@ -433,10 +477,12 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
     status = run.Add(id, diff.ForDeparted(id, *existing));
     return static_cast<bool>(status);
   });
+  if (scanned && status) add_new_before({});
+  // Every chunk in flight lands (or fails) before the job is closed either way.
+  auto finished = run.Finish();
   if (!scanned) return fail(scanned.error());
   if (!status) return fail(status.error());
-  if (!add_new_before({})) return fail(status.error());
-  if (auto ok = run.Flush(); !ok) return fail(ok.error());
+  if (!finished) return fail(finished.error());
 
   if (!options.dry_run) {
     ev::AppendRequest completed;
