@@ -239,13 +239,17 @@ class RosterReader::Impl {
         add_on->quantity = n;
       }
     }
+    // Most rows of a family repeat their membership: compare in place, build nothing.
+    if (auto it = drafts_.find(id); it != drafts_.end() && it->second.first_line != 0) {
+      return MergeRepeat(row, it->second, status, expires, std::move(add_on));
+    }
     Membership fields = RowMembership(row, id, status, std::move(expires));
     if (fields.name.empty() && fields.cardholders.empty()) {
       return Reject(
           row, id, Has(RosterColumn::kLastName) ? RosterColumn::kLastName : RosterColumn::kCardName,
           "no name");
     }
-    Merge(row, std::move(fields), std::move(add_on));
+    MergeFirst(row, std::move(fields), std::move(add_on));
   }
 
   Membership RowMembership(const CsvRow& row, std::string_view id, std::string_view status,
@@ -274,39 +278,47 @@ class RosterReader::Impl {
     return m;
   }
 
-  // The first row of a membership sets its fields; later rows must agree and may add a
-  // cardholder or an add-on.
-  void Merge(const CsvRow& row, Membership fields, std::optional<AddOn> add_on) {
-    auto [it, inserted] = drafts_.try_emplace(fields.id);
-    Draft& draft = it->second;
-    if (inserted || draft.first_line == 0) {
-      const bool rejected = draft.rejected;
-      draft.membership = std::move(fields);
-      draft.first_line = row.line;
-      draft.rejected = rejected;
-      if (add_on) draft.membership.add_ons.push_back(std::move(*add_on));
-      return;
-    }
+  // The first row of a membership sets its fields.
+  void MergeFirst(const CsvRow& row, Membership fields, std::optional<AddOn> add_on) {
+    Draft& draft = drafts_[fields.id];  // may exist: an earlier row of it was rejected
+    draft.first_line = row.line;
+    draft.membership = std::move(fields);
+    if (add_on) draft.membership.add_ons.push_back(std::move(*add_on));
+  }
+
+  // A later row must agree with the first and may add a cardholder or an add-on.
+  void MergeRepeat(const CsvRow& row, Draft& draft, std::string_view status,
+                   std::string_view expires, std::optional<AddOn> add_on) {
     Membership& m = draft.membership;
-    const std::string first = " differs from line " + std::to_string(draft.first_line);
-    if (fields.level != m.level) return Reject(row, m.id, RosterColumn::kLevel, "level" + first);
-    if (fields.status != m.status) {
-      return Reject(row, m.id, RosterColumn::kStatus, "status" + first);
+    auto differs = [&](std::string_view what) {
+      return std::string(what) + " differs from line " + std::to_string(draft.first_line);
+    };
+    if (Field(row, RosterColumn::kLevel) != m.level) {
+      return Reject(row, m.id, RosterColumn::kLevel, differs("level"));
     }
-    if (fields.expires != m.expires) {
-      return Reject(row, m.id, RosterColumn::kExpires, "expiration date" + first);
+    if (status != m.status) return Reject(row, m.id, RosterColumn::kStatus, differs("status"));
+    if (expires != m.expires) {
+      return Reject(row, m.id, RosterColumn::kExpires, differs("expiration date"));
     }
-    if (fields.name != m.name || fields.email != m.email || fields.address != m.address) {
-      return Reject(row, m.id, RosterColumn::kLastName, "member name, e-mail or address" + first);
+    const PostalAddress& a = m.address;
+    if (Field(row, RosterColumn::kFirstName) != m.first_name ||
+        Field(row, RosterColumn::kLastName) != m.last_name ||
+        Field(row, RosterColumn::kEmail) != m.email ||
+        Field(row, RosterColumn::kAddressLine1) != a.line1 ||
+        Field(row, RosterColumn::kAddressLine2) != a.line2 ||
+        Field(row, RosterColumn::kCity) != a.city || Field(row, RosterColumn::kState) != a.state ||
+        Field(row, RosterColumn::kZip) != a.zip) {
+      return Reject(row, m.id, RosterColumn::kLastName, differs("member name, e-mail or address"));
     }
-    for (auto& card : fields.cardholders) {
-      if (std::find(m.cardholders.begin(), m.cardholders.end(), card) == m.cardholders.end()) {
-        m.cardholders.push_back(std::move(card));
-      }
+    std::string_view card = Field(row, RosterColumn::kCardName);
+    if (card.empty()) card = m.name;
+    if (!card.empty() &&
+        std::find(m.cardholders.begin(), m.cardholders.end(), card) == m.cardholders.end()) {
+      m.cardholders.emplace_back(card);
     }
     if (add_on) {
       auto same = std::find_if(m.add_ons.begin(), m.add_ons.end(),
-                               [&](const AddOn& a) { return a.name == add_on->name; });
+                               [&](const AddOn& x) { return x.name == add_on->name; });
       if (same == m.add_ons.end()) {
         m.add_ons.push_back(std::move(*add_on));
       } else if (same->quantity != add_on->quantity) {
@@ -345,7 +357,13 @@ class RosterReader::Impl {
   std::uint64_t bytes_ = 0;
   bool header_seen_ = false;
   std::array<std::size_t, kRosterColumnCount> columns_{};
-  std::unordered_map<std::string, Draft> drafts_;
+  struct KeyHash {  // lookups by string_view build no string
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>()(key);
+    }
+  };
+  std::unordered_map<std::string, Draft, KeyHash, std::equal_to<>> drafts_;
   Roster roster_;
 };
 
