@@ -331,22 +331,28 @@ class RosterReader::Impl {
   Result<Roster> Assemble() {
     roster_.bytes = bytes_;
     roster_.sha256 = events::ToHex(sha_.Finish());
-    roster_.memberships.reserve(drafts_.size());
+    // Sorted by id through pointers: each membership is moved once, not swapped around.
+    std::vector<std::pair<std::string_view, Draft*>> order;
+    order.reserve(drafts_.size());
     for (auto& [id, draft] : drafts_) {
       if (draft.rejected) {
         roster_.rejected_ids.push_back(id);
       } else {
-        // Row order carries no meaning: the same rows in another order are the same roster.
-        Membership& m = draft.membership;
-        std::sort(m.cardholders.begin(), m.cardholders.end());
-        std::sort(m.add_ons.begin(), m.add_ons.end(),
-                  [](const AddOn& a, const AddOn& b) { return a.name < b.name; });
-        roster_.memberships.push_back(std::move(m));
+        order.emplace_back(id, &draft);
       }
     }
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    roster_.memberships.reserve(order.size());
+    for (auto& [id, draft] : order) {
+      // Row order carries no meaning: the same rows in another order are the same roster.
+      Membership& m = draft->membership;
+      std::sort(m.cardholders.begin(), m.cardholders.end());
+      std::sort(m.add_ons.begin(), m.add_ons.end(),
+                [](const AddOn& a, const AddOn& b) { return a.name < b.name; });
+      roster_.memberships.push_back(std::move(m));
+    }
     drafts_.clear();
-    std::sort(roster_.memberships.begin(), roster_.memberships.end(),
-              [](const Membership& a, const Membership& b) { return a.id < b.id; });
     std::sort(roster_.rejected_ids.begin(), roster_.rejected_ids.end());
     return std::move(roster_);
   }
