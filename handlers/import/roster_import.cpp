@@ -141,6 +141,17 @@ Result<std::unordered_map<std::string, Outcome>> PriorOutcomes(const ev::EventLo
   return outcomes;
 }
 
+// A request on the job's own stream with one event of the job (no personal data).
+ev::AppendRequest JobRequest(std::string_view import_id, std::string_view actor,
+                             std::string_view type, object payload) {
+  ev::AppendRequest request;
+  request.stream = "import-" + std::string(import_id);
+  request.actor = std::string(actor);
+  payload["importId"] = import_id;
+  request.events.push_back(ev::NewEvent{std::string(type), 0, std::move(payload), {}, {}});
+  return request;
+}
+
 // One run of a job: folds plans into chunks and appends them.
 class ImportRun {
  public:
@@ -154,7 +165,10 @@ class ImportRun {
   Result<void> Add(std::string_view id, MembershipPlan plan) {
     Count(id, plan);
     ++progress_.memberships_done;
-    if (plan.requests.empty()) return MaybeReport();
+    if (plan.requests.empty()) {
+      if (progress_.memberships_done % 10'000 == 0) Report();
+      return {};
+    }
     if (summary_.changes.size() < options_.preview_changes)
       summary_.changes.push_back(plan.preview);
     chunk_events_ += plan.events();
@@ -247,11 +261,6 @@ class ImportRun {
     c.passes_revised += plan.passes_revised;
     c.passes_voided += plan.passes_voided;
     c.passes_unvoided += plan.passes_unvoided;
-  }
-
-  Result<void> MaybeReport() {
-    if (progress_.memberships_done % 10'000 == 0) Report();
-    return {};
   }
 
   void Report() {
@@ -357,10 +366,8 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
     if (!*job) break;
     if (Str(**job, "state") == "running") {
       summary.resumed = true;
-      if (const auto* p = (*job)->if_contains("startedPosition"); p && p->is_uint64()) {
-        started_position = p->as_uint64();
-      } else if (p && p->is_int64()) {
-        started_position = static_cast<std::uint64_t>(p->as_int64());
+      if (const auto* p = (*job)->if_contains("startedPosition"); p && p->is_number()) {
+        started_position = p->to_number<std::uint64_t>();
       }
       break;
     }
@@ -382,34 +389,19 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
 
   auto fail = [&](const Error& error) -> Error {
     if (!options.dry_run) {
-      ev::AppendRequest failed;
-      failed.stream = "import-" + summary.import_id;
-      failed.actor = options.actor;
-      failed.events.push_back(
-          ev::NewEvent{std::string(ev::kImportFailed),
-                       0,
-                       object{{"importId", summary.import_id}, {"reason", error.ToString()}},
-                       {},
-                       std::nullopt});
-      (void)log_->Append(std::move(failed));
+      (void)log_->Append(JobRequest(summary.import_id, options.actor, ev::kImportFailed,
+                                    object{{"reason", error.ToString()}}));
     }
     return error;
   };
 
   if (!options.dry_run && !summary.resumed) {
-    ev::AppendRequest started;
-    started.stream = "import-" + summary.import_id;
+    ev::AppendRequest started = JobRequest(summary.import_id, options.actor, ev::kImportStarted,
+                                           object{{"fileName", options.file_name},
+                                                  {"sha256", roster->sha256},
+                                                  {"rowCount", roster->rows},
+                                                  {"bytes", roster->bytes}});
     started.expected = ev::ExpectedVersion::NoStream();
-    started.actor = options.actor;
-    started.events.push_back(ev::NewEvent{std::string(ev::kImportStarted),
-                                          0,
-                                          object{{"importId", summary.import_id},
-                                                 {"fileName", options.file_name},
-                                                 {"sha256", roster->sha256},
-                                                 {"rowCount", roster->rows},
-                                                 {"bytes", roster->bytes}},
-                                          {},
-                                          std::nullopt});
     for (const auto& r : roster->rejected) {
       if (started.events.size() > config_.max_rejection_events) break;
       object payload{{"importId", summary.import_id}, {"line", r.line}, {"reason", r.reason}};
@@ -485,16 +477,8 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
   if (!finished) return fail(finished.error());
 
   if (!options.dry_run) {
-    ev::AppendRequest completed;
-    completed.stream = "import-" + summary.import_id;
-    completed.actor = options.actor;
-    completed.events.push_back(
-        ev::NewEvent{std::string(ev::kImportCompleted),
-                     0,
-                     object{{"importId", summary.import_id}, {"counts", CountsJson(counts)}},
-                     {},
-                     std::nullopt});
-    auto appended = log_->Append(std::move(completed));
+    auto appended = log_->Append(JobRequest(summary.import_id, options.actor, ev::kImportCompleted,
+                                            object{{"counts", CountsJson(counts)}}));
     if (!appended) return fail(appended.error());
     summary.events += 1;
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "events/bytes.h"
+#include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 
 namespace passledger::tools {
@@ -37,11 +38,6 @@ struct Scenario {
 };
 
 constexpr std::size_t kEventBytes = 300;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // A payload whose JSON text is kEventBytes long.
 boost::json::object Payload300() {
@@ -228,9 +224,7 @@ void BenchVerify(const BenchArgs& args, const fs::path& root, CommandContext& ct
 }
 
 void Run(const BenchArgs& args, CommandContext& ctx) {
-  const fs::path root =
-      args.dir.empty() ? fs::temp_directory_path() / fmt::format("passledger-bench-{}", ::getpid())
-                       : fs::path(args.dir);
+  const fs::path root = BenchScratchDir(args.dir, "append");
   std::error_code ec;
   fs::create_directories(root, ec);
   BenchScenarios(args, root, ctx);

@@ -4,8 +4,6 @@
 // next to a raw RocksDB reference measured in the same run (unsynced batched writes of as
 // many keys as the first import wrote events). Build Release (make bench).
 #include <fmt/core.h>
-#include <rocksdb/db.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "events/bytes.h"
 #include "handlers/import/roster_import.h"
+#include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/roster_generator.h"
@@ -22,17 +20,13 @@
 namespace passledger::tools {
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Clock = BenchClock;
 
 struct ImportBenchArgs {
   std::string dir;
   std::uint64_t rows = 1'000'000;
   double change_percent = 1;
 };
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
 
 // Resets the kernel's peak-RSS mark, so each phase reports its own peak.
 void ResetPeakRss() {
@@ -72,33 +66,6 @@ Result<void> WriteChanged(const fs::path& from, const fs::path& to, double perce
   return {};
 }
 
-// Unsynced batched writes (1,000 per batch) of `count` keys with 200-byte values.
-Result<double> RawWrites(const fs::path& scratch, std::uint64_t count) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.compression = rocksdb::kLZ4Compression;
-  fs::remove_all(scratch);
-  rocksdb::DB* raw = nullptr;
-  auto status = rocksdb::DB::Open(options, scratch.string(), &raw);
-  if (!status.ok()) return MakeError(ErrorCode::kUnavailable, status.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  const std::string value(200, 'v');
-  const auto start = Clock::now();
-  rocksdb::WriteBatch batch;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    batch.Put(events::U64BE(i), value);
-    if (batch.Count() == 1000) {
-      db->Write(rocksdb::WriteOptions(), &batch);
-      batch.Clear();
-    }
-  }
-  db->Write(rocksdb::WriteOptions(), &batch);
-  const double rate = static_cast<double>(count) / Seconds(start);
-  db->Close();
-  fs::remove_all(scratch);
-  return rate;
-}
-
 struct Phase {
   std::string name;
   double seconds = 0, rss_mib = 0;
@@ -114,7 +81,7 @@ Result<Phase> ImportOnce(const OpenedLog& log, const fs::path& file, std::string
   const auto start = Clock::now();
   auto summary = importer.Run(handlers::FileSource(file), options);
   if (!summary) return summary.error();
-  return Phase{std::move(name), Seconds(start), PeakRssMiB(), std::move(*summary)};
+  return Phase{std::move(name), SecondsSince(start), PeakRssMiB(), std::move(*summary)};
 }
 
 void Print(const Phase& p, double goal_seconds) {
@@ -129,9 +96,7 @@ void Print(const Phase& p, double goal_seconds) {
 }
 
 void Run(const ImportBenchArgs& args, CommandContext& ctx) {
-  const fs::path root = args.dir.empty() ? fs::temp_directory_path() /
-                                               fmt::format("passledger-bench-import-{}", ::getpid())
-                                         : fs::path(args.dir);
+  const fs::path root = BenchScratchDir(args.dir, "import");
   fs::create_directories(root);
   const fs::path roster = root / "roster.csv", changed = root / "roster-changed.csv";
   auto fail = [&](const Error& e) { ctx.exit_status = ReportError("bench import", e); };
@@ -139,7 +104,7 @@ void Run(const ImportBenchArgs& args, CommandContext& ctx) {
   if (auto ok = WriteRoster(roster, RosterSpec{args.rows, 1, 0}); !ok) return fail(ok.error());
   if (auto ok = WriteChanged(roster, changed, args.change_percent); !ok) return fail(ok.error());
   fmt::print("bench import: {} rows ({:.0f} MiB) generated in {:.1f} s, data in {}\n", args.rows,
-             static_cast<double>(fs::file_size(roster)) / (1 << 20), Seconds(generate_start),
+             static_cast<double>(fs::file_size(roster)) / (1 << 20), SecondsSince(generate_start),
              root.string());
   fs::remove_all(root / "data");
   CommandContext bench_ctx{root / "data", kExitOk};
@@ -154,13 +119,14 @@ void Run(const ImportBenchArgs& args, CommandContext& ctx) {
   auto changes = ImportOnce(log, changed, fmt::format("{}% changed", args.change_percent));
   if (!changes) return fail(changes.error());
   Print(*changes, 5);
-  auto raw = RawWrites(root / "raw", first->summary.events);
-  if (!raw) return fail(raw.error());
+  auto raw_seconds = RawBatchedWriteSeconds(root / "raw", first->summary.events, 200);
+  if (!raw_seconds) return fail(raw_seconds.error());
+  const double raw = static_cast<double>(first->summary.events) / *raw_seconds;
   const double first_rate = static_cast<double>(first->summary.events) / first->seconds;
   fmt::print(
       "  raw RocksDB unsynced batched writes: {:.0f} keys/s; first import writes events "
       "at {:.0f}% of that\n",
-      *raw, 100 * first_rate / *raw);
+      raw, 100 * first_rate / raw);
   log.projections.reset();  // before the log
   log.log.reset();
   std::error_code ec;

@@ -14,6 +14,7 @@
 #include "events/bytes.h"
 #include "events/catalogue.h"
 #include "projections/read_model.h"
+#include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/progress.h"
@@ -23,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace ev = passledger::events;
 using boost::json::object;
-using Clock = std::chrono::steady_clock;
+using Clock = BenchClock;
 
 constexpr std::string_view kPassType = "pass.org.example.member";
 constexpr std::string_view kDevice = "BENCHDEVICE";
@@ -33,15 +34,6 @@ struct RebuildArgs {
   std::uint64_t events = 2'000'000;
   int runs = 3;
 };
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 ev::AppendRequest Request(std::string stream, ev::NewEvent event) {
   ev::AppendRequest r;
@@ -167,26 +159,11 @@ Result<double> RawReference(const fs::path& data, const fs::path& scratch, std::
         (*log)->db()->NewIterator(read, (*log)->column_family("log")));
     for (it->SeekToFirst(); it->Valid(); it->Next()) bytes += it->value().size();
   }
-  rocksdb::Options raw_options;
-  raw_options.create_if_missing = true;
-  raw_options.compression = rocksdb::kLZ4Compression;
-  rocksdb::DB* raw = nullptr;
-  fs::remove_all(scratch);
-  auto status = rocksdb::DB::Open(raw_options, scratch.string(), &raw);
-  if (!status.ok()) return MakeError(ErrorCode::kUnavailable, status.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  const std::string value(bytes / std::max<std::uint64_t>(count, 1), 'v');
-  rocksdb::WriteBatch batch;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    batch.Put(events::U64BE(i * 2654435761u % count), value);
-    if (batch.Count() == 1000) {
-      if (!db->Write(rocksdb::WriteOptions(), &batch).ok()) break;
-      batch.Clear();
-    }
-  }
-  db->Write(rocksdb::WriteOptions(), &batch);
-  db->Close();
-  return static_cast<double>(count) / Seconds(start);
+  const double read_seconds = SecondsSince(start);
+  auto write_seconds =
+      RawBatchedWriteSeconds(scratch, count, bytes / std::max<std::uint64_t>(count, 1));
+  if (!write_seconds) return write_seconds.error();
+  return static_cast<double>(count) / (read_seconds + *write_seconds);
 }
 
 void MeasureSerialsUpdatedSince(const OpenedLog& log) {
@@ -198,7 +175,7 @@ void MeasureSerialsUpdatedSince(const OpenedLog& log) {
   for (int i = 0; i < kCalls; ++i) {
     const auto start = Clock::now();
     auto serials = views.SerialsUpdatedSince(kDevice, kPassType, "");
-    micros.push_back(Seconds(start) * 1e6);
+    micros.push_back(SecondsSince(start) * 1e6);
     if (serials) found = serials->serials.size();
   }
   std::sort(micros.begin(), micros.end());
@@ -209,10 +186,7 @@ void MeasureSerialsUpdatedSince(const OpenedLog& log) {
 }
 
 void Run(const RebuildArgs& args, CommandContext& ctx) {
-  const fs::path root =
-      args.dir.empty()
-          ? fs::temp_directory_path() / fmt::format("passledger-bench-rebuild-{}", ::getpid())
-          : fs::path(args.dir);
+  const fs::path root = BenchScratchDir(args.dir, "rebuild");
   CommandContext bench_ctx{root / "data", kExitOk};
   auto generated = Generate(bench_ctx, args.events);
   if (!generated) {
