@@ -4,7 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <pthread.h>
+
+#include <array>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 #include <cstdlib>
 #include <memory>
 
@@ -92,8 +98,58 @@ const Hash& GenesisHash() {
   return genesis;
 }
 
-void RandomBytes(std::span<std::uint8_t> out) {
+namespace {
+
+// Bumped in a forked child so that no thread of it hands out bytes its parent also had.
+std::atomic<std::uint32_t> fork_generation{0};
+
+void FillFromCsprng(std::span<std::uint8_t> out) {
   if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) Abort("RAND_bytes");
+}
+
+// Small requests (nonces, keys, serials) are served from a per-thread buffer refilled from
+// the CSPRNG 4 KiB at a time: each RAND_bytes call costs a getpid() system call (OpenSSL's
+// fork check), which dominated an import's random-number cost. Bytes are wiped once served.
+class RandomPool {
+ public:
+  RandomPool() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      pthread_atfork(nullptr, nullptr,
+                     [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+    });
+  }
+  ~RandomPool() { OPENSSL_cleanse(buffer_.data(), buffer_.size()); }
+
+  void Take(std::span<std::uint8_t> out) {
+    const auto generation = fork_generation.load(std::memory_order_relaxed);
+    if (generation != generation_) {
+      generation_ = generation;
+      used_ = buffer_.size();
+    }
+    if (used_ + out.size() > buffer_.size()) {
+      FillFromCsprng(buffer_);
+      used_ = 0;
+    }
+    std::memcpy(out.data(), buffer_.data() + used_, out.size());
+    OPENSSL_cleanse(buffer_.data() + used_, out.size());
+    used_ += out.size();
+  }
+
+ private:
+  std::array<std::uint8_t, 4096> buffer_{};
+  std::size_t used_ = buffer_.size();
+  std::uint32_t generation_ = fork_generation.load();
+};
+
+constexpr std::size_t kPooledRequestMax = 64;
+
+}  // namespace
+
+void RandomBytes(std::span<std::uint8_t> out) {
+  if (out.size() > kPooledRequestMax) return FillFromCsprng(out);
+  thread_local RandomPool pool;
+  pool.Take(out);
 }
 
 Key RandomKey() {

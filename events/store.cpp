@@ -36,11 +36,14 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
   }
-  if (name == format::kCfLog) {
-    // Positions only grow: with one shared (empty) prefix the memtable keeps the last insert
-    // position as a hint and appends without searching the skiplist.
-    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
-  }
+  // Insert hints: the memtable remembers where the last key of each prefix went and starts
+  // the next insert of that prefix there instead of at the top of the skiplist. Log positions
+  // only grow (one empty prefix); elsewhere the first byte separates the kinds of keys (view
+  // tags, "member-"/"pass-" streams), and the writers put each batch's keys in ascending
+  // order, so most inserts land right after the previous one.
+  const std::size_t hint_prefix = name == format::kCfLog ? 0 : 1;
+  cf.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(hint_prefix));
   return cf;
 }
 

@@ -23,6 +23,8 @@ struct Overlay {
   std::unordered_map<std::string, std::uint64_t> stream_versions;
   std::unordered_map<std::string, AppendResult> dedup;
   std::unordered_map<std::string, SubjectKey> subjects;
+  // streams CF entries (key, value), written sorted by Finish().
+  std::vector<std::pair<std::string, std::string>> stream_runs;
   // Kept only when inline projections need them.
   std::vector<Envelope> envelopes;
   std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
@@ -41,6 +43,7 @@ struct Overlay {
     for (auto& [k, v] : stage.stream_versions) stream_versions[k] = v;
     for (auto& [k, v] : stage.dedup) dedup[k] = v;
     for (auto& [k, v] : stage.subjects) subjects[k] = v;
+    std::move(stage.stream_runs.begin(), stage.stream_runs.end(), std::back_inserter(stream_runs));
     std::move(stage.envelopes.begin(), stage.envelopes.end(), std::back_inserter(envelopes));
     std::move(stage.personals.begin(), stage.personals.end(), std::back_inserter(personals));
     head = stage.head;
@@ -106,6 +109,17 @@ std::string HeadValue(const Head& head) {
   return v;
 }
 
+// The entries of `map` in ascending key order.
+template <class Map>
+std::vector<const typename Map::value_type*> Sorted(const Map& map) {
+  std::vector<const typename Map::value_type*> entries;
+  entries.reserve(map.size());
+  for (const auto& entry : map) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return entries;
+}
+
 // Looks `key` up in `member` of the stage, the group, then the in-flight groups (newest
 // first). Returns nullptr when none of them has it: the database decides.
 template <class Map>
@@ -155,19 +169,23 @@ class GroupBuilder {
     return results;
   }
 
-  // Adds the group's index updates and the head record to the batch.
+  // Adds the group's index updates and the head record to the batch, each column family's
+  // keys in ascending order (the memtable inserts them with hints, store.cpp).
   void Finish() const {
-    for (const auto& [stream, version] : group_->stream_versions) {
-      batch_->Put(store_->stream_heads, stream, U64BE(version));
+    std::sort(group_->stream_runs.begin(), group_->stream_runs.end());
+    for (const auto& [key, value] : group_->stream_runs) batch_->Put(store_->streams, key, value);
+    for (const auto* entry : Sorted(group_->stream_versions)) {
+      batch_->Put(store_->stream_heads, entry->first, U64BE(entry->second));
     }
-    for (const auto& [key, result] : group_->dedup) {
-      batch_->Put(store_->dedup, key, DedupValue(result));
+    for (const auto* entry : Sorted(group_->dedup)) {
+      batch_->Put(store_->dedup, entry->first, DedupValue(entry->second));
     }
-    for (const auto& [subject, state] : group_->subjects) {
+    for (const auto* entry : Sorted(group_->subjects)) {
+      const SubjectKey& state = entry->second;
       if (state.forgotten) {
-        batch_->Put(store_->subject_keys, subject, format::kForgottenMarker);
+        batch_->Put(store_->subject_keys, entry->first, format::kForgottenMarker);
       } else if (!state.wrapped.empty()) {
-        batch_->Put(store_->subject_keys, subject, state.wrapped);
+        batch_->Put(store_->subject_keys, entry->first, state.wrapped);
       }
     }
     if (batch_->Count() > 0) batch_->Put(store_->meta, "head", HeadValue(group_->head));
@@ -202,8 +220,8 @@ class GroupBuilder {
     }
     result.last_position = stage.head.position;
     result.stream_version = version;
-    batch_->Put(
-        store_->streams, StreamRunKey(request.stream, *current + 1),
+    stage.stream_runs.emplace_back(
+        StreamRunKey(request.stream, *current + 1),
         StreamRunValue(result.first_position, static_cast<std::uint32_t>(request.events.size())));
     stage.stream_versions[request.stream] = version;
     if (!request.idempotency_key.empty()) stage.dedup[request.idempotency_key] = result;

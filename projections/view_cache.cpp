@@ -150,6 +150,9 @@ Result<std::optional<std::string>> ViewCache::GetRaw(std::string_view key) {
 }
 
 void ViewCache::Flush(std::size_t keep_clean_up_to) {
+  // In key order: the memtable inserts ascending keys with hints (events/store.cpp).
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const Node* a, const Node* b) { return a->first < b->first; });
   std::string text;
   for (Node* node : dirty_) {
     const std::string_view key = node->first;
