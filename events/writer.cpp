@@ -25,9 +25,13 @@ struct Overlay {
   std::unordered_map<std::string, SubjectKey> subjects;
   // streams CF entries (key, value), written sorted by Finish().
   std::vector<std::pair<std::string, std::string>> stream_runs;
-  // Kept only when inline projections need them.
+  // Kept only when inline projections need them, until they have been applied.
   std::vector<Envelope> envelopes;
   std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
+  // What the inline projections wrote in this group: column family id (4 bytes) + key ->
+  // value (nullopt = deleted). Read by the projections of later groups until this one is
+  // durable.
+  std::unordered_map<std::string, std::optional<std::string>> view_writes;
   Head head;
   std::int64_t recorded_at_us = 0;
   std::uint64_t sequence = 0;  // staging order of the group
@@ -56,6 +60,9 @@ struct StagedGroup {
   std::vector<Result<std::vector<AppendResult>>> outcomes;
   std::shared_ptr<const Overlay> overlay;
   rocksdb::WriteBatch batch;
+  // Set when an inline projection failed on this group or an earlier one: committing it
+  // puts the writer in fail-stop instead of writing.
+  std::optional<Error> failure;
 };
 
 namespace {
@@ -370,6 +377,57 @@ class GroupBuilder {
   const bool keep_envelopes_;
 };
 
+std::string ViewWriteKey(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  std::string k;
+  PutU32BE(&k, cf->GetID());
+  k.append(key);
+  return k;
+}
+
+// The inline projections' view of the database while one group is staged: their reads see
+// the writes of the groups staged before (newest first), then the database; their writes go
+// into the group's batch and its overlay.
+class StagingContext final : public ProjectionContext {
+ public:
+  StagingContext(rocksdb::DB* db, const InFlight& in_flight, Overlay* group,
+                 rocksdb::WriteBatch* batch)
+      : db_(db), in_flight_(in_flight), group_(group), batch_(batch) {}
+
+  Result<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
+                                         std::string_view key) override {
+    if (!in_flight_.empty()) {
+      const std::string staged_key = ViewWriteKey(cf, key);
+      for (auto o = in_flight_.rbegin(); o != in_flight_.rend(); ++o) {
+        if (auto it = (*o)->view_writes.find(staged_key); it != (*o)->view_writes.end()) {
+          return it->second;
+        }
+      }
+    }
+    std::string value;
+    auto status = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
+    if (status.IsNotFound()) return std::optional<std::string>();
+    if (!status.ok()) return FromRocks(status, "Get (inline projection)");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+           std::string_view value) override {
+    batch_->Put(cf, key, value);
+    group_->view_writes.insert_or_assign(ViewWriteKey(cf, key), std::string(value));
+  }
+
+  void Delete(rocksdb::ColumnFamilyHandle* cf, std::string_view key) override {
+    batch_->Delete(cf, key);
+    group_->view_writes.insert_or_assign(ViewWriteKey(cf, key), std::nullopt);
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  const InFlight& in_flight_;
+  Overlay* const group_;
+  rocksdb::WriteBatch* const batch_;
+};
+
 }  // namespace
 
 Writer::Writer(Store* store, KeyRing* keys, HeadState* head, Head durable_head,
@@ -425,6 +483,8 @@ void Writer::StageLoop(std::stop_token stop) {
       for (auto& s : group) s.done(*failed);
       continue;
     }
+    // Shared: PauseCommits() takes it exclusively to hold back staging.
+    std::shared_lock gate(commit_gate_);
     std::unique_ptr<StagedGroup> staged = Stage(std::move(group));
     if (PipelineIdle()) {
       // Nothing to overlap with: committing here saves a thread hand-off on the latency of a
@@ -483,11 +543,40 @@ std::unique_ptr<StagedGroup> Writer::Stage(std::vector<Submission> group) {
     staged->callbacks.push_back(std::move(submission.done));
   }
   builder.Finish();
+  staged->failure = projection_failure_;
+  if (!staged->failure) {
+    if (auto ok = ApplyProjections(*overlay, staged->batch); !ok) {
+      projection_failure_ =
+          MakeError(ErrorCode::kUnavailable,
+                    "event log stopped: an inline projection failed (restart to recover): " +
+                        ok.error().message);
+      staged->failure = projection_failure_;
+    }
+  }
+  if (staged->failure) staged->batch.Clear();  // later groups would build on a broken state
   staged_head_ = overlay->head;
   last_recorded_us_ = overlay->recorded_at_us;
   in_flight_.push_back(overlay);
   staged->overlay = std::move(overlay);
   return staged;
+}
+
+Result<void> Writer::ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch) {
+  if (group.envelopes.empty()) return {};
+  std::vector<PendingEvent> pending;
+  pending.reserve(group.envelopes.size());
+  for (std::size_t i = 0; i < group.envelopes.size(); ++i) {
+    pending.push_back(PendingEvent{&group.envelopes[i], &group.personals[i]});
+  }
+  StagingContext context(store_->db(), in_flight_, &group, &batch);
+  for (auto* projection : projections_) {
+    if (auto ok = projection->Apply(pending, context); !ok) return ok;
+  }
+  // Only the projections needed them; the plaintext personal data goes now.
+  for (auto& personal : group.personals) OPENSSL_cleanse(personal.data(), personal.size());
+  group.envelopes.clear();
+  group.personals.clear();
+  return {};
 }
 
 void Writer::HandOver(std::unique_ptr<StagedGroup> staged) {
@@ -512,8 +601,11 @@ void Writer::CommitLoop(std::stop_token stop) {
     handover_.notify_all();  // the stager may take the next group
     Commit(*staged);
     committed_sequence_.store(staged->overlay->sequence, std::memory_order_release);
-    std::lock_guard lock(handover_mutex_);
-    committing_ = false;
+    {
+      std::lock_guard lock(handover_mutex_);
+      committing_ = false;
+    }
+    handover_.notify_all();  // PauseCommits() may be waiting for the pipeline to drain
   }
 }
 
@@ -523,33 +615,20 @@ void Writer::EnterFailStop(const Error& error) {
 }
 
 std::unique_lock<std::shared_mutex> Writer::PauseCommits() {
-  return std::unique_lock<std::shared_mutex>(commit_gate_);
+  std::unique_lock gate(commit_gate_);  // nothing is being staged, nothing new will be
+  std::unique_lock lock(handover_mutex_);
+  handover_.wait(lock, [&] { return staged_.empty() && !committing_; });
+  return gate;
 }
 
 void Writer::Commit(StagedGroup& staged) {
-  std::shared_lock gate(commit_gate_);
   auto fail_all = [&](const Error& error) {
     for (auto& done : staged.callbacks) done(error);
   };
+  // Later groups were staged on top of a failed one: nothing after it may be written.
+  if (staged.failure) EnterFailStop(*staged.failure);
   if (auto failed = FailStopError()) return fail_all(*failed);
   const Overlay& overlay = *staged.overlay;
-  if (!overlay.envelopes.empty()) {
-    std::vector<PendingEvent> pending;
-    pending.reserve(overlay.envelopes.size());
-    for (std::size_t i = 0; i < overlay.envelopes.size(); ++i) {
-      pending.push_back(PendingEvent{&overlay.envelopes[i], &overlay.personals[i]});
-    }
-    for (auto* projection : projections_) {
-      if (auto ok = projection->Apply(store_->db(), pending, &staged.batch); !ok) {
-        // Later groups were staged on top of this one: nothing after it may be written.
-        EnterFailStop(MakeError(ErrorCode::kUnavailable,
-                                "event log stopped: an inline projection failed (restart to "
-                                "recover): " +
-                                    ok.error().message));
-        return fail_all(*FailStopError());
-      }
-    }
-  }
   if (staged.batch.Count() > 0) {
     rocksdb::WriteOptions options;
     options.sync = true;

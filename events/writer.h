@@ -5,9 +5,10 @@
 // submission as one group and stages each submission against the state left by the ones
 // before it, including groups staged but not yet durable (a failing submission leaves no
 // trace): idempotency keys, expected versions, positions, sealing, hashes, all into one
-// WriteBatch. The committer thread then lets the inline projections add to that batch (with
-// the database reflecting every earlier group), writes it with sync=true, publishes the new
-// head and completes the callbacks. Requests that arrive meanwhile form the next group.
+// WriteBatch; then the inline projections add their view updates to that batch, reading
+// what earlier groups wrote through the same overlays. The committer thread writes the batch
+// with sync=true, publishes the new head and completes the callbacks. Requests that arrive
+// meanwhile form the next group.
 // When nothing else is waiting, the stager commits the group itself (no hand-off latency for
 // a lone request); the pipeline only engages when there is a next group to overlap with.
 // Positions, versions and the hash chain are decided by the stager alone, so commit order is
@@ -69,7 +70,8 @@ class Writer {
   void Submit(std::vector<PreparedRequest> requests, AppendCallback done);
   std::optional<Error> FailStopError() const;
   void AddCommitListener(std::function<void(std::uint64_t)> listener);
-  // Holds back every commit while the returned lock lives (staging goes on).
+  // Waits until every staged group is durable (or failed) and holds back staging, hence
+  // every later commit, while the returned lock lives. Submissions still queue up.
   std::unique_lock<std::shared_mutex> PauseCommits();
 
  private:
@@ -84,6 +86,8 @@ class Writer {
   void StageLoop(std::stop_token stop);
   std::vector<Submission> TakeGroup(std::stop_token stop);
   std::unique_ptr<StagedGroup> Stage(std::vector<Submission> group);
+  // Lets the inline projections fold the group's events into its batch.
+  Result<void> ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch);
   void HandOver(std::unique_ptr<StagedGroup> staged);
   // True when no group is being committed or waits for the committer, and no submission
   // waits: the stager then commits the group itself.
@@ -108,6 +112,8 @@ class Writer {
   std::uint64_t next_sequence_ = 1;
   // Overlays of staged groups, oldest first; dropped once committed (committed_sequence_).
   std::deque<std::shared_ptr<const Overlay>> in_flight_;
+  // The first inline projection failure: this group and every later one fail.
+  std::optional<Error> projection_failure_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;  // a submission arrived
@@ -119,7 +125,8 @@ class Writer {
   std::deque<std::unique_ptr<StagedGroup>> staged_;  // Guarded by handover_mutex_; depth <= 1.
   bool committing_ = false;                          // Guarded by handover_mutex_.
   std::atomic<std::uint64_t> committed_sequence_{0};
-  // Commit() holds it shared; PauseCommits() exclusively.
+  // The stager holds it shared while it stages (and maybe commits) a group; PauseCommits()
+  // exclusively.
   std::shared_mutex commit_gate_;
 
   // Last: they start after everything above is constructed. The committer is declared first

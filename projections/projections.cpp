@@ -247,13 +247,13 @@ class Projections::Inline final : public events::InlineProjection {
  public:
   explicit Inline(Projections* owner) : owner_(owner) {}
 
-  Result<void> Apply(rocksdb::DB* db, std::span<const events::PendingEvent> events,
-                     rocksdb::WriteBatch* batch) override {
+  Result<void> Apply(std::span<const events::PendingEvent> events,
+                     events::ProjectionContext& context) override {
     std::shared_ptr<const Generation> generation = owner_->active();
     if (!generation) {
       return MakeError(ErrorCode::kFailedPrecondition, "projections are not attached");
     }
-    RocksDbBackend backend(db, generation->cf(), batch);
+    StagingBackend backend(&context, generation->cf());
     ViewCache views(&backend, FinalizeRecord);
     for (const auto& pending : events) {
       const events::Envelope& e = *pending.envelope;

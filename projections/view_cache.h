@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "events/error.h"
+#include "events/inline_projection.h"
 
 namespace rocksdb {
 class DB;
@@ -54,6 +55,28 @@ class RocksDbBackend final : public Backend {
   rocksdb::ColumnFamilyHandle* cf_;
   rocksdb::WriteBatch* batch_;
   const rocksdb::Snapshot* snapshot_;
+};
+
+// Reads and writes one column family through the writer's staging context (inline
+// projections). `context` and `cf` are borrowed.
+class StagingBackend final : public Backend {
+ public:
+  StagingBackend(events::ProjectionContext* context, rocksdb::ColumnFamilyHandle* cf)
+      : context_(context), cf_(cf) {}
+  Result<std::optional<std::string>> Load(std::string_view key) override {
+    return context_->Get(cf_, key);
+  }
+  void Store(std::string_view key, const std::string* value) override {
+    if (value) {
+      context_->Put(cf_, key, *value);
+    } else {
+      context_->Delete(cf_, key);
+    }
+  }
+
+ private:
+  events::ProjectionContext* context_;
+  rocksdb::ColumnFamilyHandle* cf_;
 };
 
 // An ordered in-memory key-value map: scratch rebuilds (verify --projections, state as of).
