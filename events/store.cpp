@@ -19,6 +19,14 @@ bool IsPointLookupCf(std::string_view name) {
   return name != format::kCfLog && name != format::kCfStreams;
 }
 
+// The log and every column family the log does not own (the projection generations).
+bool IsBulkCf(std::string_view name) {
+  return name == format::kCfLog ||
+         (name != format::kCfStreams && name != format::kCfStreamHeads &&
+          name != format::kCfDedup && name != format::kCfSubjectKeys && name != format::kCfMeta &&
+          name != rocksdb::kDefaultColumnFamilyName);
+}
+
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                        std::string_view name) {
   const bool point_lookups = IsPointLookupCf(name);
@@ -26,12 +34,24 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.block_size = 16 * 1024;
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Index and filter blocks stay with their table readers, outside the block cache: a cache
+  // filled by data blocks would otherwise evict them, and every lookup of an absent key (each
+  // new member, pass, stream) would read a whole filter block back from its file. They take
+  // roughly 1.3 bytes per key plus 2 MB per GB of data.
+  table.cache_index_and_filter_blocks = false;
   if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.write_buffer_size = 64 << 20;
+  if (IsBulkCf(name)) {
+    // The log and the projection views take nearly all the bytes (a 1,000,000-row import
+    // writes ~0.8 GB to each). Larger memtables and a larger level 1 mean fewer, larger
+    // flushes and fewer compactions rewriting the views' scattered keys; a million-row import
+    // spent a third of its CPU time compacting with the defaults (docs/PERFORMANCE.md).
+    cf.write_buffer_size = 128 << 20;
+    cf.max_bytes_for_level_base = 1ull << 30;
+    cf.target_file_size_base = 128 << 20;
+  }
   if (point_lookups) {
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
@@ -55,7 +75,10 @@ rocksdb::DBOptions DbOptions(bool create) {
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 4;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db.max_total_wal_size = 256 << 20;
+  // Past this much WAL, RocksDB flushes the column families holding its oldest part: kept
+  // well above the write buffers so that the small index CFs are not flushed into tiny
+  // files over and over. Bounds the WAL replayed after a crash.
+  db.max_total_wal_size = 1ull << 30;
   // One writer thread: concurrent memtable inserts buy nothing and would disable insert hints.
   db.allow_concurrent_memtable_write = false;
   return db;

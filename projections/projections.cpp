@@ -254,7 +254,7 @@ class Projections::Inline final : public events::InlineProjection {
       return MakeError(ErrorCode::kFailedPrecondition, "projections are not attached");
     }
     StagingBackend backend(&context, generation->cf());
-    ViewCache views(&backend, FinalizeRecord);
+    ViewCache views(&backend, FinalizeRecord, ViewCache::Memory::kArena);
     for (const auto& pending : events) {
       const events::Envelope& e = *pending.envelope;
       auto payload = ParseObject(e.payload, e.position);
