@@ -145,6 +145,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
 
 Store::~Store() {
   if (!db_) return;
+  if (!read_only) {
+    // A clean close leaves no WAL to replay: the next open (the server after a restart, the
+    // next CLI command) would otherwise re-insert up to max_total_wal_size of it first.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db_->Flush(flush, handles_);  // best effort: the WAL still has everything
+  }
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
   db_->Close();

@@ -280,7 +280,15 @@ class Projections::Inline final : public events::InlineProjection {
 };
 
 Generation::~Generation() {
-  if (drop_) db_->DropColumnFamily(cf_);
+  if (drop_) {
+    db_->DropColumnFamily(cf_);
+  } else if (owned_) {
+    // Created in this session, so the store does not know it: flush it here so that a clean
+    // close leaves no WAL to replay (events/store.cpp). Fails harmlessly when read-only.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db_->Flush(flush, cf_);
+  }
   if (owned_) db_->DestroyColumnFamilyHandle(cf_);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <unordered_map>
 
 #include "events/crypto.h"
@@ -203,7 +204,7 @@ class RosterReader::Impl {
     if (id.empty()) {
       ++roster_.rows_without_id;
     } else {
-      drafts_[std::string(id)].rejected = true;
+      DraftFor(id).rejected = true;
     }
   }
 
@@ -240,8 +241,8 @@ class RosterReader::Impl {
       }
     }
     // Most rows of a family repeat their membership: compare in place, build nothing.
-    if (auto it = drafts_.find(id); it != drafts_.end() && it->second.first_line != 0) {
-      return MergeRepeat(row, it->second, status, expires, std::move(add_on));
+    if (Draft* draft = FindDraft(id); draft && draft->first_line != 0) {
+      return MergeRepeat(row, *draft, status, expires, std::move(add_on));
     }
     Membership fields = RowMembership(row, id, status, std::move(expires));
     if (fields.name.empty() && fields.cardholders.empty()) {
@@ -278,9 +279,45 @@ class RosterReader::Impl {
     return m;
   }
 
+  // Exports list memberships in id order with their rows together: while that holds, drafts
+  // are appended to `ordered_` and found at its end (no hashing, no sorting at the end). The
+  // first row out of order moves them all into the map, which takes any order.
+  Draft* FindDraft(std::string_view id) {
+    if (in_order_) {
+      return !ordered_.empty() && ordered_.back().membership.id == id ? &ordered_.back()
+                                                                       : nullptr;
+    }
+    auto it = drafts_.find(id);
+    return it == drafts_.end() ? nullptr : &it->second;
+  }
+
+  // The draft of `id`, created empty when absent.
+  Draft& DraftFor(std::string_view id) {
+    if (Draft* draft = FindDraft(id)) return *draft;
+    if (in_order_ && (ordered_.empty() || ordered_.back().membership.id < id)) {
+      Draft& draft = ordered_.emplace_back();
+      draft.membership.id = std::string(id);
+      return draft;
+    }
+    if (in_order_) LeaveOrder();
+    Draft& draft = drafts_[std::string(id)];
+    draft.membership.id = std::string(id);
+    return draft;
+  }
+
+  void LeaveOrder() {
+    in_order_ = false;
+    drafts_.reserve(ordered_.size() * 2);
+    for (Draft& draft : ordered_) {
+      std::string id = draft.membership.id;
+      drafts_.emplace(std::move(id), std::move(draft));
+    }
+    ordered_ = {};
+  }
+
   // The first row of a membership sets its fields.
   void MergeFirst(const CsvRow& row, Membership fields, std::optional<AddOn> add_on) {
-    Draft& draft = drafts_[fields.id];  // may exist: an earlier row of it was rejected
+    Draft& draft = DraftFor(fields.id);  // may exist: an earlier row of it was rejected
     draft.first_line = row.line;
     draft.membership = std::move(fields);
     if (add_on) draft.membership.add_ons.push_back(std::move(*add_on));
@@ -333,16 +370,21 @@ class RosterReader::Impl {
     roster_.sha256 = events::ToHex(sha_.Finish());
     // Sorted by id through pointers: each membership is moved once, not swapped around.
     std::vector<std::pair<std::string_view, Draft*>> order;
-    order.reserve(drafts_.size());
-    for (auto& [id, draft] : drafts_) {
+    order.reserve(in_order_ ? ordered_.size() : drafts_.size());
+    auto take = [&](std::string_view id, Draft& draft) {
       if (draft.rejected) {
-        roster_.rejected_ids.push_back(id);
+        roster_.rejected_ids.emplace_back(id);
       } else {
         order.emplace_back(id, &draft);
       }
+    };
+    if (in_order_) {
+      for (Draft& draft : ordered_) take(draft.membership.id, draft);  // already in id order
+    } else {
+      for (auto& [id, draft] : drafts_) take(id, draft);
+      std::sort(order.begin(), order.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
     }
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
     roster_.memberships.reserve(order.size());
     for (auto& [id, draft] : order) {
       // Row order carries no meaning: the same rows in another order are the same roster.
@@ -353,6 +395,7 @@ class RosterReader::Impl {
       roster_.memberships.push_back(std::move(m));
     }
     drafts_.clear();
+    ordered_.clear();
     std::sort(roster_.rejected_ids.begin(), roster_.rejected_ids.end());
     return std::move(roster_);
   }
@@ -369,7 +412,9 @@ class RosterReader::Impl {
       return std::hash<std::string_view>()(key);
     }
   };
-  std::unordered_map<std::string, Draft, KeyHash, std::equal_to<>> drafts_;
+  bool in_order_ = true;
+  std::deque<Draft> ordered_;  // while in_order_: ascending, distinct ids (never relocated)
+  std::unordered_map<std::string, Draft, KeyHash, std::equal_to<>> drafts_;  // otherwise
   Roster roster_;
 };
 

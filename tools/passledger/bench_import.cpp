@@ -73,6 +73,8 @@ struct Phase {
 };
 
 Result<Phase> ImportOnce(const OpenedLog& log, const fs::path& file, std::string name) {
+  const double settled = WaitForBackgroundWork(log.log->db(), std::chrono::minutes(5));
+  if (settled >= 0.1) fmt::print("  (waited {:.1f} s for background compactions)\n", settled);
   ResetPeakRss();
   const handlers::RosterImporter importer(log.log.get(), log.projections.get(), {});
   handlers::ImportOptions options;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 #include <memory>
 
 #include "events/bytes.h"
@@ -53,6 +54,22 @@ Result<double> RawBatchedWriteSeconds(const std::filesystem::path& scratch, std:
   db.reset();
   std::filesystem::remove_all(scratch);
   return seconds;
+}
+
+double WaitForBackgroundWork(rocksdb::DB* db, std::chrono::seconds limit) {
+  const auto start = BenchClock::now();
+  auto busy = [db] {
+    std::uint64_t value = 0;
+    for (const char* property : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
+                                 "rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending"}) {
+      if (db->GetAggregatedIntProperty(property, &value) && value > 0) return true;
+    }
+    return false;
+  };
+  while (busy() && BenchClock::now() - start < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return SecondsSince(start);
 }
 
 }  // namespace passledger::tools

@@ -11,6 +11,10 @@
 
 #include "events/error.h"
 
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
 namespace passledger::tools {
 
 using BenchClock = std::chrono::steady_clock;
@@ -26,5 +30,10 @@ std::filesystem::path BenchScratchDir(const std::string& dir, std::string_view n
 // RocksDB at `scratch`, unsynced, 1,000 per batch — opening included; `scratch` is removed.
 Result<double> RawBatchedWriteSeconds(const std::filesystem::path& scratch, std::uint64_t count,
                                       std::size_t value_bytes);
+
+// Waits until `db` has no flush or compaction running or pending (at most `limit`), so that a
+// benchmark phase does not pay for the background work of the one before — as a daily import
+// would not. Returns the seconds waited.
+double WaitForBackgroundWork(rocksdb::DB* db, std::chrono::seconds limit);
 
 }  // namespace passledger::tools
