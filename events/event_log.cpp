@@ -55,7 +55,7 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-Result<PreparedEvent> PrepareEvent(std::string_view stream, const NewEvent& event,
+Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
                                    const SchemaRegistry& schemas) {
   if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
   PreparedEvent out;
@@ -72,15 +72,23 @@ Result<PreparedEvent> PrepareEvent(std::string_view stream, const NewEvent& even
     return ok.error();
   }
   out.payload = boost::json::serialize(event.payload);
+  if (!IsValidUtf8(out.payload)) return Invalid(event.type + ": payload text is not valid UTF-8");
   if (event.personal) {
     if (auto ok = ValidateSubjectId(event.subject); !ok) {
       return Invalid(event.type + ": personal data needs a valid subject: " + ok.error().message);
     }
     out.personal = boost::json::serialize(*event.personal);
+    if (!IsValidUtf8(*out.personal)) {
+      return Invalid(event.type + ": personal data text is not valid UTF-8");
+    }
   } else if (!event.subject.empty()) {
     if (auto ok = ValidateSubjectId(event.subject); !ok) return ok.error();
   }
   out.subject = event.subject;
+  out.payload_object = std::make_shared<boost::json::object>(std::move(event.payload));
+  if (event.personal) {
+    out.personal_object = std::make_shared<boost::json::object>(std::move(*event.personal));
+  }
   const std::size_t size = out.payload.size() + (out.personal ? out.personal->size() : 0);
   if (size > format::kMaxEventBytes) {
     return MakeError(ErrorCode::kTooLarge, event.type + " event is " + std::to_string(size) +
@@ -115,7 +123,7 @@ Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegis
   out.idempotency_key = std::move(request.idempotency_key);
   out.events.reserve(request.events.size());
   out.bytes = 128 + out.stream.size();
-  for (const auto& event : request.events) {
+  for (auto& event : request.events) {
     auto prepared = PrepareEvent(out.stream, event, schemas);
     if (!prepared) return prepared.error();
     out.bytes +=

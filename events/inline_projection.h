@@ -10,6 +10,7 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <boost/json/object.hpp>
 #include <rocksdb/write_batch.h>
 
 #include <optional>
@@ -27,6 +28,10 @@ struct PendingEvent {
   // The personal part in plain JSON text (empty when none): projections keep the personal
   // fields they show, and drop them on SubjectForgotten.
   const std::string* personal_json;
+  // The payload and personal objects the texts were serialised from, when the writer still
+  // has them (else null: parse the texts). The projection may change or move from them.
+  boost::json::object* payload = nullptr;
+  boost::json::object* personal = nullptr;
 };
 
 // What a projection reads and writes while it folds one group.

@@ -94,4 +94,37 @@ Result<void> ValidateIdempotencyKey(std::string_view key) {
   return {};
 }
 
+bool IsValidUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int length = 0;
+    unsigned char min_second = 0x80, max_second = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) min_second = 0xA0;  // overlong
+      if (c == 0xED) max_second = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) min_second = 0x90;  // overlong
+      if (c == 0xF4) max_second = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (end - p < length || p[1] < min_second || p[1] > max_second) return false;
+    for (int i = 2; i < length; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += length;
+  }
+  return true;
+}
+
 }  // namespace passledger::events

@@ -25,4 +25,8 @@ Result<void> ValidateActor(std::string_view actor);
 // Idempotency keys are 1-256 printable ASCII characters.
 Result<void> ValidateIdempotencyKey(std::string_view key);
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): serialised
+// payloads must be, or they could be stored but never parsed back.
+bool IsValidUtf8(std::string_view text);
+
 }  // namespace passledger::events

@@ -28,6 +28,9 @@ struct Overlay {
   // Kept only when inline projections need them, until they have been applied.
   std::vector<Envelope> envelopes;
   std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
+  // The objects envelopes[i]'s payload and personal text were serialised from (may be null).
+  std::vector<std::shared_ptr<boost::json::object>> payload_objects;
+  std::vector<std::shared_ptr<boost::json::object>> personal_objects;
   // What the inline projections wrote in this group: column family id (4 bytes) + key ->
   // value (nullopt = deleted). Read by the projections of later groups until this one is
   // durable.
@@ -50,6 +53,10 @@ struct Overlay {
     std::move(stage.stream_runs.begin(), stage.stream_runs.end(), std::back_inserter(stream_runs));
     std::move(stage.envelopes.begin(), stage.envelopes.end(), std::back_inserter(envelopes));
     std::move(stage.personals.begin(), stage.personals.end(), std::back_inserter(personals));
+    std::move(stage.payload_objects.begin(), stage.payload_objects.end(),
+              std::back_inserter(payload_objects));
+    std::move(stage.personal_objects.begin(), stage.personal_objects.end(),
+              std::back_inserter(personal_objects));
     head = stage.head;
     recorded_at_us = stage.recorded_at_us;
   }
@@ -263,6 +270,8 @@ class GroupBuilder {
     stage.recorded_at_us = e.recorded_at_us;
     if (keep_envelopes_) {
       stage.personals.push_back(event.personal.value_or(std::string()));
+      stage.payload_objects.push_back(event.payload_object);
+      stage.personal_objects.push_back(event.personal_object);
       stage.envelopes.push_back(std::move(e));
     }
     return {};
@@ -566,7 +575,9 @@ Result<void> Writer::ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch
   std::vector<PendingEvent> pending;
   pending.reserve(group.envelopes.size());
   for (std::size_t i = 0; i < group.envelopes.size(); ++i) {
-    pending.push_back(PendingEvent{&group.envelopes[i], &group.personals[i]});
+    pending.push_back(PendingEvent{&group.envelopes[i], &group.personals[i],
+                                   group.payload_objects[i].get(),
+                                   group.personal_objects[i].get()});
   }
   StagingContext context(store_->db(), in_flight_, &group, &batch);
   for (auto* projection : projections_) {
@@ -576,6 +587,8 @@ Result<void> Writer::ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch
   for (auto& personal : group.personals) OPENSSL_cleanse(personal.data(), personal.size());
   group.envelopes.clear();
   group.personals.clear();
+  group.payload_objects.clear();
+  group.personal_objects.clear();
   return {};
 }
 

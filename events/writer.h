@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -43,6 +44,10 @@ struct PreparedEvent {
   std::string payload;  // JSON object text
   std::string subject;
   std::optional<std::string> personal;  // JSON object text, to be sealed
+  // The objects the texts were serialised from, handed to the inline projections so that they
+  // need not parse the texts again (null when absent).
+  std::shared_ptr<boost::json::object> payload_object;
+  std::shared_ptr<boost::json::object> personal_object;
 };
 
 struct PreparedRequest {

@@ -257,18 +257,23 @@ class Projections::Inline final : public events::InlineProjection {
     ViewCache views(&backend, FinalizeRecord, ViewCache::Memory::kArena);
     for (const auto& pending : events) {
       const events::Envelope& e = *pending.envelope;
-      auto payload = ParseObject(e.payload, e.position);
-      if (!payload) return payload.error();
-      std::optional<boost::json::object> personal;
-      if (!pending.personal_json->empty()) {
+      // The writer's objects when it has them; else parsed from the texts.
+      std::optional<boost::json::object> parsed_payload, parsed_personal;
+      boost::json::object* payload = pending.payload;
+      if (!payload) {
+        auto parsed = ParseObject(e.payload, e.position);
+        if (!parsed) return parsed.error();
+        payload = &parsed_payload.emplace(std::move(*parsed));
+      }
+      boost::json::object* personal = pending.personal;
+      if (!personal && !pending.personal_json->empty()) {
         auto parsed = ParseObject(*pending.personal_json, e.position);
         if (!parsed) return parsed.error();
-        personal = std::move(*parsed);
+        personal = &parsed_personal.emplace(std::move(*parsed));
       }
-      auto version = owner_->schemas_->Upcast(e.type, e.schema_version, *payload,
-                                              personal ? &*personal : nullptr);
+      auto version = owner_->schemas_->Upcast(e.type, e.schema_version, *payload, personal);
       if (!version) return version.error();
-      if (auto ok = Fold({e, *payload, personal ? &*personal : nullptr}, views); !ok) return ok;
+      if (auto ok = Fold({e, *payload, personal}, views); !ok) return ok;
     }
     WriteCheckpoint(views, events.back().envelope->position);
     views.Flush();

@@ -67,6 +67,19 @@ BOOST_AUTO_TEST_CASE(StreamIdsFollowTheCategoryIdRule) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(Utf8IsCheckedStrictly) {
+  BOOST_TEST(IsValidUtf8(""));
+  BOOST_TEST(IsValidUtf8("plain ASCII"));
+  BOOST_TEST(IsValidUtf8("Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x8c\xb3"));  // ë € 🌳
+  BOOST_TEST(!IsValidUtf8("caf\xe9"));                            // Latin-1
+  BOOST_TEST(!IsValidUtf8("\xc0\xaf"));                           // overlong '/'
+  BOOST_TEST(!IsValidUtf8("\xe0\x80\xaf"));                       // overlong, 3 bytes
+  BOOST_TEST(!IsValidUtf8("\xed\xa0\x80"));                       // surrogate U+D800
+  BOOST_TEST(!IsValidUtf8("\xf4\x90\x80\x80"));                   // past U+10FFFF
+  BOOST_TEST(!IsValidUtf8("\xe2\x82"));                           // cut short
+  BOOST_TEST(!IsValidUtf8("\x80"));                               // lone continuation
+}
+
 BOOST_AUTO_TEST_CASE(MalformedRequestsAreRejectedBeforeWriting) {
   // Each case spoils a copy of a valid call: one request of two events.
   using Requests = std::vector<AppendRequest>;
@@ -98,6 +111,12 @@ BOOST_AUTO_TEST_CASE(MalformedRequestsAreRejectedBeforeWriting) {
        [](Requests& r) { r[0].correlation_id = std::string(257, 'c'); }},
       {"schema version newer than this build knows",
        [](Requests& r) { r[0].events[0].schema_version = 2; }},
+      {"payload string that is not UTF-8",
+       [](Requests& r) { r[0].events[1].payload["note"] = "caf\xe9"; }},
+      {"personal string that is not UTF-8",
+       [](Requests& r) {
+         r[0].events[0] = MakePersonalEvent("Tick", {}, "member-1", {{"name", "\xed\xa0\x80"}});
+       }},
       {"no requests", [](Requests& r) { r.clear(); }},
       {"bad second request", [](Requests& r) { r.push_back(TickRequest("member 2")); }},
   };
