@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cmath>
 #include <future>
 #include <unordered_map>
 
@@ -55,6 +57,28 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+// NaN and the infinities serialise as `NaN`/`Infinity`, which is not JSON: such an event could
+// be stored but never parsed back.
+bool HasNonFiniteNumber(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(value.get_double());
+    case boost::json::kind::array:
+      return std::any_of(value.get_array().begin(), value.get_array().end(),
+                         [](const boost::json::value& v) { return HasNonFiniteNumber(v); });
+    case boost::json::kind::object:
+      return std::any_of(value.get_object().begin(), value.get_object().end(),
+                         [](const auto& member) { return HasNonFiniteNumber(member.value()); });
+    default:
+      return false;
+  }
+}
+
+bool HasNonFiniteNumber(const boost::json::object& object) {
+  return std::any_of(object.begin(), object.end(),
+                     [](const auto& member) { return HasNonFiniteNumber(member.value()); });
+}
+
 Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
                                    const SchemaRegistry& schemas) {
   if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
@@ -70,6 +94,9 @@ Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
                                    event.personal ? &*event.personal : nullptr, event.subject);
       !ok) {
     return ok.error();
+  }
+  if (HasNonFiniteNumber(event.payload) || (event.personal && HasNonFiniteNumber(*event.personal))) {
+    return Invalid(event.type + ": NaN and infinite numbers cannot be stored as JSON");
   }
   out.payload = boost::json::serialize(event.payload);
   if (!IsValidUtf8(out.payload)) return Invalid(event.type + ": payload text is not valid UTF-8");

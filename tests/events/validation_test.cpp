@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,17 @@ BOOST_AUTO_TEST_CASE(MalformedRequestsAreRejectedBeforeWriting) {
        [](Requests& r) { r[0].correlation_id = std::string(257, 'c'); }},
       {"schema version newer than this build knows",
        [](Requests& r) { r[0].events[0].schema_version = 2; }},
+      {"NaN in the payload",
+       [](Requests& r) {
+         r[0].events[1].payload["x"] = std::numeric_limits<double>::quiet_NaN();
+       }},
+      {"infinity deep in the personal part",
+       [](Requests& r) {
+         r[0].events[0] = MakePersonalEvent(
+             "Tick", {}, "member-1",
+             {{"list", boost::json::array{1, boost::json::object{
+                                                 {"y", std::numeric_limits<double>::infinity()}}}}});
+       }},
       {"payload string that is not UTF-8",
        [](Requests& r) { r[0].events[1].payload["note"] = "caf\xe9"; }},
       {"personal string that is not UTF-8",
