@@ -2,9 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cmath>
 #include <future>
 #include <unordered_map>
@@ -59,6 +59,8 @@ Error Invalid(std::string message) {
 
 // NaN and the infinities serialise as `NaN`/`Infinity`, which is not JSON: such an event could
 // be stored but never parsed back.
+bool HasNonFiniteNumber(const boost::json::object& object);
+
 bool HasNonFiniteNumber(const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::double_:
@@ -67,8 +69,7 @@ bool HasNonFiniteNumber(const boost::json::value& value) {
       return std::any_of(value.get_array().begin(), value.get_array().end(),
                          [](const boost::json::value& v) { return HasNonFiniteNumber(v); });
     case boost::json::kind::object:
-      return std::any_of(value.get_object().begin(), value.get_object().end(),
-                         [](const auto& member) { return HasNonFiniteNumber(member.value()); });
+      return HasNonFiniteNumber(value.get_object());
     default:
       return false;
   }
@@ -95,7 +96,8 @@ Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
       !ok) {
     return ok.error();
   }
-  if (HasNonFiniteNumber(event.payload) || (event.personal && HasNonFiniteNumber(*event.personal))) {
+  if (HasNonFiniteNumber(event.payload) ||
+      (event.personal && HasNonFiniteNumber(*event.personal))) {
     return Invalid(event.type + ": NaN and infinite numbers cannot be stored as JSON");
   }
   out.payload = boost::json::serialize(event.payload);

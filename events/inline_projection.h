@@ -10,9 +10,9 @@
 #pragma once
 
 #include <rocksdb/db.h>
-#include <boost/json/object.hpp>
 #include <rocksdb/write_batch.h>
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,13 +25,11 @@ namespace passledger::events {
 
 struct PendingEvent {
   const Envelope* envelope;  // as it will be stored; position and hash assigned
-  // The personal part in plain JSON text (empty when none): projections keep the personal
-  // fields they show, and drop them on SubjectForgotten.
-  const std::string* personal_json;
-  // The payload and personal objects the texts were serialised from, when the writer still
-  // has them (else null: parse the texts). The projection may change or move from them.
-  boost::json::object* payload = nullptr;
-  boost::json::object* personal = nullptr;
+  // The objects the envelope's payload and (sealed) personal texts were serialised from; the
+  // projection may change or move from them. `personal` is null when the event has none:
+  // projections keep the personal fields they show, and drop them on SubjectForgotten.
+  boost::json::object* payload;
+  boost::json::object* personal;
 };
 
 // What a projection reads and writes while it folds one group.
@@ -54,8 +52,7 @@ class InlineProjection {
 
   // REQUIRES: called on the writer's staging thread only. An error fails the whole group
   // (nothing of it is written), is returned to every request in it, and stops the writer.
-  virtual Result<void> Apply(std::span<const PendingEvent> events,
-                             ProjectionContext& context) = 0;
+  virtual Result<void> Apply(std::span<const PendingEvent> events, ProjectionContext& context) = 0;
 };
 
 }  // namespace passledger::events

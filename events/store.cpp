@@ -19,13 +19,19 @@ bool IsPointLookupCf(std::string_view name) {
   return name != format::kCfLog && name != format::kCfStreams;
 }
 
-// The log and every column family the log does not own (the projection generations).
-bool IsBulkCf(std::string_view name) {
-  return name == format::kCfLog ||
-         (name != format::kCfStreams && name != format::kCfStreamHeads &&
-          name != format::kCfDedup && name != format::kCfSubjectKeys && name != format::kCfMeta &&
-          name != rocksdb::kDefaultColumnFamilyName);
+// The column families the event log itself owns; others (the projection generations) are
+// added by their owners.
+const std::set<std::string, std::less<>>& LogCfs() {
+  static const std::set<std::string, std::less<>> names = {
+      rocksdb::kDefaultColumnFamilyName, std::string(format::kCfLog),
+      std::string(format::kCfStreams),   std::string(format::kCfStreamHeads),
+      std::string(format::kCfDedup),     std::string(format::kCfSubjectKeys),
+      std::string(format::kCfMeta)};
+  return names;
 }
+
+// The log and every column family the log does not own (the projection generations).
+bool IsBulkCf(std::string_view name) { return name == format::kCfLog || !LogCfs().contains(name); }
 
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                        std::string_view name) {
@@ -101,11 +107,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
                                            std::size_t block_cache_bytes) {
   const bool create = !read_only;
   rocksdb::DBOptions db_options = DbOptions(create);
-  std::set<std::string, std::less<>> names = {
-      rocksdb::kDefaultColumnFamilyName, std::string(format::kCfLog),
-      std::string(format::kCfStreams),   std::string(format::kCfStreamHeads),
-      std::string(format::kCfDedup),     std::string(format::kCfSubjectKeys),
-      std::string(format::kCfMeta)};
+  std::set<std::string, std::less<>> names = LogCfs();
   names.insert(extra.begin(), extra.end());
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, path.string(), &existing).ok()) {

@@ -18,6 +18,13 @@ struct SubjectKey {
   std::string wrapped;  // set when this group created the key and must store it
 };
 
+// A staged event as the inline projections see it.
+struct StagedEvent {
+  Envelope envelope;
+  std::shared_ptr<boost::json::object> payload;
+  std::shared_ptr<boost::json::object> personal;  // null when none
+};
+
 // What one submission (or, once merged, one group) changes on top of the database.
 struct Overlay {
   std::unordered_map<std::string, std::uint64_t> stream_versions;
@@ -26,11 +33,7 @@ struct Overlay {
   // streams CF entries (key, value), written sorted by Finish().
   std::vector<std::pair<std::string, std::string>> stream_runs;
   // Kept only when inline projections need them, until they have been applied.
-  std::vector<Envelope> envelopes;
-  std::vector<std::string> personals;  // plaintext personal JSON of envelopes[i] ("" = none)
-  // The objects envelopes[i]'s payload and personal text were serialised from (may be null).
-  std::vector<std::shared_ptr<boost::json::object>> payload_objects;
-  std::vector<std::shared_ptr<boost::json::object>> personal_objects;
+  std::vector<StagedEvent> events;
   // What the inline projections wrote in this group: column family id (4 bytes) + key ->
   // value (nullopt = deleted). Read by the projections of later groups until this one is
   // durable.
@@ -51,12 +54,7 @@ struct Overlay {
     for (auto& [k, v] : stage.dedup) dedup[k] = v;
     for (auto& [k, v] : stage.subjects) subjects[k] = v;
     std::move(stage.stream_runs.begin(), stage.stream_runs.end(), std::back_inserter(stream_runs));
-    std::move(stage.envelopes.begin(), stage.envelopes.end(), std::back_inserter(envelopes));
-    std::move(stage.personals.begin(), stage.personals.end(), std::back_inserter(personals));
-    std::move(stage.payload_objects.begin(), stage.payload_objects.end(),
-              std::back_inserter(payload_objects));
-    std::move(stage.personal_objects.begin(), stage.personal_objects.end(),
-              std::back_inserter(personal_objects));
+    std::move(stage.events.begin(), stage.events.end(), std::back_inserter(events));
     head = stage.head;
     recorded_at_us = stage.recorded_at_us;
   }
@@ -269,10 +267,8 @@ class GroupBuilder {
     stage.head = Head{e.position, e.hash};
     stage.recorded_at_us = e.recorded_at_us;
     if (keep_envelopes_) {
-      stage.personals.push_back(event.personal.value_or(std::string()));
-      stage.payload_objects.push_back(event.payload_object);
-      stage.personal_objects.push_back(event.personal_object);
-      stage.envelopes.push_back(std::move(e));
+      stage.events.push_back(
+          StagedEvent{std::move(e), event.payload_object, event.personal_object});
     }
     return {};
   }
@@ -419,8 +415,7 @@ class StagingContext final : public ProjectionContext {
     return std::optional<std::string>(std::move(value));
   }
 
-  void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
-           std::string_view value) override {
+  void Put(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value) override {
     batch_->Put(cf, key, value);
     group_->view_writes.insert_or_assign(ViewWriteKey(cf, key), std::string(value));
   }
@@ -571,24 +566,17 @@ std::unique_ptr<StagedGroup> Writer::Stage(std::vector<Submission> group) {
 }
 
 Result<void> Writer::ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch) {
-  if (group.envelopes.empty()) return {};
+  if (group.events.empty()) return {};
   std::vector<PendingEvent> pending;
-  pending.reserve(group.envelopes.size());
-  for (std::size_t i = 0; i < group.envelopes.size(); ++i) {
-    pending.push_back(PendingEvent{&group.envelopes[i], &group.personals[i],
-                                   group.payload_objects[i].get(),
-                                   group.personal_objects[i].get()});
+  pending.reserve(group.events.size());
+  for (auto& e : group.events) {
+    pending.push_back(PendingEvent{&e.envelope, e.payload.get(), e.personal.get()});
   }
   StagingContext context(store_->db(), in_flight_, &group, &batch);
   for (auto* projection : projections_) {
     if (auto ok = projection->Apply(pending, context); !ok) return ok;
   }
-  // Only the projections needed them; the plaintext personal data goes now.
-  for (auto& personal : group.personals) OPENSSL_cleanse(personal.data(), personal.size());
-  group.envelopes.clear();
-  group.personals.clear();
-  group.payload_objects.clear();
-  group.personal_objects.clear();
+  group.events.clear();  // only the projections needed them
   return {};
 }
 

@@ -45,7 +45,7 @@ struct PreparedEvent {
   std::string subject;
   std::optional<std::string> personal;  // JSON object text, to be sealed
   // The objects the texts were serialised from, handed to the inline projections so that they
-  // need not parse the texts again (null when absent).
+  // need not parse the texts again (personal_object: null when there is no personal part).
   std::shared_ptr<boost::json::object> payload_object;
   std::shared_ptr<boost::json::object> personal_object;
 };

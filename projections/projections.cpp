@@ -30,16 +30,6 @@ Error FromRocks(const rocksdb::Status& status, std::string_view what) {
                    "RocksDB " + std::string(what) + ": " + status.ToString());
 }
 
-Result<boost::json::object> ParseObject(std::string_view text, std::uint64_t position) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    return MakeError(ErrorCode::kCorruption,
-                     "event at position " + std::to_string(position) + " is not a JSON object");
-  }
-  return std::move(value.as_object());
-}
-
 std::string Printable(std::string_view key) {
   std::string out;
   for (unsigned char c : key) {
@@ -257,23 +247,10 @@ class Projections::Inline final : public events::InlineProjection {
     ViewCache views(&backend, FinalizeRecord, ViewCache::Memory::kArena);
     for (const auto& pending : events) {
       const events::Envelope& e = *pending.envelope;
-      // The writer's objects when it has them; else parsed from the texts.
-      std::optional<boost::json::object> parsed_payload, parsed_personal;
-      boost::json::object* payload = pending.payload;
-      if (!payload) {
-        auto parsed = ParseObject(e.payload, e.position);
-        if (!parsed) return parsed.error();
-        payload = &parsed_payload.emplace(std::move(*parsed));
-      }
-      boost::json::object* personal = pending.personal;
-      if (!personal && !pending.personal_json->empty()) {
-        auto parsed = ParseObject(*pending.personal_json, e.position);
-        if (!parsed) return parsed.error();
-        personal = &parsed_personal.emplace(std::move(*parsed));
-      }
-      auto version = owner_->schemas_->Upcast(e.type, e.schema_version, *payload, personal);
+      auto version =
+          owner_->schemas_->Upcast(e.type, e.schema_version, *pending.payload, pending.personal);
       if (!version) return version.error();
-      if (auto ok = Fold({e, *payload, personal}, views); !ok) return ok;
+      if (auto ok = Fold({e, *pending.payload, pending.personal}, views); !ok) return ok;
     }
     WriteCheckpoint(views, events.back().envelope->position);
     views.Flush();

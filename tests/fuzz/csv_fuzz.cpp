@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "handlers/import/csv_parser.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
@@ -34,14 +35,6 @@ using passledger::handlers::CsvOptions;
 using passledger::handlers::CsvParser;
 using passledger::handlers::CsvRow;
 using passledger::handlers::SourceEncoding;
-
-#define CSV_CHECK(condition)                                        \
-  do {                                                              \
-    if (!(condition)) {                                             \
-      std::fprintf(stderr, "csv_fuzz: violated: %s\n", #condition); \
-      std::abort();                                                 \
-    }                                                               \
-  } while (false)
 
 CsvOptions OptionsFrom(std::uint8_t control) {
   constexpr SourceEncoding kEncodings[] = {SourceEncoding::kUtf8, SourceEncoding::kUtf8,
@@ -86,7 +79,7 @@ Outcome Parse(std::string_view text, const CsvOptions& options, NextPiece next_p
   // After an error every call returns it again.
   if (out.error) {
     auto again = parser.Feed("x");
-    CSV_CHECK(again.has_error() && again.error().message == out.error->message);
+    FUZZ_CHECK(again.has_error() && again.error().message == out.error->message);
   }
   out.rows_counted = parser.rows();
   out.bytes_fed = parser.bytes_fed();
@@ -148,30 +141,30 @@ std::uint64_t LineOf(std::string_view text, std::size_t offset) {
 }
 
 void CheckError(const Error& error, std::string_view text) {
-  CSV_CHECK(error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kTooLarge);
+  FUZZ_CHECK(error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kTooLarge);
   std::uint64_t line = 0;
   std::uint64_t offset = 0;
-  CSV_CHECK(std::sscanf(error.message.c_str(), "line %" SCNu64 " (byte %" SCNu64 "): ", &line,
-                        &offset) == 2);
-  CSV_CHECK(offset < text.size());
-  CSV_CHECK(line == LineOf(text, offset));
+  FUZZ_CHECK(std::sscanf(error.message.c_str(), "line %" SCNu64 " (byte %" SCNu64 "): ", &line,
+                         &offset) == 2);
+  FUZZ_CHECK(offset < text.size());
+  FUZZ_CHECK(line == LineOf(text, offset));
 }
 
 void CheckRows(const Outcome& out, const CsvOptions& options) {
-  CSV_CHECK(out.rows_counted == out.rows.size());
+  FUZZ_CHECK(out.rows_counted == out.rows.size());
   std::uint64_t previous_line = 0;
   for (const CsvRow& row : out.rows) {
-    CSV_CHECK(row.line > previous_line);
+    FUZZ_CHECK(row.line > previous_line);
     previous_line = row.line;
-    CSV_CHECK(!row.fields.empty() && row.fields.size() <= options.max_columns);
+    FUZZ_CHECK(!row.fields.empty() && row.fields.size() <= options.max_columns);
     std::size_t row_bytes = 0;
     for (const std::string& field : row.fields) {
-      CSV_CHECK(field.size() <= options.max_field_bytes);
-      CSV_CHECK(field.find('\0') == std::string::npos);
-      CSV_CHECK(ValidUtf8(field));
+      FUZZ_CHECK(field.size() <= options.max_field_bytes);
+      FUZZ_CHECK(field.find('\0') == std::string::npos);
+      FUZZ_CHECK(ValidUtf8(field));
       row_bytes += field.size();
     }
-    CSV_CHECK(row_bytes > 0 && row_bytes <= options.max_row_bytes);
+    FUZZ_CHECK(row_bytes > 0 && row_bytes <= options.max_row_bytes);
   }
 }
 
@@ -302,32 +295,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;  // xorshift32
     return 1 + seed % largest;
   });
-  CSV_CHECK(SameRows(whole.rows, pieces.rows, true));
-  CSV_CHECK(SameError(whole.error, pieces.error));
+  FUZZ_CHECK(SameRows(whole.rows, pieces.rows, true));
+  FUZZ_CHECK(SameError(whole.error, pieces.error));
   CheckRows(whole, options);
   if (whole.error) CheckError(*whole.error, text);
-  if (!whole.error) CSV_CHECK(whole.bytes_fed == text.size());
+  if (!whole.error) FUZZ_CHECK(whole.bytes_fed == text.size());
 
   const bool utf8 = options.encoding == SourceEncoding::kUtf8;
   const std::optional<std::string> reference_text = ReferenceText(text, options.encoding);
   if (utf8) {
     const bool valid = ValidUtf8(*reference_text);
-    if (!whole.error) CSV_CHECK(valid && reference_text->find('\0') == std::string::npos);
+    if (!whole.error) FUZZ_CHECK(valid && reference_text->find('\0') == std::string::npos);
     if (whole.error && whole.error->message.find("invalid UTF-8") != std::string::npos) {
-      CSV_CHECK(!valid);
+      FUZZ_CHECK(!valid);
     }
   }
   if (!reference_text) {
-    CSV_CHECK(whole.error.has_value());
+    FUZZ_CHECK(whole.error.has_value());
     return 0;
   }
   const auto reference = ReferenceParse(*reference_text);
-  if (!reference) CSV_CHECK(whole.error.has_value());
+  if (!reference) FUZZ_CHECK(whole.error.has_value());
   if (whole.error && whole.error->message.find("quote") != std::string::npos) {
-    CSV_CHECK(!reference);
+    FUZZ_CHECK(!reference);
   }
   if (whole.error) return 0;
-  CSV_CHECK(reference && SameRows(whole.rows, *reference, true));
+  FUZZ_CHECK(reference && SameRows(whole.rows, *reference, true));
 
   // Written back with every field quoted, the rows read the same (lines aside: quoted line
   // ends are counted).
@@ -336,6 +329,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CsvOptions utf8_options = options;
   utf8_options.encoding = SourceEncoding::kUtf8;
   const Outcome reread = Parse(written, utf8_options, [&] { return written.size() + 1; });
-  CSV_CHECK(!reread.error && SameRows(whole.rows, reread.rows, false));
+  FUZZ_CHECK(!reread.error && SameRows(whole.rows, reread.rows, false));
   return 0;
 }

@@ -16,20 +16,13 @@
 #include <string_view>
 
 #include "handlers/import/roster_reader.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 using passledger::ErrorCode;
 using passledger::Result;
 using namespace passledger::handlers;
-
-#define ROSTER_CHECK(condition)                                        \
-  do {                                                                 \
-    if (!(condition)) {                                                \
-      std::fprintf(stderr, "roster_fuzz: violated: %s\n", #condition); \
-      std::abort();                                                    \
-    }                                                                  \
-  } while (false)
 
 ImportConfig ConfigFrom(std::uint8_t control) {
   ImportConfig config;
@@ -67,23 +60,23 @@ bool IsIsoDate(std::string_view d) {
 void CheckRoster(const Roster& roster) {
   for (std::size_t i = 0; i < roster.memberships.size(); ++i) {
     const Membership& m = roster.memberships[i];
-    ROSTER_CHECK(!m.id.empty() && !m.status.empty());
-    if (i > 0) ROSTER_CHECK(roster.memberships[i - 1].id < m.id);
-    ROSTER_CHECK(!std::binary_search(roster.rejected_ids.begin(), roster.rejected_ids.end(), m.id));
-    ROSTER_CHECK(!m.cardholders.empty());
-    ROSTER_CHECK(std::is_sorted(m.cardholders.begin(), m.cardholders.end()));
-    ROSTER_CHECK(std::adjacent_find(m.cardholders.begin(), m.cardholders.end()) ==
-                 m.cardholders.end());
+    FUZZ_CHECK(!m.id.empty() && !m.status.empty());
+    if (i > 0) FUZZ_CHECK(roster.memberships[i - 1].id < m.id);
+    FUZZ_CHECK(!std::binary_search(roster.rejected_ids.begin(), roster.rejected_ids.end(), m.id));
+    FUZZ_CHECK(!m.cardholders.empty());
+    FUZZ_CHECK(std::is_sorted(m.cardholders.begin(), m.cardholders.end()));
+    FUZZ_CHECK(std::adjacent_find(m.cardholders.begin(), m.cardholders.end()) ==
+               m.cardholders.end());
     for (std::size_t a = 1; a < m.add_ons.size(); ++a) {
-      ROSTER_CHECK(m.add_ons[a - 1].name < m.add_ons[a].name);
+      FUZZ_CHECK(m.add_ons[a - 1].name < m.add_ons[a].name);
     }
-    ROSTER_CHECK(m.expires.empty() || IsIsoDate(m.expires));
-    ROSTER_CHECK(m.emailable == IsEmailAddress(m.email));
+    FUZZ_CHECK(m.expires.empty() || IsIsoDate(m.expires));
+    FUZZ_CHECK(m.emailable == IsEmailAddress(m.email));
   }
   for (std::size_t i = 1; i < roster.rejected.size(); ++i) {
-    ROSTER_CHECK(roster.rejected[i - 1].line <= roster.rejected[i].line);
+    FUZZ_CHECK(roster.rejected[i - 1].line <= roster.rejected[i].line);
   }
-  ROSTER_CHECK(roster.rows >= roster.rejected.size());
+  FUZZ_CHECK(roster.rows >= roster.rejected.size());
 }
 
 bool SameRoster(const Roster& a, const Roster& b) {
@@ -112,14 +105,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t piece = std::max<std::size_t>(1, control >> 1);
   auto whole = Read(config, text, text.size() + 1);
   auto pieces = Read(config, text, piece);
-  ROSTER_CHECK(whole.has_value() == pieces.has_value());
+  FUZZ_CHECK(whole.has_value() == pieces.has_value());
   if (!whole) {
     const auto code = whole.error().code;
-    ROSTER_CHECK(code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge);
-    ROSTER_CHECK(whole.error().message == pieces.error().message);
+    FUZZ_CHECK(code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge);
+    FUZZ_CHECK(whole.error().message == pieces.error().message);
     return 0;
   }
   CheckRoster(*whole);
-  ROSTER_CHECK(SameRoster(*whole, *pieces));
+  FUZZ_CHECK(SameRoster(*whole, *pieces));
   return 0;
 }

@@ -4,7 +4,6 @@
 // next to a raw RocksDB reference measured in the same run (unsynced batched writes of as
 // many keys as the first import wrote events). Build Release (make bench).
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <thread>
 #include <memory>
+#include <thread>
 
 #include "events/bytes.h"
 
