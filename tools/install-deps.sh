@@ -12,8 +12,12 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   librocksdb-dev libssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
+  # signer: zip (Debian's libzip CMake config needs its tools), templates, time zones
+  libzip-dev zipcmp zipmerge ziptool libkainjow-mustache-dev tzdata
+  # configuration
+  libtomlplusplus-dev
   # CLI and test helpers
-  openssl
+  openssl python3-jsonschema unzip
 )
 
 missing=()
