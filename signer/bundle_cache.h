@@ -1,0 +1,73 @@
+// BundleCache: signed .pkpass bundles keyed by (serial, content position), bounded in bytes
+// with least-recently-used eviction. A concurrent miss for the same key runs the maker once;
+// the other callers wait for its result. Failures are handed to every waiter and never cached.
+//
+// Thread-safe: every method may be called from any thread. The maker runs on the calling
+// thread without the cache's lock held.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "events/error.h"
+
+namespace passledger::signer {
+
+using Bundle = std::shared_ptr<const std::string>;
+
+struct BundleCacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;  // makers run
+  std::uint64_t waits = 0;   // callers that waited for another caller's maker
+  std::uint64_t evictions = 0;
+  std::uint64_t bytes = 0;  // held now
+  std::uint64_t entries = 0;
+};
+
+class BundleCache {
+ public:
+  using Maker = std::function<Result<std::string>()>;
+
+  // `max_bytes` bounds the bytes held; a bundle larger than that is returned but not kept.
+  explicit BundleCache(std::uint64_t max_bytes);
+  BundleCache(const BundleCache&) = delete;
+  BundleCache& operator=(const BundleCache&) = delete;
+
+  // The cached bundle for the key, or the one `make` returns (then cached).
+  Result<Bundle> GetOrMake(std::string_view serial, std::uint64_t content_position,
+                           const Maker& make);
+
+  BundleCacheStats Stats() const;
+  std::uint64_t max_bytes() const { return max_bytes_; }
+
+ private:
+  struct Flight;  // one maker in progress and its waiters
+  struct Entry {
+    Bundle bundle;
+    std::list<std::string>::iterator lru;  // position in lru_
+  };
+
+  Result<Bundle> Wait(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Flight>& flight);
+  Result<Bundle> Make(std::unique_lock<std::mutex>& lock, const std::string& key,
+                      const Maker& make);
+  void Insert(const std::string& key, Bundle bundle);  // REQUIRES: mutex_ held
+  void EvictTo(std::uint64_t budget);                  // REQUIRES: mutex_ held
+
+  const std::uint64_t max_bytes_;
+
+  mutable std::mutex mutex_;
+  // State below is guarded by mutex_.
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // most recently used first
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  BundleCacheStats stats_;
+};
+
+}  // namespace passledger::signer
