@@ -538,6 +538,14 @@ void EventLog::AddCommitListener(std::function<void(std::uint64_t)> listener) {
   if (impl_->writer) impl_->writer->AddCommitListener(std::move(listener));
 }
 
+Result<Key> EventLog::DeriveKey(std::string_view purpose) const {
+  if (!impl_->keys) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the master key is not available (read-only open without the key)");
+  }
+  return impl_->keys->Derive(purpose);
+}
+
 std::optional<Error> EventLog::FailStopError() const {
   return impl_->writer ? impl_->writer->FailStopError() : std::nullopt;
 }

@@ -174,6 +174,10 @@ class EventLog {
   // position: an altered record, a wrong previous hash, a missing or extra position.
   [[nodiscard]] Result<VerifyReport> Verify(std::uint64_t from = 1, std::uint64_t to = 0) const;
 
+  // A secret derived from the master key for `purpose` (see KeyRing::Derive);
+  // kFailedPrecondition when the log was opened without its master key.
+  [[nodiscard]] Result<Key> DeriveKey(std::string_view purpose) const;
+
   // Fail-stop state: empty while healthy, else the error that stopped the writer.
   std::optional<Error> FailStopError() const;
   bool read_only() const;

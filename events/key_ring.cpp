@@ -1,8 +1,11 @@
 #include "events/key_ring.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "events/storage_format.h"
 
@@ -44,6 +47,19 @@ Result<Key> KeyRing::Unwrap(std::string_view subject, std::string_view wrapped) 
   std::copy(plain->begin(), plain->end(), key.begin());
   OPENSSL_cleanse(plain->data(), plain->size());
   return key;
+}
+
+Key KeyRing::Derive(std::string_view purpose) const {
+  const std::string label = "passledger/" + std::string(purpose);
+  Key out{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), master_.data(), static_cast<int>(master_.size()),
+           reinterpret_cast<const unsigned char*>(label.data()), label.size(), out.data(),
+           &length) == nullptr ||
+      length != out.size()) {
+    std::abort();  // HMAC-SHA256 over memory cannot fail short of a broken OpenSSL
+  }
+  return out;
 }
 
 std::string KeyRing::MakeCheckValue() const {

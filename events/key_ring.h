@@ -30,6 +30,10 @@ class KeyRing {
   // kCorruption when the wrapped bytes do not open under this master key.
   Result<Key> Unwrap(std::string_view subject, std::string_view wrapped) const;
 
+  // A key for another purpose derived from the master key (HMAC-SHA256 of "passledger/" +
+  // purpose): stable while the master key is, never stored. E.g. the pass token secret.
+  Key Derive(std::string_view purpose) const;
+
   // A value sealed under the master key, stored once per database to detect a wrong key.
   std::string MakeCheckValue() const;
   bool MatchesCheckValue(std::string_view sealed) const;

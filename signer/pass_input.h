@@ -19,7 +19,7 @@ enum class BarcodeFormat { kPdf417, kQr, kAztec, kCode128 };
 
 // One pass type: identifiers, the organisation's texts and colours (from the config file).
 struct PassTypeConfig {
-  std::string pass_type_id = "pass.org.passledger.dev";  // must equal the certificate's UID
+  std::string pass_type_id = "pass.org.example.member";  // must equal the certificate's UID
   std::string team_id = "PLDEVTEAM1";                     // must equal the certificate's OU
   std::string organization_name = "PassLedger Botanical Garden";
   std::string description = "Membership card";

@@ -401,6 +401,24 @@ BOOST_AUTO_TEST_CASE(ReadOnlyOpenWorksWhileAnotherProcessWrites) {
   BOOST_TEST(log->GetHead().position == 6u);
 }
 
+BOOST_AUTO_TEST_CASE(derived_keys_are_stable_per_purpose_and_master_key) {
+  TempDir dir;
+  Key first{};
+  {
+    auto log = OpenLog(dir / "a");
+    auto token = log->DeriveKey("pass-authentication-token");
+    auto other = log->DeriveKey("something-else");
+    BOOST_TEST_REQUIRE(Succeeded(token));
+    BOOST_TEST_REQUIRE(Succeeded(other));
+    BOOST_TEST((*token != *other));
+    first = *token;
+  }
+  auto reopened = OpenLog(dir / "a");
+  BOOST_TEST((*reopened->DeriveKey("pass-authentication-token") == first));
+  auto another = OpenLog(dir / "b");  // another database, another master key
+  BOOST_TEST((*another->DeriveKey("pass-authentication-token") != first));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
