@@ -1,0 +1,84 @@
+// PassTemplate: one pass type's template folder (DESIGN.md §8, docs/TEMPLATES.md), loaded
+// once and rendered for every pass of that type.
+//
+// A folder holds pass.json (Mustache placeholders), images (icon.png required; logo, strip,
+// thumbnail, background, footer, each with optional @2x/@3x variants) and optional
+// <lang>.lproj/ folders with pass.strings and localized images. Anything else is refused, so
+// a typo ("Icon.png", "logo@2x.PNG") fails at start-up instead of silently missing on phones.
+// Load reads every file into memory, parses the Mustache once, checks every placeholder
+// against the documented context and renders two sample members to prove the template makes
+// valid pass.json.
+//
+// Thread-safety: immutable after Load; any number of threads may render concurrently. Copies
+// share nothing and cost the file bytes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "events/error.h"
+#include "signer/bundle_file.h"
+#include "signer/mustache_render.h"
+#include "signer/pass_input.h"
+#include "signer/time_zone.h"
+
+namespace passledger::signer {
+
+// Size limits of a template folder (kTooLarge when exceeded).
+inline constexpr std::size_t kMaxTemplateFiles = 64;
+inline constexpr std::uintmax_t kMaxTemplateFileBytes = 1024 * 1024;
+inline constexpr std::uintmax_t kMaxTemplateTotalBytes = 4 * 1024 * 1024;
+inline constexpr std::uintmax_t kMaxPassJsonTemplateBytes = 64 * 1024;
+
+class PassTemplate {
+ public:
+  // Errors name the folder or file: kNotFound for a missing folder; kInvalidArgument for a
+  // missing pass.json or icon.png, an unexpected file or folder, a symlink, a file that is
+  // not a PNG where one is expected, a pass.strings that is neither UTF-8 nor UTF-16 with a
+  // byte-order mark, Mustache errors (file, line and placeholder) and sample renders that are
+  // not valid pass.json; kTooLarge beyond the limits above.
+  static Result<PassTemplate> Load(const std::filesystem::path& folder);
+
+  const std::filesystem::path& folder() const { return folder_; }
+
+  // The final pass.json bytes for one pass: placeholders filled and JSON-escaped, server keys
+  // set (see signer/pass_json.h). The zone is input.config->time_zone through
+  // TimeZone::LoadCached; kInvalidArgument if it does not load.
+  Result<std::string> RenderPassJson(const PassInput& input) const;
+  // The same with a zone the caller holds.
+  Result<std::string> RenderPassJson(const PassInput& input, const TimeZone& zone) const;
+
+  // Every file except pass.json, sorted by path ("de.lproj/pass.strings", "icon.png", ...),
+  // with sha1_hex filled.
+  const std::vector<BundleFile>& files() const { return files_; }
+
+  // Lowercase hex SHA-256 over every file's path and bytes, pass.json's raw template
+  // included: changes whenever anything in the folder changes.
+  const std::string& content_hash() const { return content_hash_; }
+
+  // The raw pass.json template as read.
+  const std::string& pass_json_template() const { return pass_json_; }
+
+  // Every placeholder name the pass.json template uses, in order of first use.
+  std::vector<std::string> PlaceholderNames() const { return mustache_.Names(); }
+
+ private:
+  PassTemplate(std::filesystem::path folder, std::string pass_json, MustacheTemplate mustache,
+               std::vector<BundleFile> files);
+
+  // Adds the template line and placeholder nearest to a JSON syntax error to `error`.
+  Error ExplainJsonError(Error error, const boost::json::value& context,
+                         std::string_view rendered) const;
+
+  std::filesystem::path folder_;
+  std::string pass_json_;
+  MustacheTemplate mustache_;
+  std::vector<BundleFile> files_;
+  std::string content_hash_;
+};
+
+// The default membership template in the source tree (signer/templates/membership).
+std::filesystem::path DefaultTemplateDir();
+
+}  // namespace passledger::signer
