@@ -34,5 +34,6 @@ void AddRebuildCommand(CLI::App& app, CommandContext& ctx);
 void AddStateCommand(CLI::App& app, CommandContext& ctx);
 void AddGenRosterCommand(CLI::App& app, CommandContext& ctx);
 void AddImportCommand(CLI::App& app, CommandContext& ctx);
+void AddDevCertsCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace passledger::tools

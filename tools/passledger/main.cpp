@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   AddStateCommand(app, ctx);
   AddImportCommand(app, ctx);
   AddGenRosterCommand(app, ctx);
+  AddDevCertsCommand(app, ctx);
   AddBenchCommand(app, ctx);
   try {
     app.parse(argc, argv);
