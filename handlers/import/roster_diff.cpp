@@ -13,9 +13,10 @@ using boost::json::array;
 using boost::json::object;
 using boost::json::value;
 
-// Fields a membership card shows (issue 5): a change to one of them revises the passes.
-constexpr std::string_view kPassContentFields[] = {"level", "expires",     "addOns",
-                                                   "name",  "cardholders", "status"};
+// Fields a pass template can show (signer/pass_json.h's context, docs/TEMPLATES.md): a change
+// to one of them revises the passes. The address is not offered to templates.
+constexpr std::string_view kPassContentFields[] = {
+    "level", "expires", "addOns", "status", "name", "firstName", "lastName", "email", "cardholders"};
 
 std::string MemberStream(std::string_view id) { return "member-" + std::string(id); }
 std::string PassStream(std::string_view serial) { return "pass-" + std::string(serial); }

@@ -196,7 +196,7 @@ BOOST_AUTO_TEST_CASE(the_same_rows_again_write_no_member_or_pass_events) {
   BOOST_TEST(types.size() == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_email_is_one_member_changed_and_no_pass_revision) {
+BOOST_AUTO_TEST_CASE(a_changed_email_is_one_member_changed_and_one_pass_revision) {
   Fixture f;
   const std::string first = std::string(kHeader) + Row("1", "Avery Quill") + Row("2", "Jo Lee");
   BOOST_TEST_REQUIRE(Succeeded(f.Import(first).summary));
@@ -208,8 +208,13 @@ BOOST_AUTO_TEST_CASE(a_changed_email_is_one_member_changed_and_no_pass_revision)
   BOOST_TEST(imported.summary->counts.unchanged == 1u);
   auto types = f.TypesSince(imported.head_before);
   BOOST_TEST(types["MemberChanged"] == 1);
-  BOOST_TEST(types.count("PassRevised") == 0u);  // the card does not show the e-mail
-  BOOST_TEST(types.size() == 3u);
+  // The back of the card shows the e-mail: the member's one pass is revised, the other
+  // member's is not.
+  BOOST_TEST(types["PassRevised"] == 1);
+  BOOST_TEST(types.size() == 4u);
+  const auto passes = f.Passes("1");
+  BOOST_TEST_REQUIRE(passes.size() == 1u);
+  BOOST_TEST(passes[0].at("contentPosition").to_number<std::uint64_t>() > imported.head_before);
   BOOST_TEST(Str(Personal(f.Member("1")), "email") == "new@b.org");
 
   // A level change is on the card: one MemberChanged and a PassRevised for its pass.

@@ -249,6 +249,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   append->callback([args, &ctx] { Run(*args, ctx); });
   AddBenchRebuildCommand(*bench, ctx);
   AddBenchImportCommand(*bench, ctx);
+  AddBenchSignCommand(*bench, ctx);
 }
 
 }  // namespace passledger::tools

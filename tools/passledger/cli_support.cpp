@@ -47,4 +47,13 @@ OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections) {
   return opened;
 }
 
+std::optional<Config> LoadContextConfig(CommandContext& ctx) {
+  auto config = LoadConfig(ctx.config_file);
+  if (!config) {
+    ctx.exit_status = ReportError("configuration", config.error());
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
 }  // namespace passledger::tools

@@ -9,6 +9,7 @@
 #include "events/event_log.h"
 #include "projections/projections.h"
 #include "tools/passledger/commands.h"
+#include "tools/passledger/config.h"
 
 namespace passledger::tools {
 
@@ -29,5 +30,9 @@ struct OpenedLog {
 // every append); read-only opens attach them when `with_projections`. On failure reports,
 // sets ctx.exit_status and returns an empty OpenedLog.
 OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections = false);
+
+// The configuration of ctx.config_file (tools/passledger/config.h). On failure reports, sets
+// ctx.exit_status and returns nothing.
+std::optional<Config> LoadContextConfig(CommandContext& ctx);
 
 }  // namespace passledger::tools

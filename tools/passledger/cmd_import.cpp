@@ -15,29 +15,23 @@ namespace {
 struct ImportArgs {
   std::string file;
   bool dry_run = false;
-  std::string policy_left = "keep";
-  std::string encoding = "utf-8";
+  std::string policy_left;  // empty: the configuration's
+  std::string encoding;
   std::string pass_type;
   std::size_t show = 20;
 };
 
-Result<handlers::ImportConfig> ConfigFrom(const ImportArgs& args) {
-  handlers::ImportConfig config;
-  if (args.policy_left == "void") {
-    config.left_policy = handlers::LeftPolicy::kVoid;
-  } else if (args.policy_left != "keep") {
-    return MakeError(ErrorCode::kInvalidArgument, "--policy-left must be keep or void");
+// The configuration's [import] table, overridden by the flags that were given.
+Result<handlers::ImportConfig> ConfigFrom(const ImportArgs& args, Config config) {
+  const std::pair<std::string_view, const std::string*> flags[] = {
+      {"import.policy_left", &args.policy_left},
+      {"import.encoding", &args.encoding},
+      {"pass.type_id", &args.pass_type}};
+  for (const auto& [key, value] : flags) {
+    if (value->empty()) continue;
+    if (auto applied = ApplyConfigValue(config, key, *value); !applied) return applied.error();
   }
-  if (args.encoding == "windows-1252") {
-    config.csv.encoding = handlers::SourceEncoding::kWindows1252;
-  } else if (args.encoding == "latin-1") {
-    config.csv.encoding = handlers::SourceEncoding::kLatin1;
-  } else if (args.encoding != "utf-8") {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "--encoding must be utf-8, windows-1252 or latin-1");
-  }
-  if (!args.pass_type.empty()) config.pass_type_id = args.pass_type;
-  return config;
+  return config.import;
 }
 
 void PrintSummary(const handlers::ImportSummary& s, std::size_t show) {
@@ -85,7 +79,9 @@ void PrintSummary(const handlers::ImportSummary& s, std::size_t show) {
 }
 
 void Run(const ImportArgs& args, CommandContext& ctx) {
-  auto config = ConfigFrom(args);
+  auto base = LoadContextConfig(ctx);
+  if (!base) return;
+  auto config = ConfigFrom(args, std::move(*base));
   if (!config) {
     ctx.exit_status = ReportError("import", config.error());
     return;
@@ -141,10 +137,9 @@ void AddImportCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--dry-run", args->dry_run, "Compute and print the changes; write nothing");
   cmd->add_option("--policy-left", args->policy_left,
                   "Memberships absent from the file: keep their passes, or void them")
-      ->check(CLI::IsMember({"keep", "void"}))
-      ->default_val("keep");
-  cmd->add_option("--encoding", args->encoding, "utf-8, windows-1252 or latin-1")
-      ->default_val("utf-8");
+      ->check(CLI::IsMember({"keep", "void"}));
+  cmd->add_option("--encoding", args->encoding,
+                  "utf-8, windows-1252 or latin-1 (default: import.encoding, utf-8)");
   cmd->add_option("--pass-type", args->pass_type, "Pass type id of new passes");
   cmd->add_option("--show", args->show, "Changes and rejected rows to print")->default_val(20);
   cmd->callback([args, &ctx] { Run(*args, ctx); });

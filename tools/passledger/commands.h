@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <optional>
 
 namespace passledger::tools {
 
@@ -17,6 +18,8 @@ inline constexpr int kExitVerifyFailed = 3;  // the log or a digest does not ver
 struct CommandContext {
   std::filesystem::path data_dir = "data";
   int exit_status = kExitOk;
+  // --config FILE, else $PASSLEDGER_CONFIG, else none (built-in defaults + environment).
+  std::optional<std::filesystem::path> config_file;
 };
 
 void AddAppendCommand(CLI::App& app, CommandContext& ctx);
@@ -35,5 +38,10 @@ void AddStateCommand(CLI::App& app, CommandContext& ctx);
 void AddGenRosterCommand(CLI::App& app, CommandContext& ctx);
 void AddImportCommand(CLI::App& app, CommandContext& ctx);
 void AddDevCertsCommand(CLI::App& app, CommandContext& ctx);
+// `pass render` and `pass inspect`.
+void AddPassCommands(CLI::App& app, CommandContext& ctx);
+// `config keys` (the reference of docs/CONFIG.md) and `config check`.
+void AddConfigCommands(CLI::App& app, CommandContext& ctx);
+void AddBenchSignCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
 
 }  // namespace passledger::tools

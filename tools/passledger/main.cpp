@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   CommandContext ctx;
   app.add_option("--data", ctx.data_dir, "Data directory")->default_str("./data");
+  app.add_option("--config", ctx.config_file, "Configuration file (TOML, docs/CONFIG.md)")
+      ->envname("PASSLEDGER_CONFIG");
   AddAppendCommand(app, ctx);
   AddLogCommand(app, ctx);
   AddVerifyCommand(app, ctx);
@@ -25,6 +27,8 @@ int main(int argc, char** argv) {
   AddImportCommand(app, ctx);
   AddGenRosterCommand(app, ctx);
   AddDevCertsCommand(app, ctx);
+  AddPassCommands(app, ctx);
+  AddConfigCommands(app, ctx);
   AddBenchCommand(app, ctx);
   try {
     app.parse(argc, argv);

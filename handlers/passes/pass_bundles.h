@@ -1,0 +1,52 @@
+// PassBundles: the latest signed .pkpass of a pass, read from the projections and made by its
+// pass type's PassFactory (cached there by serial and content position). The query behind
+// `passledger pass render` and the web service's "latest version of a pass".
+//
+// Thread-safe; the ReadModel and the factories are borrowed/shared and immutable.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/error.h"
+#include "projections/read_model.h"
+#include "signer/pass_factory.h"
+
+namespace passledger::handlers {
+
+struct LatestPass {
+  signer::Bundle bundle;
+  std::string serial;
+  std::string pass_type_id;
+  std::uint64_t content_position = 0;
+  std::int64_t last_modified_s = 0;  // Unix seconds of the last content change
+};
+
+class PassBundles {
+ public:
+  // `read` is borrowed and must outlive this object.
+  PassBundles(const projections::ReadModel* read,
+              std::vector<std::shared_ptr<const signer::PassFactory>> factories);
+
+  // kNotFound for an unknown serial or a pass type with no factory configured;
+  // kFailedPrecondition for a forgotten member's pass.
+  Result<LatestPass> ForSerial(std::string_view serial) const;
+  // Every pass of a member (voided ones included), in cardholder order.
+  Result<std::vector<LatestPass>> ForMember(std::string_view membership_id) const;
+
+  // nullptr when the pass type is not configured.
+  const signer::PassFactory* Factory(std::string_view pass_type_id) const;
+
+ private:
+  Result<LatestPass> Make(const boost::json::object& member, const boost::json::object& pass) const;
+  Result<boost::json::object> MemberOf(const boost::json::object& pass) const;
+
+  const projections::ReadModel* read_;
+  std::map<std::string, std::shared_ptr<const signer::PassFactory>, std::less<>> factories_;
+};
+
+}  // namespace passledger::handlers

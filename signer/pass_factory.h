@@ -1,0 +1,56 @@
+// PassFactory: one pass type's template and signing identity turned into signed .pkpass
+// bundles — render pass.json, list every file in manifest.json, sign the manifest, zip —
+// with the bundles kept in a BundleCache keyed by (serial, content position).
+//
+// Immutable after construction and thread-safe: any number of threads may call Build/Get.
+// The template, signer and cache are shared (the cache may serve several pass types, as
+// serials are unique across them).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "events/error.h"
+#include "signer/bundle_cache.h"
+#include "signer/cms_signature.h"
+#include "signer/pass_input.h"
+#include "signer/pass_template.h"
+
+namespace passledger::signer {
+
+class PassFactory {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // REQUIRES: token_secret.size() >= kMinTokenSecretSize (signer/auth_token.h).
+  PassFactory(PassTypeConfig config, std::shared_ptr<const PassTemplate> pass_template,
+              CmsSigner signer, std::shared_ptr<BundleCache> cache, std::string token_secret,
+              Clock clock = std::chrono::system_clock::now);
+
+  // A freshly rendered and signed bundle (signing time = the clock's now), not cached.
+  // kInvalidArgument when the template does not render for this member.
+  Result<std::string> Build(const MemberData& member, const PassData& pass) const;
+  // The cached bundle for (serial, content position), built on a miss.
+  Result<Bundle> Get(const MemberData& member, const PassData& pass) const;
+
+  // The pass's authenticationToken (signer/auth_token.h).
+  std::string AuthToken(std::string_view serial, std::uint64_t generation) const;
+
+  const PassTypeConfig& config() const { return config_; }
+  const PassTemplate& pass_template() const { return *template_; }
+  const CmsSigner& signer() const { return signer_; }
+
+ private:
+  // Constant after construction.
+  const PassTypeConfig config_;
+  const std::shared_ptr<const PassTemplate> template_;
+  const CmsSigner signer_;
+  const std::shared_ptr<BundleCache> cache_;
+  const std::string token_secret_;
+  const Clock clock_;
+};
+
+}  // namespace passledger::signer

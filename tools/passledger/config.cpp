@@ -1,0 +1,419 @@
+#include "tools/passledger/config.h"
+
+#include <fmt/core.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+
+namespace passledger::tools {
+namespace {
+
+using Apply = std::function<Result<void>(Config&, std::string_view)>;
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find_first_of(",\n", start), text.size());
+    std::string item = Trim(text.substr(start, end - start));
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+Apply Text(std::string Config::*member) {
+  return [member](Config& c, std::string_view v) -> Result<void> {
+    c.*member = std::string(v);
+    return {};
+  };
+}
+
+// A string field of a nested struct, e.g. &Config::pass, &PassTypeConfig::team_id.
+template <class Part>
+Apply PartText(Part Config::*part, std::string Part::*member) {
+  return [part, member](Config& c, std::string_view v) -> Result<void> {
+    c.*part.*member = std::string(v);
+    return {};
+  };
+}
+
+template <class Part>
+Apply PartPath(Part Config::*part, std::filesystem::path Part::*member) {
+  return [part, member](Config& c, std::string_view v) -> Result<void> {
+    c.*part.*member = std::filesystem::path(v);
+    return {};
+  };
+}
+
+Result<std::uint64_t> ParseUnsigned(std::string_view v) {
+  std::uint64_t out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
+    return Invalid("\"" + std::string(v) + "\" is not a whole number");
+  }
+  return out;
+}
+
+Result<bool> ParseBool(std::string_view v) {
+  if (v == "true") return true;
+  if (v == "false") return false;
+  return Invalid("\"" + std::string(v) + "\" is not true or false");
+}
+
+Result<std::uint8_t> ColourPart(std::string_view text) {
+  auto value = ParseUnsigned(Trim(text));
+  if (!value || *value > 255)
+    return Invalid("colour component \"" + std::string(text) + "\" is not 0-255");
+  return static_cast<std::uint8_t>(*value);
+}
+
+// "rgb(r, g, b)" or "#rrggbb".
+Result<signer::Rgb> ParseColour(std::string_view v) {
+  if (v.size() == 7 && v[0] == '#') {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(v.data() + 1, v.data() + 7, value, 16);
+    if (ec == std::errc() && end == v.data() + 7) {
+      return signer::Rgb{static_cast<std::uint8_t>(value >> 16),
+                         static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+    }
+  }
+  if (v.starts_with("rgb(") && v.ends_with(")")) {
+    const auto parts = SplitList(v.substr(4, v.size() - 5));
+    if (parts.size() == 3) {
+      auto r = ColourPart(parts[0]);
+      auto g = ColourPart(parts[1]);
+      auto b = ColourPart(parts[2]);
+      if (r && g && b) return signer::Rgb{*r, *g, *b};
+    }
+  }
+  return Invalid("\"" + std::string(v) + "\" is not a colour (rgb(r, g, b) or #rrggbb)");
+}
+
+Apply Colour(signer::Rgb signer::PassTypeConfig::*member) {
+  return [member](Config& c, std::string_view v) -> Result<void> {
+    auto colour = ParseColour(v);
+    if (!colour) return colour.error();
+    c.pass.*member = *colour;
+    return {};
+  };
+}
+
+Result<void> ApplyBarcode(Config& c, std::string_view v) {
+  static const std::pair<std::string_view, signer::BarcodeFormat> kFormats[] = {
+      {"pdf417", signer::BarcodeFormat::kPdf417},
+      {"qr", signer::BarcodeFormat::kQr},
+      {"aztec", signer::BarcodeFormat::kAztec},
+      {"code128", signer::BarcodeFormat::kCode128}};
+  for (const auto& [name, format] : kFormats) {
+    if (v == name) {
+      c.pass.barcode = format;
+      return {};
+    }
+  }
+  return Invalid("\"" + std::string(v) + "\" is not a barcode format (pdf417, qr, aztec, code128)");
+}
+
+Result<void> ApplyWebServiceUrl(Config& c, std::string_view v) {
+  if (!v.starts_with("https://") && !v.starts_with("http://")) {
+    return Invalid("\"" + std::string(v) + "\" is not an http(s) URL");
+  }
+  if (v.ends_with("/v1") || v.ends_with("/v1/")) {
+    return Invalid("\"" + std::string(v) + "\" must not end in /v1: Wallet appends /v1/... itself");
+  }
+  std::string url(v);
+  while (url.ends_with('/')) url.pop_back();
+  c.pass.web_service_url = url;
+  return {};
+}
+
+Result<void> ApplyPassTypeId(Config& c, std::string_view v) {
+  if (v.empty()) return Invalid("the pass type id must not be empty");
+  c.pass.pass_type_id = std::string(v);
+  c.import.pass_type_id = std::string(v);  // new passes get this type
+  return {};
+}
+
+Result<void> ApplyCacheBytes(Config& c, std::string_view v) {
+  auto value = ParseUnsigned(v);
+  if (!value) return value.error();
+  c.bundle_cache_bytes = *value;
+  return {};
+}
+
+Result<void> ApplyPolicyLeft(Config& c, std::string_view v) {
+  if (v == "keep") {
+    c.import.left_policy = handlers::LeftPolicy::kKeep;
+  } else if (v == "void") {
+    c.import.left_policy = handlers::LeftPolicy::kVoid;
+  } else {
+    return Invalid("\"" + std::string(v) + "\" is not keep or void");
+  }
+  return {};
+}
+
+Result<void> ApplyVoidOnLapse(Config& c, std::string_view v) {
+  auto value = ParseBool(v);
+  if (!value) return value.error();
+  c.import.void_on_lapse = *value;
+  return {};
+}
+
+Result<void> ApplyEncoding(Config& c, std::string_view v) {
+  if (v == "utf-8") {
+    c.import.csv.encoding = handlers::SourceEncoding::kUtf8;
+  } else if (v == "windows-1252") {
+    c.import.csv.encoding = handlers::SourceEncoding::kWindows1252;
+  } else if (v == "latin-1") {
+    c.import.csv.encoding = handlers::SourceEncoding::kLatin1;
+  } else {
+    return Invalid("\"" + std::string(v) + "\" is not utf-8, windows-1252 or latin-1");
+  }
+  return {};
+}
+
+Result<void> ApplyActiveStatuses(Config& c, std::string_view v) {
+  auto words = SplitList(v);
+  if (words.empty()) return Invalid("at least one status word must mean active");
+  c.import.active_statuses = std::move(words);
+  return {};
+}
+
+Result<void> ApplyMaxFileMib(Config& c, std::string_view v) {
+  auto value = ParseUnsigned(v);
+  if (!value) return value.error();
+  if (*value == 0 || *value > (1u << 20)) return Invalid("must be 1 to 1048576 (MiB)");
+  c.import.max_file_bytes = *value << 20;
+  return {};
+}
+
+Apply Column(handlers::RosterColumn column) {
+  return [column](Config& c, std::string_view v) -> Result<void> {
+    c.import.headers[static_cast<std::size_t>(column)] = Trim(v);
+    return {};
+  };
+}
+
+std::vector<ConfigKey> MakeKeys() {
+  using signer::CertificateConfig;
+  using signer::PassTypeConfig;
+  const PassTypeConfig pass;
+  std::vector<ConfigKey> keys = {
+      {"organization.name", "\"" + pass.organization_name + "\"",
+       "Organisation name on the pass (organizationName) and in e-mails", false,
+       PartText(&Config::pass, &PassTypeConfig::organization_name)},
+      {"organization.description", "\"" + pass.description + "\"",
+       "The pass's description (read by VoiceOver)", false,
+       PartText(&Config::pass, &PassTypeConfig::description)},
+      {"organization.logo_text", "\"" + pass.logo_text + "\"", "Text next to the logo", false,
+       PartText(&Config::pass, &PassTypeConfig::logo_text)},
+      {"organization.program_name", "\"" + pass.program_name + "\"",
+       "Membership programme name (semantics.membershipProgramName)", false,
+       PartText(&Config::pass, &PassTypeConfig::program_name)},
+      {"organization.contact", "\"\"", "Contact line on the back of the pass", false,
+       PartText(&Config::pass, &PassTypeConfig::contact)},
+      {"organization.hours", "\"\"", "Opening hours on the back of the pass", false,
+       PartText(&Config::pass, &PassTypeConfig::hours)},
+      {"organization.time_zone", "\"" + pass.time_zone + "\"",
+       "IANA time zone: a membership expires at the end of its last day there", false,
+       PartText(&Config::pass, &PassTypeConfig::time_zone)},
+      {"pass.type_id", "\"" + pass.pass_type_id + "\"",
+       "Pass type identifier; must equal the certificate's UID", false, ApplyPassTypeId},
+      {"pass.team_id", "\"" + pass.team_id + "\"",
+       "Apple team identifier; must equal the certificate's OU", false,
+       PartText(&Config::pass, &PassTypeConfig::team_id)},
+      {"pass.web_service_url", "\"" + pass.web_service_url + "\"",
+       "webServiceURL without /v1 (Apple requires https in production)", false, ApplyWebServiceUrl},
+      {"pass.template", "\"\" (built-in)", "Template folder (docs/TEMPLATES.md)", false,
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.template_dir = std::filesystem::path(v);
+         return {};
+       }},
+      {"pass.barcode", "\"pdf417\"", "Barcode format: pdf417, qr, aztec or code128", false,
+       ApplyBarcode},
+      {"pass.foreground_color", "\"rgb(255, 255, 255)\"", "Text colour (rgb(r, g, b) or #rrggbb)",
+       false, Colour(&PassTypeConfig::foreground)},
+      {"pass.background_color", "\"rgb(38, 84, 58)\"", "Background colour", false,
+       Colour(&PassTypeConfig::background)},
+      {"pass.label_color", "\"rgb(200, 230, 201)\"", "Field label colour", false,
+       Colour(&PassTypeConfig::label)},
+      {"pass.cache_bytes", "268435456", "Bytes of signed passes kept in memory (LRU)", false,
+       ApplyCacheBytes},
+      {"certificates.certificate", "\"\" (dev certificates)",
+       "Pass Type ID certificate: PEM, or PKCS#12 (.p12) with its key; empty = make and use "
+       "development certificates in <data>/dev-certs",
+       false, PartPath(&Config::certificates, &CertificateConfig::certificate)},
+      {"certificates.key", "\"\"", "PEM private key (not needed with PKCS#12)", false,
+       PartPath(&Config::certificates, &CertificateConfig::key)},
+      {"certificates.key_password", "\"\"",
+       "Password of the key or PKCS#12 file (prefer _env or _file)", true,
+       PartText(&Config::certificates, &CertificateConfig::key_password)},
+      {"certificates.key_password_env", "\"\"",
+       "Name of an environment variable holding the password", false,
+       PartText(&Config::certificates, &CertificateConfig::key_password_env)},
+      {"certificates.key_password_file", "\"\"", "File holding the password", false,
+       PartPath(&Config::certificates, &CertificateConfig::key_password_file)},
+      {"certificates.wwdr", "\"\"", "Apple WWDR intermediate certificate (G4), PEM or DER", false,
+       PartPath(&Config::certificates, &CertificateConfig::wwdr_certificate)},
+      {"import.policy_left", "\"keep\"", "Memberships absent from an upload: keep or void", false,
+       ApplyPolicyLeft},
+      {"import.void_on_lapse", "true", "Void the passes of a membership that is no longer active",
+       false, ApplyVoidOnLapse},
+      {"import.encoding", "\"utf-8\"", "Roster encoding: utf-8, windows-1252 or latin-1", false,
+       ApplyEncoding},
+      {"import.active_statuses", "[\"Active\"]", "Status words that mean active (ignoring case)",
+       false, ApplyActiveStatuses},
+      {"import.max_file_mib", "200", "Largest roster file accepted, in MiB", false,
+       ApplyMaxFileMib},
+  };
+  for (const auto& info : handlers::kRosterColumns) {
+    keys.push_back({"import.columns." + std::string(info.config_key),
+                    "'" + std::string(info.altru_header) + "'",  // TOML literal string
+                    "Header of the column holding this value", false, Column(info.column)});
+  }
+  return keys;
+}
+
+const ConfigKey* FindKey(std::string_view name) {
+  for (const auto& key : ConfigKeys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+// A scalar or an array of scalars as the text the key's Apply parses.
+std::optional<std::string> ValueText(const toml::node& node) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(node.as_integer()->get());
+  if (node.is_boolean()) return node.as_boolean()->get() ? "true" : "false";
+  if (const auto* array = node.as_array()) {
+    std::string out;
+    for (const auto& item : *array) {
+      auto text = ValueText(item);
+      if (!text || item.is_array()) return std::nullopt;
+      out += *text + "\n";
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+// "a.b.c" = value for every leaf of the table.
+void Flatten(const toml::table& table, const std::string& prefix,
+             std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [key, node] : table) {
+    const std::string name =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const auto* child = node.as_table()) {
+      Flatten(*child, name, out);
+    } else {
+      out.emplace_back(name, &node);
+    }
+  }
+}
+
+Result<void> ApplyFile(Config& config, const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    return MakeError(ErrorCode::kNotFound, "config file " + file.string() + " does not exist");
+  }
+  toml::table table;
+  try {
+    table = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return Invalid(fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line,
+                               e.source().begin.column, e.description()));
+  }
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  Flatten(table, "", leaves);
+  for (const auto& [name, node] : leaves) {
+    const auto line = node->source().begin.line;
+    const ConfigKey* key = FindKey(name);
+    if (key == nullptr) {
+      return Invalid(
+          fmt::format("{}:{}: unknown key \"{}\" (see docs/CONFIG.md)", file.string(), line, name));
+    }
+    auto text = ValueText(*node);
+    if (!text) {
+      return Invalid(fmt::format("{}:{}: {}: expected a string, number, boolean or list",
+                                 file.string(), line, name));
+    }
+    if (auto applied = key->apply(config, *text); !applied) {
+      return Invalid(
+          fmt::format("{}:{}: {}: {}", file.string(), line, name, applied.error().message));
+    }
+  }
+  return {};
+}
+
+Result<void> ApplyEnvironment(Config& config,
+                              const std::function<const char*(const char*)>& getenv) {
+  for (const auto& key : ConfigKeys()) {
+    const std::string variable = EnvName(key.name);
+    const char* value = getenv(variable.c_str());
+    if (value == nullptr) continue;
+    if (auto applied = key.apply(config, value); !applied) {
+      return Invalid(fmt::format("environment {}: {}", variable, applied.error().message));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = MakeKeys();
+  return keys;
+}
+
+Result<void> ApplyConfigValue(Config& config, std::string_view key, std::string_view value) {
+  const ConfigKey* found = FindKey(key);
+  if (found == nullptr) return Invalid("unknown configuration key " + std::string(key));
+  return found->apply(config, value);
+}
+
+std::string EnvName(std::string_view key) {
+  std::string out = "PASSLEDGER_";
+  for (char c : key) {
+    out += (c == '.' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file,
+                          const std::function<const char*(const char*)>& getenv) {
+  Config config;
+  if (file) {
+    if (auto applied = ApplyFile(config, *file); !applied) return applied.error();
+  }
+  if (auto applied = ApplyEnvironment(config, getenv); !applied) return applied.error();
+  return config;
+}
+
+std::string ConfigReferenceMarkdown() {
+  std::string out = "| key | default | environment | meaning |\n| --- | --- | --- | --- |\n";
+  for (const auto& key : ConfigKeys()) {
+    std::string default_text = key.default_text;
+    std::replace(default_text.begin(), default_text.end(), '|', '/');
+    out += fmt::format("| `{}` | `{}` | `{}` | {}{} |\n", key.name, default_text, EnvName(key.name),
+                       key.help, key.secret ? " (secret: never printed)" : "");
+  }
+  return out;
+}
+
+}  // namespace passledger::tools

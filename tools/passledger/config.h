@@ -1,0 +1,64 @@
+// The configuration file: one TOML file (toml++) plus environment overrides, turned into the
+// option structs the modules define (signer::PassTypeConfig, signer::CertificateConfig,
+// handlers::ImportConfig, ...). Every key, its default and its meaning live in one table
+// (ConfigKeys()), from which `passledger config keys` prints docs/CONFIG.md's reference.
+//
+// Precedence: built-in default < the file < PASSLEDGER_<SECTION>_<KEY> (upper case, dots and
+// dashes as underscores, e.g. PASSLEDGER_PASS_TEAM_ID). Unknown keys in the file are errors, so
+// a typo never silently leaves a default in place. Not thread-safe; load once at start-up.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/error.h"
+#include "handlers/import/roster_config.h"
+#include "signer/certificates.h"
+#include "signer/pass_input.h"
+
+namespace passledger::tools {
+
+struct Config {
+  signer::PassTypeConfig pass;
+  // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
+  signer::CertificateConfig certificates;
+  std::filesystem::path template_dir;  // empty: the built-in membership template
+  std::uint64_t bundle_cache_bytes = 256ull << 20;
+  handlers::ImportConfig import;
+
+  bool uses_dev_certificates() const { return certificates.certificate.empty(); }
+};
+
+// One documented key: "section.key", its default as written in TOML, what it means, whether
+// it is a secret (never printed), and how a value is applied.
+struct ConfigKey {
+  std::string name;
+  std::string default_text;
+  std::string help;
+  bool secret = false;
+  std::function<Result<void>(Config&, std::string_view value)> apply;
+};
+
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Defaults, then `file` (when set), then the environment. kInvalidArgument naming the file,
+// the key and the problem; kNotFound when `file` does not exist.
+Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file,
+                          const std::function<const char*(const char*)>& getenv = ::getenv);
+
+// Sets one key as the file would (command-line flags that override the configuration).
+Result<void> ApplyConfigValue(Config& config, std::string_view key, std::string_view value);
+
+// The environment variable that overrides `key` ("pass.team_id" -> PASSLEDGER_PASS_TEAM_ID).
+std::string EnvName(std::string_view key);
+
+// The reference table for docs/CONFIG.md (Markdown).
+std::string ConfigReferenceMarkdown();
+
+}  // namespace passledger::tools

@@ -1,0 +1,31 @@
+// Wiring for commands that make passes: from the configuration, the data directory and the
+// open log to a ready PassFactory — certificates loaded and checked (or development
+// certificates made in <data>/dev-certs on first use), the template loaded, the token secret
+// derived from the log's master key, the bundle cache sized. Start-up code: not thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/error.h"
+#include "events/event_log.h"
+#include "signer/pass_factory.h"
+#include "tools/passledger/config.h"
+
+namespace passledger::tools {
+
+struct PassSetup {
+  std::shared_ptr<const signer::PassFactory> factory;
+  std::vector<std::string> warnings;  // certificate expiry, development certificates, http URL
+  std::filesystem::path root_ca;      // dev certificates only: the CA that verifies the passes
+};
+
+// The purpose string of the token secret (events::EventLog::DeriveKey).
+inline constexpr std::string_view kTokenSecretPurpose = "pass-authentication-token";
+
+Result<PassSetup> SetUpPasses(const Config& config, const std::filesystem::path& data_dir,
+                              const events::EventLog& log);
+
+}  // namespace passledger::tools
