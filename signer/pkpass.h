@@ -22,7 +22,7 @@ std::string Sha1Hex(std::string_view bytes);
 std::string ManifestJson(std::span<const BundleFile* const> files);
 
 // Zips `files` in the given order (deterministic: fixed entry order and `mtime_unix` as
-// every entry's time): PNG images stored, everything else deflated.
+// every entry's time): JSON deflated (level 1), everything else stored.
 Result<std::string> ZipBundle(std::span<const BundleFile* const> files, std::int64_t mtime_unix);
 
 // Limits for reading an untrusted .pkpass (`pass inspect`).
