@@ -4,9 +4,10 @@
 // plus the WWDR intermediate in `certificates`. The encoding is DER.
 //
 // CmsSigner encodes every constant part once, in Create(); a Sign() then costs two SHA-256
-// runs, the private-key operation and one allocation for the output. CmsSigner is a cheap
+// runs, the private-key operation and a few small allocations. CmsSigner is a cheap
 // handle (copies share state) and is thread-safe: each concurrent Sign() borrows its own
-// key context from a pool, because a shared RSA key's blinding makes threads contend.
+// key context (with its own copy of the key) from a pool, so threads never share an OpenSSL
+// key object's blinding state and lock.
 #pragma once
 
 #include <chrono>
