@@ -53,6 +53,7 @@ fuzz: deps build-fuzz
 
 bench: deps build-release
 	$(RELEASE_DIR)/tools/passledger bench append
+	$(RELEASE_DIR)/tools/passledger bench sign
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

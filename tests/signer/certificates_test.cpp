@@ -13,6 +13,8 @@
 #include <string_view>
 
 #include "signer/dev_certs.h"
+#include "tests/testing/event_log_helpers.h"
+#include "tests/testing/files.h"
 #include "tests/testing/scoped_env.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,35 +23,17 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
+using passledger::testing::ReadAll;
 using passledger::testing::ScopedEnv;
+using passledger::testing::Succeeded;
 using passledger::testing::TempDir;
+using passledger::testing::WriteFile;
 using std::chrono::days;
 using std::chrono::hours;
 
 const std::string kPassTypeId = "pass.org.example";
 const std::string kTeamId = "TEAM123456";
 const std::string kPassword = "s3cret-Pa55";
-
-void WriteFile(const fs::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  BOOST_TEST_REQUIRE(out.good(), "cannot write " << path);
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <class T>
-boost::test_tools::predicate_result Succeeded(const Result<T>& result) {
-  if (result.has_value()) return true;
-  boost::test_tools::predicate_result failed(false);
-  failed.message() << "failed with " << result.error().ToString();
-  return failed;
-}
 
 // Fails unless `result` is an error with `code` whose message contains every one of `parts`.
 template <class T>

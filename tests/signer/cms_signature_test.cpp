@@ -16,6 +16,8 @@
 
 #include "events/crypto.h"
 #include "signer/dev_certs.h"
+#include "tests/testing/event_log_helpers.h"
+#include "tests/testing/files.h"
 #include "tests/testing/temp_dir.h"
 
 namespace passledger::signer {
@@ -23,7 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
+using passledger::testing::ReadAll;
+using passledger::testing::Succeeded;
 using passledger::testing::TempDir;
+using passledger::testing::WriteFile;
 using std::chrono::days;
 using std::chrono::seconds;
 
@@ -31,27 +36,6 @@ const std::string kPassTypeId = "pass.org.example";
 const std::string kTeamId = "TEAM123456";
 const std::string kManifest =
     R"({"icon.png":"0a5e0a4bfc1c9d5c6f3a8b2e7d4c1f0e9a8b7c6d","pass.json":"5b3c..."})";
-
-void WriteFile(const fs::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  BOOST_TEST_REQUIRE(out.good(), "cannot write " << path);
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <class T>
-boost::test_tools::predicate_result Succeeded(const Result<T>& result) {
-  if (result.has_value()) return true;
-  boost::test_tools::predicate_result failed(false);
-  failed.message() << "failed with " << result.error().ToString();
-  return failed;
-}
 
 Clock::time_point At(int year, int month, int day, int hour, int minute, int second) {
   std::tm tm{};
