@@ -90,6 +90,13 @@ Result<std::string> ReadSource(zip_source_t* source) {
   return out;
 }
 
+// A zip we were handed that libzip cannot read: the input's fault, not ours.
+Error Damaged(std::string_view call, zip_t* archive) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "damaged zip (" + std::string(call) + ": " +
+                       zip_error_strerror(zip_get_error(archive)) + ")");
+}
+
 bool IsSafeEntryName(std::string_view name) {
   if (name.empty() || name.front() == '/' || name.find('\\') != std::string_view::npos) {
     return false;
@@ -107,7 +114,7 @@ bool IsSafeEntryName(std::string_view name) {
 Result<BundleFile> ReadEntry(zip_t* archive, zip_uint64_t index, std::uint64_t& budget) {
   zip_stat_t stat;
   zip_stat_init(&stat);
-  if (zip_stat_index(archive, index, 0, &stat) != 0) return ZipFailure("zip_stat_index", archive);
+  if (zip_stat_index(archive, index, 0, &stat) != 0) return Damaged("zip_stat_index", archive);
   const std::string name = stat.name ? stat.name : "";
   if (!IsSafeEntryName(name)) {
     return MakeError(ErrorCode::kInvalidArgument, "unsafe entry name in the zip: \"" + name + "\"");
@@ -117,7 +124,7 @@ Result<BundleFile> ReadEntry(zip_t* archive, zip_uint64_t index, std::uint64_t& 
   }
   budget -= stat.size;
   UniqueZipFile file(zip_fopen_index(archive, index, 0));
-  if (!file) return ZipFailure("zip_fopen_index", archive);
+  if (!file) return Damaged("zip_fopen_index", archive);
   BundleFile out{name, std::string(stat.size, '\0'), {}};
   const zip_int64_t n = zip_fread(file.get(), out.bytes.data(), out.bytes.size());
   if (n < 0 || static_cast<zip_uint64_t>(n) != stat.size) {
