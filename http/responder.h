@@ -1,0 +1,33 @@
+// Responder: the one-shot completion handle a route handler gets with its request.
+//
+// Copyable (copies share one state). The first Send/SendError wins; later ones are ignored.
+// Safe to call from any thread: the response is posted to the session's strand, which writes
+// responses in request order. If every copy is destroyed without a response the client gets
+// 500 (a handler bug, logged). REQUIRES: the Server is still alive when Send is called (stop
+// worker pools before destroying the Server).
+#pragma once
+
+#include <memory>
+
+#include "events/error.h"
+#include "http/status.h"
+
+namespace passledger::http {
+
+class Session;
+
+class Responder {
+ public:
+  Responder(std::shared_ptr<Session> session, std::uint64_t slot);
+
+  void Send(Response response) const;
+  // Status from StatusFor(error.code); body {"error": error.message}, except for internal
+  // codes, whose details are logged and replaced by "internal error".
+  void SendError(const Error& error) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace passledger::http

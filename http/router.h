@@ -1,0 +1,91 @@
+// Router: maps (method, path) to a handler through path templates such as
+// "/v1/devices/{device}/registrations/{passType}/{serial}".
+//
+// Matching splits the path (the target without its query) into '/'-separated segments and
+// percent-decodes each: invalid percent-encoding, "." and ".." segments (raw or decoded) and
+// a decoded '/' or NUL are 400; empty segments ("//", a trailing '/') match nothing, so 404.
+// A literal template segment must equal the decoded segment; "{name}" captures it. A path no
+// template matches is 404; a path matched only under other methods is 405 with Allow. The
+// first registered route that matches wins.
+//
+// Thread-safety: Add only before the Server starts; Match is const and safe from any thread.
+// The Router must outlive every Server using it.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/responder.h"
+
+namespace passledger::http {
+
+namespace bhttp = boost::beast::http;
+
+// One request as a handler sees it: the Beast message plus what routing found.
+struct Request {
+  bhttp::request<bhttp::string_body> message;
+  std::string route;  // the template that matched, e.g. "/v1/passes/{passType}/{serial}"
+  std::map<std::string, std::string, std::less<>> params;  // decoded {captures}
+  std::string query;                                       // raw, without the '?'
+  std::string remote;                                      // "address:port"
+
+  // The decoded captured segment; empty if the template has no such {name}.
+  [[nodiscard]] std::string_view Param(std::string_view name) const;
+  // The first decoded query value for `name` ('+' is a space); nullopt if absent or
+  // badly encoded.
+  [[nodiscard]] std::optional<std::string> QueryParam(std::string_view name) const;
+};
+
+// Called on an I/O thread; must not block. Blocking work goes to a WorkerPool with the
+// Responder, which may be completed later from any thread.
+using Handler = std::function<void(Request&&, Responder)>;
+
+struct RouteOptions {
+  std::optional<std::size_t> body_limit;  // default: ServerOptions::default_body_limit
+};
+
+struct Route {
+  std::vector<bhttp::verb> methods;
+  std::string path_template;
+  std::vector<std::string> segments;  // the template split at '/'
+  Handler handler;
+  RouteOptions options;
+};
+
+struct RouteMatch {
+  bhttp::status status = bhttp::status::ok;  // ok, bad_request, not_found, method_not_allowed
+  const Route* route = nullptr;              // set when status is ok
+  std::map<std::string, std::string, std::less<>> params;
+  std::string query;
+  std::string allow;  // for 405: "GET, HEAD"
+};
+
+// Percent-decodes `in`; nullopt on a truncated or non-hex escape. `plus_is_space` for
+// query strings.
+[[nodiscard]] std::optional<std::string> PercentDecode(std::string_view in,
+                                                       bool plus_is_space = false);
+
+class Router {
+ public:
+  // REQUIRES: path_template starts with '/', has no empty segments, and each "{name}" is a
+  // whole segment. Throws std::invalid_argument otherwise (a bug at start-up).
+  void Add(std::initializer_list<bhttp::verb> methods, std::string_view path_template,
+           Handler handler, RouteOptions options = {});
+
+  // `target` is the request-target as received ("/a/b?x=1").
+  [[nodiscard]] RouteMatch Match(bhttp::verb method, std::string_view target) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace passledger::http

@@ -1,0 +1,176 @@
+#include "http/server.h"
+
+#include <fmt/core.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "http/session.h"
+
+namespace passledger::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 32\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    R"({"error":"too many connections"})";
+
+// After an accept error (e.g. out of file descriptors) wait before trying again rather than
+// spinning.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+// The bound after a forced close for handlers to notice and sessions to go away.
+constexpr std::chrono::milliseconds kForceCloseGrace{1000};
+
+unsigned ThreadCount(unsigned requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Answers 503 on a connection over the cap and closes it, without a Session.
+void RejectConnection(tcp::socket socket) {
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  stream->expires_after(std::chrono::seconds(1));
+  asio::async_write(*stream, asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()),
+                    [stream](beast::error_code, std::size_t) {
+                      beast::error_code ec;
+                      stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+                      stream->close();
+                    });
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions options, Router& router)
+      : state(std::make_shared<ServerState>(std::move(options), router)),
+        acceptor(asio::make_strand(ioc)),
+        retry_timer(acceptor.get_executor()) {}
+
+  Result<void> Bind();
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void CloseAcceptor();
+  void CloseSessions(bool force);
+
+  asio::io_context ioc;  // first: destroyed last, after everything using it
+  std::shared_ptr<ServerState> state;
+  tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool running = false;
+};
+
+Result<void> Server::Impl::Bind() {
+  const ServerOptions& options = state->options;
+  beast::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options.host, ec);
+  if (ec) return MakeError(ErrorCode::kInvalidArgument, "bad listen address: " + options.host);
+  const tcp::endpoint endpoint{address, options.port};
+  const auto fail = [&](std::string_view what) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("{} {}:{}: {}", what, options.host, options.port, ec.message()));
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("setsockopt");
+  acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  port = acceptor.local_endpoint(ec).port();
+  return {};
+}
+
+void Server::Impl::DoAccept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (!acceptor.is_open()) return;
+  if (ec) {
+    state->LogError(fmt::format("http accept: {}", ec.message()));
+    retry_timer.expires_after(kAcceptRetryDelay);
+    retry_timer.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) DoAccept();
+    });
+    return;
+  }
+  if (state->SessionCount() >= state->options.max_connections) {
+    RejectConnection(std::move(socket));
+  } else {
+    std::make_shared<Session>(std::move(socket), state)->Run();
+  }
+  DoAccept();
+}
+
+void Server::Impl::CloseAcceptor() {
+  std::promise<void> closed;
+  asio::post(acceptor.get_executor(), [this, &closed] {
+    beast::error_code ec;
+    acceptor.close(ec);
+    retry_timer.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+void Server::Impl::CloseSessions(bool force) {
+  for (const auto& session : state->LiveSessions()) {
+    force ? session->ForceClose() : session->Shutdown();
+  }
+}
+
+Server::Server(ServerOptions options, Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+Server::~Server() { Stop(std::chrono::milliseconds(0)); }
+
+Result<void> Server::Start() {
+  if (auto bound = impl_->Bind(); !bound) return bound;
+  impl_->running = true;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAccept(); });
+  const unsigned count = ThreadCount(impl_->state->options.threads);
+  for (unsigned i = 0; i < count; ++i) {
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+  }
+  return {};
+}
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+void Server::Stop(std::chrono::milliseconds drain) {
+  if (!impl_->running) return;
+  impl_->running = false;
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  impl_->CloseAcceptor();
+  impl_->CloseSessions(/*force=*/false);
+  if (!impl_->state->WaitForNoSessions(deadline)) {
+    impl_->CloseSessions(/*force=*/true);
+    (void)impl_->state->WaitForNoSessions(std::chrono::steady_clock::now() + kForceCloseGrace);
+  }
+  impl_->ioc.stop();
+  for (std::thread& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+}  // namespace passledger::http

@@ -1,0 +1,76 @@
+// Server: the listener and its sessions on N I/O threads (Boost.Beast, plain TCP).
+//
+// Each connection is a Session on its own strand: HTTP/1.1 keep-alive, a fresh parser per
+// message, limits (header 8 KiB -> 431, target 4 KiB -> 414, body per route -> 413),
+// timeouts before every read and write, bounded pipelining, and a connection cap (excess
+// connections get 503 and are closed). Responses are written in request order. See
+// docs/HTTP.md for the numbers.
+//
+// Ownership: the Router (and the Metrics, if any) must outlive the Server. Thread-safety:
+// Start, port and Stop are called from one controlling thread; handlers run on I/O threads.
+// REQUIRES: every Responder has completed (worker pools stopped) before the Server is
+// destroyed.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "events/error.h"
+#include "http/access_log.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+namespace passledger::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port, see Server::port()
+  unsigned threads = 0;       // I/O threads; 0: std::thread::hardware_concurrency()
+
+  std::size_t max_connections = 10000;
+  std::size_t header_limit = 8 * 1024;           // request line + headers; over -> 431
+  std::size_t max_target_length = 4 * 1024;      // over -> 414
+  std::size_t default_body_limit = 1024 * 1024;  // per route via RouteOptions; over -> 413
+  std::size_t pipeline_limit = 8;                // requests queued per connection
+
+  // Deadlines for one whole operation, not per byte: a client trickling a byte per second
+  // is dropped when its deadline passes.
+  std::chrono::milliseconds header_timeout{10'000};  // first request line and headers
+  std::chrono::milliseconds idle_timeout{15'000};    // keep-alive: waiting for the next request
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+
+  std::string server_name = "PassLedger";
+  LogSink access_log = StderrSink();  // empty: no access log
+  LogSink error_log = StderrSink();   // internal errors and unexpected I/O failures
+  Metrics* metrics = nullptr;         // optional, borrowed
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Router& router);
+  ~Server();  // Stop(0) if still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port, starts accepting and the I/O threads. kInvalidArgument for a bad host,
+  // kUnavailable when the address cannot be bound. REQUIRES: not started before.
+  [[nodiscard]] Result<void> Start();
+
+  // The bound port (after Start).
+  [[nodiscard]] std::uint16_t port() const;
+
+  // Graceful: stops accepting, closes idle connections, lets in-flight requests finish
+  // (their connections close after the last response) for at most `drain`, then closes
+  // whatever is left and joins the I/O threads. Idempotent.
+  void Stop(std::chrono::milliseconds drain);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace passledger::http

@@ -1,0 +1,357 @@
+#include "http/session.h"
+
+#include <fmt/core.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+
+namespace passledger::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+std::string RemoteAddress(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
+
+bool IsParseError(beast::error_code ec) {
+  return ec.category() == beast::http::make_error_code(bhttp::error::bad_target).category();
+}
+
+// Errors a server sees in normal operation: nothing to log.
+bool IsExpected(beast::error_code ec) {
+  return ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor ||
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+}
+
+std::string_view MessageFor(bhttp::status status) {
+  switch (status) {
+    case bhttp::status::bad_request:
+      return "bad request";
+    case bhttp::status::not_found:
+      return "not found";
+    case bhttp::status::method_not_allowed:
+      return "method not allowed";
+    default:
+      return bhttp::obsolete_reason(status);
+  }
+}
+
+// How long a closing connection reads and discards what the client still sends.
+constexpr std::chrono::seconds kLingerTimeout{1};
+
+}  // namespace
+
+// ---- ServerState ----
+
+void ServerState::Register(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex);
+  sessions[session.get()] = session;
+}
+
+void ServerState::Unregister(Session* session) {
+  {
+    std::lock_guard lock(mutex);
+    sessions.erase(session);
+  }
+  sessions_changed.notify_all();
+}
+
+std::size_t ServerState::SessionCount() {
+  std::lock_guard lock(mutex);
+  return sessions.size();
+}
+
+std::vector<std::shared_ptr<Session>> ServerState::LiveSessions() {
+  std::vector<std::shared_ptr<Session>> live;
+  std::lock_guard lock(mutex);
+  for (const auto& [raw, weak] : sessions) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  return live;
+}
+
+bool ServerState::WaitForNoSessions(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex);
+  return sessions_changed.wait_until(lock, deadline, [this] { return sessions.empty(); });
+}
+
+void ServerState::LogError(std::string_view line) const {
+  if (options.error_log) options.error_log(line);
+}
+
+// ---- Session: life cycle ----
+
+Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
+    : state_(std::move(state)), remote_(RemoteAddress(socket)), stream_(std::move(socket)) {
+  if (state_->options.metrics) state_->options.metrics->ConnectionOpened();
+}
+
+Session::~Session() {
+  if (state_->options.metrics) state_->options.metrics->ConnectionClosed();
+  state_->Unregister(this);
+}
+
+void Session::Run() {
+  state_->Register(shared_from_this());
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+}
+
+void Session::Shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->slots_.empty()) self->Close();
+  });
+}
+
+void Session::ForceClose() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+}
+
+// Idempotent; also ends a lingering close early.
+void Session::Close() {
+  closed_ = true;
+  read_ = ReadState::kDone;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+// After the last response: shut down our side and read (and discard) whatever the client
+// still sends for a short while before closing. Closing with unread data would send a reset
+// that can destroy the response in flight (a 413 or 431 after a partly read request).
+void Session::CloseAfterResponse() {
+  if (closed_) return;
+  if (read_ == ReadState::kReading) return Close();
+  closed_ = true;
+  read_ = ReadState::kDone;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(kLingerTimeout);
+  Drain(std::make_shared<std::array<char, 4096>>());
+}
+
+void Session::Drain(std::shared_ptr<std::array<char, 4096>> scratch) {
+  auto& buffer = *scratch;
+  stream_.async_read_some(asio::buffer(buffer),
+                          [self = shared_from_this(), scratch = std::move(scratch)](
+                              beast::error_code ec, std::size_t) mutable {
+                            if (ec) {
+                              self->stream_.close();
+                              return;
+                            }
+                            self->Drain(std::move(scratch));
+                          });
+}
+
+void Session::Fail(beast::error_code ec, std::string_view what) {
+  if (!IsExpected(ec)) LogError(fmt::format("http {} {}: {}", what, remote_, ec.message()));
+  Close();
+}
+
+// ---- Session: reading ----
+
+void Session::DoRead() {
+  if (closed_ || stopping_) {
+    read_ = ReadState::kDone;
+    return;
+  }
+  if (slots_.size() >= state_->options.pipeline_limit) {
+    read_ = ReadState::kPaused;
+    return;
+  }
+  const ServerOptions& options = state_->options;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(options.header_limit));
+  // The route decides the body limit once the header is in (OnHeader).
+  parser_->body_limit(boost::none);
+  // Bytes already buffered (pipelining) or a first request: a request is under way. Else
+  // the connection idles between keep-alive requests.
+  const bool under_way = first_request_ || buffer_.size() > 0;
+  stream_.expires_after(under_way ? options.header_timeout : options.idle_timeout);
+  read_ = ReadState::kReading;
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+// Answers read errors; true when the read cannot go on.
+bool Session::HandleReadError(beast::error_code ec, std::string_view what) {
+  if (!ec) return false;
+  read_ = ReadState::kDone;
+  if (ec == bhttp::error::end_of_stream) {
+    peer_done_ = true;
+    if (slots_.empty()) CloseAfterResponse();
+  } else if (ec == bhttp::error::header_limit) {
+    Reject(bhttp::status::request_header_fields_too_large, "request header too large");
+  } else if (ec == bhttp::error::body_limit) {
+    Reject(bhttp::status::payload_too_large, "request body too large");
+  } else if (IsParseError(ec) && ec != bhttp::error::partial_message) {
+    Reject(bhttp::status::bad_request, "malformed request");
+  } else {
+    Fail(ec, what);
+  }
+  return true;
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (closed_ || HandleReadError(ec, "read header")) return;
+  started_ = Clock::now();
+  const ServerOptions& options = state_->options;
+  const auto& header = parser_->get();
+  if (header.target().size() > options.max_target_length) {
+    return Reject(bhttp::status::uri_too_long, "request target too long");
+  }
+  match_ = state_->router.Match(header.method(), header.target());
+  std::size_t limit = options.default_body_limit;
+  if (match_.route && match_.route->options.body_limit) limit = *match_.route->options.body_limit;
+  const auto length = parser_->content_length();
+  if (length && *length > limit) {
+    return Reject(bhttp::status::payload_too_large, "request body too large");
+  }
+  parser_->body_limit(limit);
+  if (parser_->is_done()) return OnBody({});
+  stream_.expires_after(options.body_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
+                      self->OnBody(body_ec);
+                    });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (closed_ || HandleReadError(ec, "read body")) return;
+  Dispatch();
+}
+
+void Session::Dispatch() {
+  first_request_ = false;
+  bhttp::request<bhttp::string_body> message = parser_->release();
+  parser_.reset();
+  Slot slot;
+  slot.method = std::string(message.method_string());
+  slot.head = message.method() == bhttp::verb::head;
+  slot.version = message.version();
+  slot.close_after = !message.keep_alive();
+  slot.start = started_;
+  if (match_.route) slot.route = match_.route->path_template;
+  const bool close_after = slot.close_after;
+  const std::uint64_t id = first_slot_ + slots_.size();
+  slots_.push_back(std::move(slot));
+
+  if (!match_.route) {
+    Response response = MakeErrorResponse(match_.status, MessageFor(match_.status));
+    if (!match_.allow.empty()) response.set(bhttp::field::allow, match_.allow);
+    OnComplete(id, std::move(response));
+  } else {
+    Request request{std::move(message), match_.route->path_template, std::move(match_.params),
+                    std::move(match_.query), remote_};
+    Responder responder(shared_from_this(), id);
+    try {
+      match_.route->handler(std::move(request), responder);
+    } catch (const std::exception& e) {
+      responder.SendError(
+          MakeError(ErrorCode::kInternal,
+                    fmt::format("handler {} threw: {}", slots_.back().route, e.what())));
+    }
+  }
+  if (close_after) {
+    read_ = ReadState::kDone;
+  } else {
+    DoRead();
+  }
+}
+
+// Queues an error answer after whatever is pending and closes once it is written: after a
+// framing error the rest of the stream cannot be trusted.
+void Session::Reject(bhttp::status status, std::string_view message) {
+  read_ = ReadState::kDone;
+  Slot slot;
+  if (parser_ && parser_->is_header_done()) {
+    slot.method = std::string(parser_->get().method_string());
+    slot.version = parser_->get().version();
+  }
+  slot.close_after = true;
+  slot.start = Clock::now();
+  const std::uint64_t id = first_slot_ + slots_.size();
+  slots_.push_back(std::move(slot));
+  OnComplete(id, MakeErrorResponse(status, message));
+}
+
+// ---- Session: writing ----
+
+void Session::Complete(std::uint64_t slot, Response response) {
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), slot, response = std::move(response)]() mutable {
+               self->OnComplete(slot, std::move(response));
+             });
+}
+
+void Session::OnComplete(std::uint64_t slot, Response response) {
+  if (closed_ || slot < first_slot_ || slot >= first_slot_ + slots_.size()) return;
+  Slot& target = slots_[slot - first_slot_];
+  if (target.response) return;
+  target.response = std::move(response);
+  MaybeWrite();
+}
+
+void Session::Finalize(Slot& slot) {
+  Response& response = *slot.response;
+  response.version(slot.version);
+  if (stopping_ && slots_.size() == 1) slot.close_after = true;
+  response.keep_alive(!slot.close_after);
+  response.set(bhttp::field::server, state_->options.server_name);
+  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+  if (slot.head) response.body().clear();
+}
+
+void Session::MaybeWrite() {
+  if (writing_ || closed_ || slots_.empty() || !slots_.front().response) return;
+  Finalize(slots_.front());
+  writing_ = true;
+  stream_.expires_after(state_->options.write_timeout);
+  bhttp::async_write(stream_, *slots_.front().response,
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+}
+
+void Session::OnWrite(beast::error_code ec, std::size_t bytes) {
+  writing_ = false;
+  LogRequest(slots_.front(), bytes);
+  if (ec) return Fail(ec, "write");
+  const bool close = slots_.front().close_after;
+  slots_.pop_front();
+  ++first_slot_;
+  if (close || ((peer_done_ || stopping_) && slots_.empty())) return CloseAfterResponse();
+  MaybeWrite();
+  if (read_ == ReadState::kPaused) DoRead();
+}
+
+void Session::LogRequest(const Slot& slot, std::size_t bytes) {
+  const unsigned status = slot.response->result_int();
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot.start);
+  const ServerOptions& options = state_->options;
+  if (options.access_log) {
+    options.access_log(
+        FormatAccessLog({slot.method, slot.route, status, bytes, duration, remote_}));
+  }
+  if (options.metrics) {
+    options.metrics->ObserveRequest(slot.route, slot.method, status, bytes, duration);
+  }
+}
+
+}  // namespace passledger::http

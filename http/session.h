@@ -1,0 +1,119 @@
+// Internal to http/: the state shared by a Server and its sessions, and one connection's
+// Session. Not part of the public API (use server.h).
+//
+// A Session owns one TCP connection and runs on its own strand; every member function except
+// Complete, Shutdown and ForceClose must run on that strand. Those three post to it and may
+// be called from any thread.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/router.h"
+#include "http/server.h"
+
+namespace passledger::http {
+
+class Session;
+
+struct ServerState {
+  ServerState(ServerOptions options_in, const Router& router_in)
+      : options(std::move(options_in)), router(router_in) {}
+
+  void Register(const std::shared_ptr<Session>& session);
+  void Unregister(Session* session);
+  [[nodiscard]] std::size_t SessionCount();
+  [[nodiscard]] std::vector<std::shared_ptr<Session>> LiveSessions();
+  // True when no session is left by `deadline`.
+  [[nodiscard]] bool WaitForNoSessions(std::chrono::steady_clock::time_point deadline);
+  void LogError(std::string_view line) const;
+
+  // Constant after construction.
+  const ServerOptions options;
+  const Router& router;
+
+  std::mutex mutex;
+  std::condition_variable sessions_changed;
+  // Protected by mutex.
+  std::map<Session*, std::weak_ptr<Session>> sessions;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Run();
+  void Complete(std::uint64_t slot, Response response);
+  void Shutdown();
+  void ForceClose();
+  void LogError(std::string_view line) const { state_->LogError(line); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  enum class ReadState { kReading, kPaused, kDone };
+
+  // One request awaiting or writing its response, in request order.
+  struct Slot {
+    std::optional<Response> response;
+    std::string method;
+    std::string route = "-";
+    bool head = false;
+    bool close_after = false;
+    unsigned version = 11;
+    Clock::time_point start;
+  };
+
+  void DoRead();
+  void OnHeader(boost::beast::error_code ec);
+  void OnBody(boost::beast::error_code ec);
+  [[nodiscard]] bool HandleReadError(boost::beast::error_code ec, std::string_view what);
+  void Dispatch();
+  void Reject(boost::beast::http::status status, std::string_view message);
+  void OnComplete(std::uint64_t slot, Response response);
+  void Finalize(Slot& slot);
+  void MaybeWrite();
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void LogRequest(const Slot& slot, std::size_t bytes);
+  void Close();
+  void CloseAfterResponse();
+  void Drain(std::shared_ptr<std::array<char, 4096>> scratch);
+  void Fail(boost::beast::error_code ec, std::string_view what);
+
+  // Constant after construction.
+  const std::shared_ptr<ServerState> state_;
+  const std::string remote_;
+
+  // State below is touched only on the strand.
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<Parser> parser_;
+  RouteMatch match_;           // of the request being read
+  Clock::time_point started_;  // when its header was complete
+  std::deque<Slot> slots_;
+  std::uint64_t first_slot_ = 0;  // the id of slots_.front()
+  ReadState read_ = ReadState::kDone;
+  bool first_request_ = true;
+  bool writing_ = false;
+  bool peer_done_ = false;  // the client half-closed: close once everything is written
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace passledger::http

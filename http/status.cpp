@@ -1,0 +1,59 @@
+#include "http/status.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace passledger::http {
+
+namespace bhttp = boost::beast::http;
+
+bhttp::status StatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return bhttp::status::bad_request;
+    case ErrorCode::kUnauthenticated:
+      return bhttp::status::unauthorized;
+    case ErrorCode::kPermissionDenied:
+      return bhttp::status::forbidden;
+    case ErrorCode::kNotFound:
+      return bhttp::status::not_found;
+    case ErrorCode::kConflict:
+    case ErrorCode::kAlreadyExists:
+      return bhttp::status::conflict;
+    // A forgotten subject or a voided pass will not come back: 410 tells clients to stop
+    // asking, where 409 would invite a retry after "resolving the conflict".
+    case ErrorCode::kFailedPrecondition:
+      return bhttp::status::gone;
+    case ErrorCode::kTooLarge:
+      return bhttp::status::payload_too_large;
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kCancelled:
+      return bhttp::status::service_unavailable;
+    case ErrorCode::kTimeout:
+      return bhttp::status::gateway_timeout;
+    case ErrorCode::kCorruption:
+    case ErrorCode::kInternal:
+      return bhttp::status::internal_server_error;
+  }
+  return bhttp::status::internal_server_error;
+}
+
+bool IsInternal(ErrorCode code) {
+  return code == ErrorCode::kCorruption || code == ErrorCode::kInternal;
+}
+
+Response MakeJsonResponse(bhttp::status status, std::string body) {
+  Response response{status, 11};
+  response.set(bhttp::field::content_type, "application/json");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+Response MakeErrorResponse(bhttp::status status, std::string_view message) {
+  boost::json::object body;
+  body["error"] = message;
+  return MakeJsonResponse(status, boost::json::serialize(body));
+}
+
+}  // namespace passledger::http

@@ -1,0 +1,30 @@
+// The one place where a domain ErrorCode becomes an HTTP status, and the JSON error body
+// every error response carries: {"error":"..."} with Content-Type application/json.
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string_view>
+
+#include "events/error.h"
+
+namespace passledger::http {
+
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+[[nodiscard]] boost::beast::http::status StatusFor(ErrorCode code);
+
+// True for the codes whose message may hold internal details (kCorruption, kInternal): the
+// client gets a generic message and the details go to the error log.
+[[nodiscard]] bool IsInternal(ErrorCode code);
+
+// A response with body {"error": message}; version and keep-alive are set by the session.
+[[nodiscard]] Response MakeErrorResponse(boost::beast::http::status status,
+                                         std::string_view message);
+
+// A response with a JSON body and Content-Type application/json.
+[[nodiscard]] Response MakeJsonResponse(boost::beast::http::status status, std::string body);
+
+}  // namespace passledger::http
