@@ -5,8 +5,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -226,7 +228,29 @@ void Session::OnHeader(beast::error_code ec) {
   }
   parser_->body_limit(limit);
   if (parser_->is_done()) return OnBody({});
-  stream_.expires_after(options.body_timeout);
+  // Only when nothing else is being written: an interim response must not overtake or
+  // interleave with earlier pipelined answers (clients then send the body after a wait).
+  if (beast::iequals(header[bhttp::field::expect], "100-continue") && slots_.empty() && !writing_) {
+    return SendContinue();
+  }
+  ReadBody();
+}
+
+void Session::SendContinue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  writing_ = true;
+  stream_.expires_after(state_->options.write_timeout);
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec) return self->Fail(ec, "write 100-continue");
+                      self->ReadBody();
+                    });
+}
+
+void Session::ReadBody() {
+  if (closed_) return;
+  stream_.expires_after(state_->options.body_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
                       self->OnBody(body_ec);

@@ -72,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // One request awaiting or writing its response, in request order.
   struct Slot {
     std::optional<Response> response;
-    std::string method;
+    std::string method = "-";  // "-" when the request line did not parse
     std::string route = "-";
     bool head = false;
     bool close_after = false;
@@ -82,6 +82,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoRead();
   void OnHeader(boost::beast::error_code ec);
+  void SendContinue();
+  void ReadBody();
   void OnBody(boost::beast::error_code ec);
   [[nodiscard]] bool HandleReadError(boost::beast::error_code ec, std::string_view what);
   void Dispatch();

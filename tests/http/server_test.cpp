@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -194,6 +195,22 @@ BOOST_AUTO_TEST_CASE(limits) {
   BOOST_TEST(fits.body == "1024");
 }
 
+BOOST_AUTO_TEST_CASE(expect_100_continue) {
+  TestServer server;
+  Connection connection(server.port());
+  BOOST_REQUIRE(
+      connection.Send("PUT /small HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 5\r\n\r\n"));
+  const auto interim = connection.Read();
+  BOOST_REQUIRE(interim.has_value());
+  BOOST_TEST(interim->status == 100);
+  BOOST_REQUIRE(connection.Send("hello"));
+  const auto response = connection.Read();
+  BOOST_REQUIRE(response.has_value());
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST(response->body == "5");
+}
+
 BOOST_AUTO_TEST_CASE(garbage_is_400_and_the_server_lives_on) {
   TestServer server;
   const std::vector<std::string> garbage_requests = {
@@ -281,8 +298,12 @@ BOOST_AUTO_TEST_CASE(a_trickling_client_is_dropped_while_others_are_served) {
 
 BOOST_AUTO_TEST_CASE(many_idle_connections_do_not_block_others) {
   TestServer server;
+  // PASSLEDGER_HTTP_IDLE_CONNECTIONS=2000 for the manual check (docs/HTTP.md); needs
+  // ulimit -n above twice that, client and server being one process.
+  const char* configured = std::getenv("PASSLEDGER_HTTP_IDLE_CONNECTIONS");
+  const int count = configured ? std::atoi(configured) : 500;
   std::vector<std::unique_ptr<Connection>> idle;
-  for (int i = 0; i < 500; ++i) idle.push_back(std::make_unique<Connection>(server.port()));
+  for (int i = 0; i < count; ++i) idle.push_back(std::make_unique<Connection>(server.port()));
   const auto start = std::chrono::steady_clock::now();
   BOOST_TEST(Roundtrip(server.port(), Get("/echo/still/served")).body == "a=still b=served");
   BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
