@@ -1,0 +1,56 @@
+// RateLimiter: one token bucket per key (a client address): `burst` requests at once, then
+// `per_minute` a minute. Buckets that have filled up again are forgotten, and the number of
+// buckets is capped, so a flood of distinct keys cannot grow memory without bound (past the
+// cap, new keys share one overflow bucket rather than being let through unlimited).
+//
+// Thread-safe: Admit may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace passledger::handlers {
+
+struct RateLimit {
+  double per_minute = 10;
+  double burst = 20;
+  std::size_t max_keys = 100'000;
+};
+
+class RateLimiter {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  // REQUIRES: limit.per_minute > 0, limit.burst >= 1.
+  explicit RateLimiter(RateLimit limit, Clock clock = std::chrono::steady_clock::now);
+
+  // Zero when a request from `key` may go ahead now (and takes a token); otherwise how long
+  // until it may (nothing is taken).
+  std::chrono::milliseconds Admit(std::string_view key);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point updated;
+  };
+
+  void Refill(Bucket& bucket, std::chrono::steady_clock::time_point now) const;
+  Bucket& BucketFor(std::string_view key, std::chrono::steady_clock::time_point now);
+  void ForgetFullBuckets(std::chrono::steady_clock::time_point now);
+
+  // Constant after construction.
+  const RateLimit limit_;
+  const Clock clock_;
+
+  // State below is protected by mutex_.
+  std::mutex mutex_;
+  std::map<std::string, Bucket, std::less<>> buckets_;
+  Bucket overflow_;
+};
+
+}  // namespace passledger::handlers

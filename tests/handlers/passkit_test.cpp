@@ -1,0 +1,413 @@
+// The PassKit web service without sockets: a device's whole life against the sample roster
+// (register, list, a roster change, download, 304, unregister), push-token refresh, every
+// authentication failure answered alike, bad bodies and ids, log limits and the log rate
+// limit, and concurrent identical registrations writing one event.
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "handlers/import/roster_import.h"
+#include "handlers/passkit/passkit_service.h"
+#include "signer/dev_certs.h"
+#include "signer/pkpass.h"
+#include "tests/testing/projected_log.h"
+#include "tests/testing/temp_dir.h"
+
+namespace passledger::handlers {
+namespace {
+
+using passledger::testing::FailedWith;
+using passledger::testing::ProjectedLog;
+using passledger::testing::Succeeded;
+using passledger::testing::TempDir;
+
+constexpr std::string_view kType = "pass.org.example.member";
+constexpr std::string_view kFamily = "8-10000001";  // two cardholders, two passes
+
+std::string Sample() {
+  std::ifstream in(std::string(PASSLEDGER_TEST_DATA_DIR) + "/altru-roster.csv", std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The sample with the family membership's e-mail changed: its passes are revised.
+std::string SampleWithNewEmail() {
+  std::string changed = Sample();
+  const std::string old_email = "avery.quill@example.org";
+  int replaced = 0;
+  for (auto pos = changed.find(old_email); pos != std::string::npos;
+       pos = changed.find(old_email, pos)) {
+    changed.replace(pos, old_email.size(), "avery.q@example.org");
+    ++replaced;
+  }
+  BOOST_TEST_REQUIRE(replaced >= 2);
+  return changed;
+}
+
+std::shared_ptr<const signer::PassFactory> DevFactory(const std::filesystem::path& dir) {
+  const signer::PassTypeConfig config;
+  auto certs = signer::MakeDevCertificates(dir, config.pass_type_id, config.team_id);
+  BOOST_TEST_REQUIRE(Succeeded(certs));
+  signer::CertificateConfig cert_config{certs->certificate,  certs->key,    {}, {}, {}, certs->wwdr,
+                                        config.pass_type_id, config.team_id};
+  auto identity = signer::LoadSigningIdentity(cert_config, std::chrono::system_clock::now());
+  BOOST_TEST_REQUIRE(Succeeded(identity));
+  auto cms = signer::CmsSigner::Create(*identity);
+  BOOST_TEST_REQUIRE(Succeeded(cms));
+  auto pass_template = signer::PassTemplate::Load(signer::DefaultTemplateDir());
+  BOOST_TEST_REQUIRE(Succeeded(pass_template));
+  return std::make_shared<const signer::PassFactory>(
+      config, std::make_shared<const signer::PassTemplate>(std::move(*pass_template)),
+      std::move(*cms), std::make_shared<signer::BundleCache>(16u << 20), std::string(32, 's'));
+}
+
+std::string Body(std::string_view push_token) {
+  return R"({"pushToken":")" + std::string(push_token) + R"("})";
+}
+
+class Fixture {
+ public:
+  Fixture()
+      : log_(ProjectedLog::Open(dir_.path() / "data")),
+        read_(log_->read()),
+        factory_(DevFactory(dir_.path() / "certs")),
+        bundles_(&read_, {factory_}) {
+    Import(Sample());
+    auto passes = read_.PassesOfMember(kFamily);
+    BOOST_TEST_REQUIRE(Succeeded(passes));
+    BOOST_TEST_REQUIRE(passes->size() == 2u);
+    serial_ = passes->at(0).at("serial").as_string().c_str();
+    other_serial_ = passes->at(1).at("serial").as_string().c_str();
+    auth_ = Auth(serial_);
+  }
+
+  void Import(std::string_view bytes) {
+    RosterImporter importer(&log_->log(), &log_->projections(), ImportConfig{});
+    ImportOptions options;
+    options.file_name = "roster.csv";
+    BOOST_TEST_REQUIRE(Succeeded(importer.Run(MemorySource(bytes), options)));
+  }
+
+  std::string Auth(std::string_view serial) const {
+    return "ApplePass " + factory_->AuthToken(serial, 1);
+  }
+
+  PassKitService Service(PassKitOptions options = {}) {
+    return PassKitService(&log_->log(), read_, &bundles_, std::move(options));
+  }
+
+  std::uint64_t DeviceEvents(std::string_view device) const {
+    auto version = log_->log().StreamVersion("device-" + std::string(device));
+    BOOST_TEST_REQUIRE(Succeeded(version));
+    return *version;
+  }
+
+  static boost::json::object PassJson(const signer::Bundle& bundle) {
+    auto files = signer::ReadPkpass(*bundle);
+    BOOST_TEST_REQUIRE(Succeeded(files));
+    for (const auto& file : *files) {
+      if (file.path == "pass.json") return boost::json::parse(file.bytes).as_object();
+    }
+    BOOST_FAIL("no pass.json");
+    return {};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ProjectedLog> log_;
+  projections::ReadModel read_;
+  std::shared_ptr<const signer::PassFactory> factory_;
+  PassBundles bundles_;
+  std::string serial_;
+  std::string other_serial_;
+  std::string auth_;
+};
+
+BOOST_FIXTURE_TEST_SUITE(passkit, Fixture)
+
+BOOST_AUTO_TEST_CASE(a_device_lifecycle_without_http) {
+  PassKitService service = Service();
+  auto created = service.Register("device1", kType, serial_, auth_, Body("00ff"));
+  BOOST_TEST_REQUIRE(Succeeded(created));
+  BOOST_TEST((*created == RegisterOutcome::kCreated));
+  auto again = service.Register("device1", kType, serial_, auth_, Body("00ff"));
+  BOOST_TEST_REQUIRE(Succeeded(again));
+  BOOST_TEST((*again == RegisterOutcome::kAlreadyRegistered));
+  BOOST_TEST(DeviceEvents("device1") == 1u);
+
+  auto all = service.ListUpdated("device1", kType, "");
+  BOOST_TEST_REQUIRE(Succeeded(all));
+  BOOST_TEST_REQUIRE(all->has_value());
+  BOOST_TEST((*all)->serials == std::vector<std::string>{serial_});
+  const std::string tag = std::to_string((*all)->last_updated);
+  auto none = service.ListUpdated("device1", kType, tag);
+  BOOST_TEST_REQUIRE(Succeeded(none));
+  BOOST_TEST(!none->has_value());
+
+  // Both of the family's passes are revised; only the registered one is listed.
+  Import(SampleWithNewEmail());
+  auto changed = service.ListUpdated("device1", kType, tag);
+  BOOST_TEST_REQUIRE(Succeeded(changed));
+  BOOST_TEST_REQUIRE(changed->has_value());
+  BOOST_TEST((*changed)->serials == std::vector<std::string>{serial_});
+  BOOST_TEST((*changed)->last_updated > (*all)->last_updated);
+
+  auto latest = service.LatestPass(kType, serial_, auth_, std::nullopt);
+  BOOST_TEST_REQUIRE(Succeeded(latest));
+  BOOST_TEST(!latest->not_modified);
+  BOOST_TEST_REQUIRE(latest->bundle != nullptr);
+  BOOST_TEST(latest->content_position == (*changed)->last_updated);
+  BOOST_TEST(latest->last_modified_s > 0);
+  BOOST_TEST(PassJson(latest->bundle).at("serialNumber").as_string() == serial_);
+
+  auto same = service.LatestPass(kType, serial_, auth_, latest->last_modified_s);
+  BOOST_TEST_REQUIRE(Succeeded(same));
+  BOOST_TEST(same->not_modified);
+  BOOST_TEST(same->bundle == nullptr);
+  BOOST_TEST(same->last_modified_s == latest->last_modified_s);
+  auto older = service.LatestPass(kType, serial_, auth_, latest->last_modified_s - 1);
+  BOOST_TEST_REQUIRE(Succeeded(older));
+  BOOST_TEST(!older->not_modified);
+  BOOST_TEST((older->bundle.get() == latest->bundle.get()));  // the cached bundle
+
+  auto removed = service.Unregister("device1", kType, serial_, auth_);
+  BOOST_TEST_REQUIRE(Succeeded(removed));
+  BOOST_TEST(*removed);
+  auto after = service.ListUpdated("device1", kType, "");
+  BOOST_TEST_REQUIRE(Succeeded(after));
+  BOOST_TEST(!after->has_value());
+  auto removed_again = service.Unregister("device1", kType, serial_, auth_);
+  BOOST_TEST_REQUIRE(Succeeded(removed_again));
+  BOOST_TEST(!*removed_again);
+  BOOST_TEST(DeviceEvents("device1") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_push_token_is_one_new_event) {
+  PassKitService service = Service();
+  BOOST_TEST_REQUIRE(Succeeded(service.Register("device1", kType, serial_, auth_, Body("aa"))));
+  auto updated = service.Register("device1", kType, serial_, auth_, Body("BB01"));
+  BOOST_TEST_REQUIRE(Succeeded(updated));
+  BOOST_TEST((*updated == RegisterOutcome::kUpdated));
+  BOOST_TEST(DeviceEvents("device1") == 2u);
+  auto devices = read_.DevicesForSerial(serial_);
+  BOOST_TEST_REQUIRE(Succeeded(devices));
+  BOOST_TEST_REQUIRE(devices->size() == 1u);
+  BOOST_TEST(devices->at(0).push_token == "bb01");  // stored lowercased
+  auto same = service.Register("device1", kType, serial_, auth_, Body("bb01"));
+  BOOST_TEST_REQUIRE(Succeeded(same));
+  BOOST_TEST((*same == RegisterOutcome::kAlreadyRegistered));
+  BOOST_TEST(DeviceEvents("device1") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(every_authentication_failure_is_answered_alike) {
+  PassKitService service = Service();
+  const std::string token = factory_->AuthToken(serial_, 1);
+  struct Case {
+    std::string name, pass_type, serial, authorization;
+  };
+  const std::vector<Case> cases = {
+      {"missing header", std::string(kType), serial_, ""},
+      {"wrong scheme", std::string(kType), serial_, "Bearer " + token},
+      {"scheme only", std::string(kType), serial_, "ApplePass "},
+      {"wrong token", std::string(kType), serial_, "ApplePass " + std::string(43, 'A')},
+      {"token with a suffix", std::string(kType), serial_, auth_ + "x"},
+      {"another serial's token", std::string(kType), serial_, Auth(other_serial_)},
+      {"unknown serial", std::string(kType), "NOSUCHSERIAL", Auth("NOSUCHSERIAL")},
+      {"wrong pass type", "pass.org.other.member", serial_, auth_},
+  };
+  std::string message;
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto registered =
+          service.Register("device1", c.pass_type, c.serial, c.authorization, Body("00ff"));
+      BOOST_TEST_REQUIRE(FailedWith(registered, ErrorCode::kUnauthenticated));
+      if (message.empty()) message = registered.error().message;
+      BOOST_TEST(registered.error().message == message);
+      auto latest = service.LatestPass(c.pass_type, c.serial, c.authorization, std::nullopt);
+      BOOST_TEST_REQUIRE(FailedWith(latest, ErrorCode::kUnauthenticated));
+      BOOST_TEST(latest.error().message == message);
+      auto removed = service.Unregister("device1", c.pass_type, c.serial, c.authorization);
+      BOOST_TEST_REQUIRE(FailedWith(removed, ErrorCode::kUnauthenticated));
+      BOOST_TEST(removed.error().message == message);
+    }
+  }
+  BOOST_TEST(message.find(token) == std::string::npos);
+  BOOST_TEST(DeviceEvents("device1") == 0u);
+  // The scheme is case-insensitive and blanks around the token do not matter.
+  auto lenient = service.LatestPass(kType, serial_, "applepass   " + token + " ", 0);
+  BOOST_TEST(Succeeded(lenient));
+}
+
+BOOST_AUTO_TEST_CASE(bad_bodies_and_ids_are_invalid_arguments) {
+  PassKitService service = Service();
+  const std::vector<std::string> bodies = {"",
+                                           "not json",
+                                           "[]",
+                                           "{}",
+                                           R"({"pushToken":""})",
+                                           R"({"pushToken":12})",
+                                           R"({"pushToken":"xyz"})",
+                                           R"({"pushToken":"00 ff"})",
+                                           Body(std::string(257, 'a'))};
+  for (const auto& body : bodies) {
+    BOOST_TEST_CONTEXT(body) {
+      BOOST_TEST(FailedWith(service.Register("device1", kType, serial_, auth_, body),
+                            ErrorCode::kInvalidArgument));
+    }
+  }
+  BOOST_TEST(
+      FailedWith(service.Register("device1", kType, serial_, auth_, Body(std::string(5000, 'a'))),
+                 ErrorCode::kTooLarge));
+  const std::vector<std::string> devices = {"", "a/b", "dev ice", std::string(129, 'd'), "dé"};
+  for (const auto& device : devices) {
+    BOOST_TEST_CONTEXT(device) {
+      BOOST_TEST(FailedWith(service.Register(device, kType, serial_, auth_, Body("00")),
+                            ErrorCode::kInvalidArgument));
+      BOOST_TEST(FailedWith(service.ListUpdated(device, kType, ""), ErrorCode::kInvalidArgument));
+      BOOST_TEST(FailedWith(service.Unregister(device, kType, serial_, auth_),
+                            ErrorCode::kInvalidArgument));
+    }
+  }
+  BOOST_TEST(FailedWith(service.LatestPass(kType, "../etc", auth_, std::nullopt),
+                        ErrorCode::kInvalidArgument));
+  BOOST_TEST(
+      FailedWith(service.ListUpdated("device1", "pass/type", ""), ErrorCode::kInvalidArgument));
+  BOOST_TEST(Succeeded(service.Register(std::string(128, 'd'), kType, serial_, auth_, Body("0"))));
+  BOOST_TEST(DeviceEvents("device1") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(listing_unknown_devices_types_and_tags) {
+  PassKitService service = Service();
+  auto unknown_device = service.ListUpdated("nobody", kType, "");
+  BOOST_TEST_REQUIRE(Succeeded(unknown_device));
+  BOOST_TEST(!unknown_device->has_value());
+  BOOST_TEST(
+      FailedWith(service.ListUpdated("nobody", "pass.org.other.member", ""), ErrorCode::kNotFound));
+  BOOST_TEST_REQUIRE(Succeeded(service.Register("device1", kType, serial_, auth_, Body("01"))));
+  BOOST_TEST_REQUIRE(Succeeded(
+      service.Register("device1", kType, other_serial_, Auth(other_serial_), Body("01"))));
+  for (const std::string tag : {"", "abc", "-1", "12x", "99999999999999999999999"}) {
+    BOOST_TEST_CONTEXT("tag " << tag) {
+      auto listed = service.ListUpdated("device1", kType, tag);
+      BOOST_TEST_REQUIRE(Succeeded(listed));
+      BOOST_TEST_REQUIRE(listed->has_value());
+      BOOST_TEST((*listed)->serials.size() == 2u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(logs_are_bounded_and_stored_verbatim) {
+  PassKitService service = Service();
+  const std::string longest(4096, 'x');
+  auto stored = service.Log(
+      "10.0.0.1", R"({"logs":["first line","second \"quoted\" é",")" + longest + R"("]})");
+  BOOST_TEST_REQUIRE(Succeeded(stored));
+  BOOST_TEST(!stored->retry_after.has_value());
+  BOOST_TEST(stored->lines_stored == 3u);
+  auto events = log_->log().ReadStream("device-logs", 1, 10);
+  BOOST_TEST_REQUIRE(Succeeded(events));
+  BOOST_TEST_REQUIRE(events->size() == 1u);
+  const auto& lines = events->at(0).payload.at("lines").as_array();
+  BOOST_TEST_REQUIRE(lines.size() == 3u);
+  BOOST_TEST(lines[1].as_string() == "second \"quoted\" é");
+  BOOST_TEST(lines[2].as_string() == longest);
+  BOOST_TEST(events->at(0).envelope.actor.find("10.0.0.1") == std::string::npos);
+
+  std::string hundred_and_one = R"({"logs":[)";
+  for (int i = 0; i < 101; ++i) hundred_and_one += (i ? ",\"l\"" : "\"l\"");
+  hundred_and_one += "]}";
+  BOOST_TEST(FailedWith(service.Log("10.0.0.2", hundred_and_one), ErrorCode::kTooLarge));
+  BOOST_TEST(FailedWith(service.Log("10.0.0.2", R"({"logs":[")" + longest + "y\"]}"),
+                        ErrorCode::kTooLarge));
+  BOOST_TEST(
+      FailedWith(service.Log("10.0.0.2", std::string(600 * 1024, ' ')), ErrorCode::kTooLarge));
+  for (const std::string body :
+       {"", "nope", "[]", R"({"logs":"x"})", R"({"logs":[1]})", "{\"logs\":[\"\xff\"]}"}) {
+    BOOST_TEST_CONTEXT(body) {
+      BOOST_TEST(FailedWith(service.Log("10.0.0.2", body), ErrorCode::kInvalidArgument));
+    }
+  }
+  auto empty = service.Log("10.0.0.2", R"({"logs":[]})");
+  BOOST_TEST_REQUIRE(Succeeded(empty));
+  BOOST_TEST(empty->lines_stored == 0u);
+  auto after = log_->log().StreamVersion("device-logs");
+  BOOST_TEST_REQUIRE(Succeeded(after));
+  BOOST_TEST(*after == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(logs_are_rate_limited_per_client_address) {
+  auto now = std::chrono::steady_clock::now();
+  PassKitOptions options;
+  options.log_rate = RateLimit{10, 20, 1000};
+  options.clock = [&now] { return now; };
+  PassKitService service = Service(options);
+  const std::string body = R"({"logs":["hello"]})";
+  for (int i = 0; i < 20; ++i) {
+    auto admitted = service.Log("10.0.0.1", body);
+    BOOST_TEST_REQUIRE(Succeeded(admitted));
+    BOOST_TEST_REQUIRE(!admitted->retry_after.has_value());
+  }
+  auto limited = service.Log("10.0.0.1", body);
+  BOOST_TEST_REQUIRE(Succeeded(limited));
+  BOOST_TEST_REQUIRE(limited->retry_after.has_value());
+  BOOST_TEST(limited->retry_after->count() == 6);  // 10 a minute: one every 6 s
+  BOOST_TEST(limited->lines_stored == 0u);
+  // Even a bad body is not looked at while limited.
+  auto limited_bad = service.Log("10.0.0.1", "nope");
+  BOOST_TEST_REQUIRE(Succeeded(limited_bad));
+  BOOST_TEST(limited_bad->retry_after.has_value());
+  auto other = service.Log("10.0.0.2", body);
+  BOOST_TEST_REQUIRE(Succeeded(other));
+  BOOST_TEST(!other->retry_after.has_value());
+
+  now += std::chrono::seconds(6);
+  auto refilled = service.Log("10.0.0.1", body);
+  BOOST_TEST_REQUIRE(Succeeded(refilled));
+  BOOST_TEST(!refilled->retry_after.has_value());
+  BOOST_TEST(service.Log("10.0.0.1", body)->retry_after.has_value());
+  auto stored = log_->log().StreamVersion("device-logs");
+  BOOST_TEST_REQUIRE(Succeeded(stored));
+  BOOST_TEST(*stored == 22u);
+}
+
+BOOST_AUTO_TEST_CASE(the_rate_limiter_bounds_its_keys) {
+  auto now = std::chrono::steady_clock::now();
+  RateLimiter limiter(RateLimit{60, 1, 2}, [&now] { return now; });
+  BOOST_TEST(limiter.Admit("a").count() == 0);
+  BOOST_TEST(limiter.Admit("b").count() == 0);
+  BOOST_TEST(limiter.Admit("a").count() == 1000);
+  // Past the cap, new keys share one bucket instead of being let through.
+  BOOST_TEST(limiter.Admit("c").count() == 0);
+  BOOST_TEST(limiter.Admit("d").count() > 0);
+  now += std::chrono::seconds(1);  // a and b are full again and are forgotten
+  BOOST_TEST(limiter.Admit("e").count() == 0);
+  BOOST_TEST(limiter.Admit("e").count() > 0);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_identical_registrations_write_one_event) {
+  PassKitService service = Service();
+  std::vector<Result<RegisterOutcome>> outcomes(8, MakeError(ErrorCode::kInternal, "not run"));
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      threads.emplace_back([&, i] {
+        outcomes[i] = service.Register("device1", kType, serial_, auth_, Body("00ff"));
+      });
+    }
+  }
+  int created = 0;
+  for (const auto& outcome : outcomes) {
+    BOOST_TEST_REQUIRE(Succeeded(outcome));
+    created += *outcome == RegisterOutcome::kCreated ? 1 : 0;
+    BOOST_TEST((*outcome != RegisterOutcome::kUpdated));
+  }
+  BOOST_TEST(created == 1);
+  BOOST_TEST(DeviceEvents("device1") == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace passledger::handlers
