@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -77,6 +78,34 @@ struct Server::Impl {
   bool running = false;
 };
 
+namespace {
+
+// A TLS 1.2+ server context from PEM files.
+Result<std::shared_ptr<asio::ssl::context>> LoadTls(const ServerOptions& options) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
+    return MakeError(ErrorCode::kInternal, "SSL_CTX_set_min_proto_version failed");
+  }
+  beast::error_code ec;
+  context->use_certificate_chain_file(options.tls_certificate_file, ec);
+  if (ec) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("TLS certificate {}: {}", options.tls_certificate_file, ec.message()));
+  }
+  context->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("TLS key {}: {}", options.tls_key_file, ec.message()));
+  }
+  return context;
+}
+
+}  // namespace
+
 Result<void> Server::Impl::Bind() {
   const ServerOptions& options = state->options;
   beast::error_code ec;
@@ -146,6 +175,12 @@ Server::Server(ServerOptions options, Router& router)
 Server::~Server() { Stop(std::chrono::milliseconds(0)); }
 
 Result<void> Server::Start() {
+  const ServerOptions& options = impl_->state->options;
+  if (!options.tls_certificate_file.empty() || !options.tls_key_file.empty()) {
+    auto tls = LoadTls(options);
+    if (!tls) return tls.error();
+    impl_->state->tls = std::move(*tls);
+  }
   if (auto bound = impl_->Bind(); !bound) return bound;
   impl_->running = true;
   asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAccept(); });

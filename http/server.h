@@ -1,4 +1,5 @@
-// Server: the listener and its sessions on N I/O threads (Boost.Beast, plain TCP).
+// Server: the listener and its sessions on N I/O threads (Boost.Beast; plain TCP, or TLS
+// detected per connection when a certificate is configured).
 //
 // Each connection is a Session on its own strand: HTTP/1.1 keep-alive, a fresh parser per
 // message, limits (header 8 KiB -> 431, target 4 KiB -> 414, body per route -> 413),
@@ -43,6 +44,13 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
 
+  // TLS (1.2 and later) when both are set: PEM files, the certificate file may hold the
+  // chain. The listener detects a ClientHello; plain HTTP on the same port is closed unless
+  // tls_only is false.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  bool tls_only = true;
+
   std::string server_name = "PassLedger";
   LogSink access_log = StderrSink();  // empty: no access log
   LogSink error_log = StderrSink();   // internal errors and unexpected I/O failures
@@ -56,8 +64,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds host:port, starts accepting and the I/O threads. kInvalidArgument for a bad host,
-  // kUnavailable when the address cannot be bound. REQUIRES: not started before.
+  // Loads the TLS certificate and key if configured, binds host:port, starts accepting and
+  // the I/O threads. kInvalidArgument for a bad host or unusable TLS files, kUnavailable when
+  // the address cannot be bound. REQUIRES: not started before.
   [[nodiscard]] Result<void> Start();
 
   // The bound port (after Start).

@@ -5,8 +5,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -37,7 +39,8 @@ bool IsExpected(beast::error_code ec) {
   return ec == asio::error::operation_aborted || ec == beast::error::timeout ||
          ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor ||
-         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::ssl::error::stream_truncated;
 }
 
 std::string_view MessageFor(bhttp::status status) {
@@ -99,7 +102,10 @@ void ServerState::LogError(std::string_view line) const {
 // ---- Session: life cycle ----
 
 Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-    : state_(std::move(state)), remote_(RemoteAddress(socket)), stream_(std::move(socket)) {
+    : state_(std::move(state)),
+      remote_(RemoteAddress(socket)),
+      executor_(socket.get_executor()),
+      stream_(std::in_place_type<PlainStream>, std::move(socket)) {
   if (state_->options.metrics) state_->options.metrics->ConnectionOpened();
 }
 
@@ -110,19 +116,51 @@ Session::~Session() {
 
 void Session::Run() {
   state_->Register(shared_from_this());
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  asio::dispatch(executor_, [self = shared_from_this()] {
+    if (!self->state_->tls) return self->DoRead();
+    self->Lowest().expires_after(self->state_->options.header_timeout);
+    beast::async_detect_ssl(
+        std::get<PlainStream>(self->stream_), self->buffer_,
+        [self](beast::error_code ec, bool is_tls) { self->OnDetect(ec, is_tls); });
+  });
+}
+
+beast::tcp_stream& Session::Lowest() {
+  return std::visit(
+      [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); }, stream_);
+}
+
+// With TLS on, the first bytes decide: a ClientHello starts the handshake (the bytes read so
+// far are handed to it); anything else is plain HTTP, served only when tls_only is off.
+void Session::OnDetect(beast::error_code ec, bool is_tls) {
+  if (ec) return Fail(ec, "detect tls");
+  if (!is_tls) {
+    if (state_->options.tls_only) return Close();
+    return DoRead();
+  }
+  PlainStream plain = std::move(std::get<PlainStream>(stream_));
+  TlsStream& tls = stream_.emplace<TlsStream>(std::move(plain), *state_->tls);
+  Lowest().expires_after(state_->options.header_timeout);
+  tls.async_handshake(
+      asio::ssl::stream_base::server, buffer_.data(),
+      // The default argument: Beast 1.81 checks the buffered handshake's handler against
+      // void(error_code) although it calls it with (error_code, bytes used).
+      [self = shared_from_this()](beast::error_code handshake_ec, std::size_t used = 0) {
+        if (handshake_ec) return self->Fail(handshake_ec, "tls handshake");
+        self->buffer_.consume(used);
+        self->DoRead();
+      });
 }
 
 void Session::Shutdown() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(executor_, [self = shared_from_this()] {
     self->stopping_ = true;
     if (self->slots_.empty()) self->Close();
   });
 }
 
 void Session::ForceClose() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  asio::post(executor_, [self = shared_from_this()] { self->Close(); });
 }
 
 // Idempotent; also ends a lingering close early.
@@ -130,8 +168,8 @@ void Session::Close() {
   closed_ = true;
   read_ = ReadState::kDone;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.socket().close(ec);
+  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+  Lowest().socket().close(ec);
 }
 
 // After the last response: shut down our side and read (and discard) whatever the client
@@ -142,23 +180,28 @@ void Session::CloseAfterResponse() {
   if (read_ == ReadState::kReading) return Close();
   closed_ = true;
   read_ = ReadState::kDone;
+  Lowest().expires_after(kLingerTimeout);
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    // close_notify, then the socket; the client's unread upload goes with it.
+    tls->async_shutdown([self = shared_from_this()](beast::error_code) { self->Lowest().close(); });
+    return;
+  }
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.expires_after(kLingerTimeout);
+  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   Drain(std::make_shared<std::array<char, 4096>>());
 }
 
 void Session::Drain(std::shared_ptr<std::array<char, 4096>> scratch) {
   auto& buffer = *scratch;
-  stream_.async_read_some(asio::buffer(buffer),
-                          [self = shared_from_this(), scratch = std::move(scratch)](
-                              beast::error_code ec, std::size_t) mutable {
-                            if (ec) {
-                              self->stream_.close();
-                              return;
-                            }
-                            self->Drain(std::move(scratch));
-                          });
+  Lowest().async_read_some(asio::buffer(buffer),
+                           [self = shared_from_this(), scratch = std::move(scratch)](
+                               beast::error_code ec, std::size_t) mutable {
+                             if (ec) {
+                               self->Lowest().close();
+                               return;
+                             }
+                             self->Drain(std::move(scratch));
+                           });
 }
 
 void Session::Fail(beast::error_code ec, std::string_view what) {
@@ -185,11 +228,13 @@ void Session::DoRead() {
   // Bytes already buffered (pipelining) or a first request: a request is under way. Else
   // the connection idles between keep-alive requests.
   const bool under_way = first_request_ || buffer_.size() > 0;
-  stream_.expires_after(under_way ? options.header_timeout : options.idle_timeout);
+  Lowest().expires_after(under_way ? options.header_timeout : options.idle_timeout);
   read_ = ReadState::kReading;
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  WithStream([&](auto& stream) {
+    bhttp::async_read_header(
+        stream, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  });
 }
 
 // Answers read errors; true when the read cannot go on.
@@ -239,22 +284,26 @@ void Session::OnHeader(beast::error_code ec) {
 void Session::SendContinue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   writing_ = true;
-  stream_.expires_after(state_->options.write_timeout);
-  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      if (ec) return self->Fail(ec, "write 100-continue");
-                      self->ReadBody();
-                    });
+  Lowest().expires_after(state_->options.write_timeout);
+  WithStream([&](auto& stream) {
+    asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->Fail(ec, "write 100-continue");
+                        self->ReadBody();
+                      });
+  });
 }
 
 void Session::ReadBody() {
   if (closed_) return;
-  stream_.expires_after(state_->options.body_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
-                      self->OnBody(body_ec);
-                    });
+  Lowest().expires_after(state_->options.body_timeout);
+  WithStream([&](auto& stream) {
+    bhttp::async_read(stream, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
+                        self->OnBody(body_ec);
+                      });
+  });
 }
 
 void Session::OnBody(beast::error_code ec) {
@@ -319,7 +368,7 @@ void Session::Reject(bhttp::status status, std::string_view message) {
 // ---- Session: writing ----
 
 void Session::Complete(std::uint64_t slot, Response response) {
-  asio::post(stream_.get_executor(),
+  asio::post(executor_,
              [self = shared_from_this(), slot, response = std::move(response)]() mutable {
                self->OnComplete(slot, std::move(response));
              });
@@ -347,9 +396,11 @@ void Session::MaybeWrite() {
   if (writing_ || closed_ || slots_.empty() || !slots_.front().response) return;
   Finalize(slots_.front());
   writing_ = true;
-  stream_.expires_after(state_->options.write_timeout);
-  bhttp::async_write(stream_, *slots_.front().response,
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  Lowest().expires_after(state_->options.write_timeout);
+  WithStream([&](auto& stream) {
+    bhttp::async_write(stream, *slots_.front().response,
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  });
 }
 
 void Session::OnWrite(beast::error_code ec, std::size_t bytes) {

@@ -8,9 +8,11 @@
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "http/router.h"
@@ -44,6 +47,7 @@ struct ServerState {
   // Constant after construction.
   const ServerOptions options;
   const Router& router;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // set by Server::Start when TLS is on
 
   std::mutex mutex;
   std::condition_variable sessions_changed;
@@ -80,6 +84,16 @@ class Session : public std::enable_shared_from_this<Session> {
     Clock::time_point start;
   };
 
+  using PlainStream = boost::beast::tcp_stream;
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+  boost::beast::tcp_stream& Lowest();
+  // Calls f(stream) with the plain or the TLS stream.
+  template <class F>
+  void WithStream(F&& f) {
+    std::visit(std::forward<F>(f), stream_);
+  }
+  void OnDetect(boost::beast::error_code ec, bool is_tls);
   void DoRead();
   void OnHeader(boost::beast::error_code ec);
   void SendContinue();
@@ -101,9 +115,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Constant after construction.
   const std::shared_ptr<ServerState> state_;
   const std::string remote_;
+  const boost::asio::any_io_executor executor_;  // the strand; safe to use from any thread
 
   // State below is touched only on the strand.
-  boost::beast::tcp_stream stream_;
+  std::variant<PlainStream, TlsStream> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   RouteMatch match_;           // of the request being read
