@@ -47,8 +47,8 @@ std::string SampleWithNewEmail() {
   return changed;
 }
 
-std::shared_ptr<const signer::PassFactory> DevFactory(const std::filesystem::path& dir) {
-  const signer::PassTypeConfig config;
+std::shared_ptr<const signer::PassFactory> DevFactory(const std::filesystem::path& dir,
+                                                      signer::PassTypeConfig config = {}) {
   auto certs = signer::MakeDevCertificates(dir, config.pass_type_id, config.team_id);
   BOOST_TEST_REQUIRE(Succeeded(certs));
   signer::CertificateConfig cert_config{certs->certificate,  certs->key,    {}, {}, {}, certs->wwdr,
@@ -238,6 +238,26 @@ BOOST_AUTO_TEST_CASE(every_authentication_failure_is_answered_alike) {
   // The scheme is case-insensitive and blanks around the token do not matter.
   auto lenient = service.LatestPass(kType, serial_, "applepass   " + token + " ", 0);
   BOOST_TEST(Succeeded(lenient));
+}
+
+// A pass type this server does serve, but not the pass's own: the token is right, the type
+// is not, and the answer is the same as for a wrong token.
+BOOST_AUTO_TEST_CASE(a_served_pass_type_that_is_not_the_passs_own_is_unauthenticated) {
+  signer::PassTypeConfig other;
+  other.pass_type_id = "pass.org.other.member";
+  const PassBundles both(&read_, {factory_, DevFactory(dir_.path() / "other", other)});
+  PassKitService service(&log_->log(), read_, &both);
+  auto wrong_token = service.LatestPass(kType, serial_, "ApplePass x", std::nullopt);
+  BOOST_TEST_REQUIRE(FailedWith(wrong_token, ErrorCode::kUnauthenticated));
+  auto registered = service.Register("device1", other.pass_type_id, serial_, auth_, Body("00ff"));
+  BOOST_TEST_REQUIRE(FailedWith(registered, ErrorCode::kUnauthenticated));
+  BOOST_TEST(registered.error().message == wrong_token.error().message);
+  auto latest = service.LatestPass(other.pass_type_id, serial_, auth_, std::nullopt);
+  BOOST_TEST(FailedWith(latest, ErrorCode::kUnauthenticated));
+  auto listed = service.ListUpdated("device1", other.pass_type_id, "");
+  BOOST_TEST_REQUIRE(Succeeded(listed));
+  BOOST_TEST(!listed->has_value());
+  BOOST_TEST(DeviceEvents("device1") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_bodies_and_ids_are_invalid_arguments) {
