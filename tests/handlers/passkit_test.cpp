@@ -260,6 +260,21 @@ BOOST_AUTO_TEST_CASE(a_served_pass_type_that_is_not_the_passs_own_is_unauthentic
   BOOST_TEST(DeviceEvents("device1") == 0u);
 }
 
+// A forgotten member's pass cannot be rebuilt: the device is told so (not 304, not 401).
+BOOST_AUTO_TEST_CASE(a_forgotten_members_pass_is_a_failed_precondition) {
+  PassKitService service = Service();
+  auto before = service.LatestPass(kType, serial_, auth_, std::nullopt);
+  BOOST_TEST_REQUIRE(Succeeded(before));
+  BOOST_TEST_REQUIRE(Succeeded(
+      log_->log().Forget(kFamily, "member-" + std::string(kFamily), "staff:test", "request")));
+  BOOST_TEST(FailedWith(service.LatestPass(kType, serial_, auth_, std::nullopt),
+                        ErrorCode::kFailedPrecondition));
+  BOOST_TEST(FailedWith(service.LatestPass(kType, serial_, auth_, before->last_modified_s),
+                        ErrorCode::kFailedPrecondition));
+  BOOST_TEST(FailedWith(service.LatestPass(kType, serial_, "ApplePass x", std::nullopt),
+                        ErrorCode::kUnauthenticated));
+}
+
 BOOST_AUTO_TEST_CASE(bad_bodies_and_ids_are_invalid_arguments) {
   PassKitService service = Service();
   const std::vector<std::string> bodies = {"",
