@@ -1,0 +1,201 @@
+#include "http/passkit_routes.h"
+
+#include <array>
+#include <atomic>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <utility>
+
+namespace passledger::http {
+namespace {
+
+constexpr std::string_view kRegistration = "/v1/devices/{device}/registrations/{passType}/{serial}";
+constexpr std::string_view kRegistrations = "/v1/devices/{device}/registrations/{passType}";
+constexpr std::string_view kPass = "/v1/passes/{passType}/{serial}";
+constexpr std::string_view kLog = "/v1/log";
+
+constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+struct Context {
+  handlers::PassKitService& service;
+  WorkerPool& workers;
+  std::shared_ptr<std::atomic<std::uint64_t>> rejected;
+};
+
+// Runs `work(request, responder)` on the pool; 503 when the pool is full or stopping.
+template <typename Work>
+Handler OnWorker(const Context& context, Work work) {
+  return [context, work](Request&& request, Responder responder) {
+    auto shared = std::make_shared<Request>(std::move(request));
+    const bool queued = context.workers.Submit(
+        [context, work, shared, responder] { work(context.service, *shared, responder); });
+    if (queued) return;
+    context.rejected->fetch_add(1, std::memory_order_relaxed);
+    responder.Send(MakeErrorResponse(bhttp::status::service_unavailable, "server busy"));
+  };
+}
+
+std::string_view Header(const Request& request, bhttp::field field) {
+  const auto it = request.message.find(field);
+  if (it == request.message.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+// "address:port" → "address" (also "[v6]:port" → "[v6]").
+std::string_view ClientAddress(std::string_view remote) {
+  const auto colon = remote.rfind(':');
+  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+}
+
+Response Empty(bhttp::status status) {
+  Response response{status, 11};
+  response.content_length(0);
+  return response;
+}
+
+void Register(handlers::PassKitService& service, const Request& request, Responder responder) {
+  auto outcome =
+      service.Register(request.Param("device"), request.Param("passType"), request.Param("serial"),
+                       Header(request, bhttp::field::authorization), request.message.body());
+  if (!outcome) return responder.SendError(outcome.error());
+  const bool created = *outcome == handlers::RegisterOutcome::kCreated;
+  responder.Send(Empty(created ? bhttp::status::created : bhttp::status::ok));
+}
+
+std::string SerialsJson(const projections::UpdatedSerials& updated) {
+  boost::json::array serials;
+  for (const auto& serial : updated.serials) serials.emplace_back(serial);
+  boost::json::object body;
+  body["serialNumbers"] = std::move(serials);
+  body["lastUpdated"] = std::to_string(updated.last_updated);
+  return boost::json::serialize(body);
+}
+
+void ListUpdated(handlers::PassKitService& service, const Request& request, Responder responder) {
+  const std::string tag = request.QueryParam("passesUpdatedSince").value_or("");
+  auto updated = service.ListUpdated(request.Param("device"), request.Param("passType"), tag);
+  if (!updated) return responder.SendError(updated.error());
+  if (!updated->has_value()) return responder.Send(Empty(bhttp::status::no_content));
+  responder.Send(MakeJsonResponse(bhttp::status::ok, SerialsJson(**updated)));
+}
+
+Response PassResponse(const handlers::LatestPassResult& pass) {
+  Response response{pass.not_modified ? bhttp::status::not_modified : bhttp::status::ok, 11};
+  response.set(bhttp::field::last_modified, HttpDate(pass.last_modified_s));
+  response.set(bhttp::field::cache_control, "no-cache");
+  if (pass.not_modified) return response;
+  response.set(bhttp::field::content_type, "application/vnd.apple.pkpass");
+  response.body() = *pass.bundle;
+  response.prepare_payload();
+  return response;
+}
+
+void LatestPass(handlers::PassKitService& service, const Request& request, Responder responder) {
+  const auto since = ParseHttpDate(Header(request, bhttp::field::if_modified_since));
+  auto pass = service.LatestPass(request.Param("passType"), request.Param("serial"),
+                                 Header(request, bhttp::field::authorization), since);
+  if (!pass) return responder.SendError(pass.error());
+  responder.Send(PassResponse(*pass));
+}
+
+void Unregister(handlers::PassKitService& service, const Request& request, Responder responder) {
+  auto existed =
+      service.Unregister(request.Param("device"), request.Param("passType"),
+                         request.Param("serial"), Header(request, bhttp::field::authorization));
+  if (!existed) return responder.SendError(existed.error());
+  responder.Send(Empty(bhttp::status::ok));
+}
+
+void Log(handlers::PassKitService& service, const Request& request, Responder responder) {
+  auto logged = service.Log(ClientAddress(request.remote), request.message.body());
+  if (!logged) return responder.SendError(logged.error());
+  if (!logged->retry_after) return responder.Send(Empty(bhttp::status::ok));
+  Response response = MakeErrorResponse(bhttp::status::too_many_requests, "too many log requests");
+  response.set(bhttp::field::retry_after, std::to_string(logged->retry_after->count()));
+  responder.Send(std::move(response));
+}
+
+std::optional<int> Digits(std::string_view text) {
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+template <std::size_t N>
+std::optional<int> IndexOf(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string HttpDate(std::int64_t unix_seconds) {
+  const std::time_t time = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&time, &tm);
+  char text[40];
+  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                kDays[static_cast<std::size_t>(tm.tm_wday)].data(), tm.tm_mday,
+                kMonths[static_cast<std::size_t>(tm.tm_mon)].data(), tm.tm_year + 1900, tm.tm_hour,
+                tm.tm_min, tm.tm_sec);
+  return text;
+}
+
+std::optional<std::int64_t> ParseHttpDate(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  const auto day = Digits(text.substr(5, 2));
+  const auto month = IndexOf(kMonths, text.substr(8, 3));
+  const auto year = Digits(text.substr(12, 4));
+  const auto hour = Digits(text.substr(17, 2));
+  const auto minute = Digits(text.substr(20, 2));
+  const auto second = Digits(text.substr(23, 2));
+  if (!IndexOf(kDays, text.substr(0, 3)) || !day || !month || !year || !hour || !minute ||
+      !second || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_mday = *day;
+  tm.tm_mon = *month;
+  tm.tm_year = *year - 1900;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerPool& workers,
+                      Metrics* metrics) {
+  const Context context{service, workers, std::make_shared<std::atomic<std::uint64_t>>(0)};
+  if (metrics != nullptr) {
+    metrics->AddCounter("passledger_passkit_rejected_total",
+                        "PassKit requests answered 503 because the worker pool was full",
+                        [rejected = context.rejected] { return static_cast<double>(*rejected); });
+  }
+  const RouteOptions small_body{handlers::kMaxRegisterBodyBytes};
+  router.Add({bhttp::verb::post}, kRegistration, OnWorker(context, Register), small_body);
+  router.Add({bhttp::verb::delete_}, kRegistration, OnWorker(context, Unregister), small_body);
+  router.Add({bhttp::verb::get}, kRegistrations, OnWorker(context, ListUpdated), small_body);
+  router.Add({bhttp::verb::get, bhttp::verb::head}, kPass, OnWorker(context, LatestPass),
+             small_body);
+  router.Add({bhttp::verb::post}, kLog, OnWorker(context, Log),
+             RouteOptions{handlers::LogLimits{}.max_body_bytes});
+}
+
+}  // namespace passledger::http
