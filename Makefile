@@ -41,7 +41,7 @@ build: build-release
 
 # Until the server exists this runs the CLI demo (tools/demo.sh); it becomes `serve --demo`.
 run: deps build-release
-	tools/demo.sh $(RELEASE_DIR)/tools/passledger $(DATA)
+	$(RELEASE_DIR)/tools/passledger --data $(DATA) serve --demo
 
 # The Boost.Test suites and end-to-end tests under ASan/UBSan, then every fuzzer briefly.
 test: deps build-debug

@@ -42,6 +42,7 @@ class PassFactory {
   const PassTypeConfig& config() const { return config_; }
   const PassTemplate& pass_template() const { return *template_; }
   const CmsSigner& signer() const { return signer_; }
+  const BundleCache& cache() const { return *cache_; }
 
  private:
   // Constant after construction.

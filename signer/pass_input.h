@@ -29,7 +29,7 @@ struct PassTypeConfig {
   Rgb background{38, 84, 58};
   Rgb label{200, 230, 201};
   BarcodeFormat barcode = BarcodeFormat::kPdf417;
-  std::string web_service_url = "http://127.0.0.1:8080/passes";  // Apple needs https; no /v1
+  std::string web_service_url = "http://127.0.0.1:8080";  // Apple needs https; no /v1
   std::string time_zone = "UTC";  // IANA name: expiry = end of the expiry day there
   std::string contact;            // back field, e.g. "Member services: +1 555 0100"
   std::string hours;              // back field, e.g. "Open daily 9–17"

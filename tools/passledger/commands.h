@@ -42,6 +42,8 @@ void AddDevCertsCommand(CLI::App& app, CommandContext& ctx);
 void AddPassCommands(CLI::App& app, CommandContext& ctx);
 // `config keys` (the reference of docs/CONFIG.md) and `config check`.
 void AddConfigCommands(CLI::App& app, CommandContext& ctx);
+// `serve`: the PassKit web service.
+void AddServeCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchSignCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
 
 }  // namespace passledger::tools

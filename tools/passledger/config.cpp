@@ -138,7 +138,43 @@ Result<void> ApplyWebServiceUrl(Config& c, std::string_view v) {
   std::string url(v);
   while (url.ends_with('/')) url.pop_back();
   c.pass.web_service_url = url;
+  c.web_service_url_is_default = false;
   return {};
+}
+
+// "host:port" (IPv6 in brackets: "[::1]:8080").
+Result<void> ApplyListen(Config& c, std::string_view v) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Invalid("\"" + std::string(v) + "\" is not host:port");
+  }
+  std::string_view host = v.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto port = ParseUnsigned(v.substr(colon + 1));
+  if (!port || *port > 65535) return Invalid("\"" + std::string(v) + "\" has no valid port");
+  c.server.host = std::string(host);
+  c.server.port = static_cast<std::uint16_t>(*port);
+  return {};
+}
+
+template <class T>
+Apply ServerNumber(T ServerSettings::*member, std::uint64_t max) {
+  return [member, max](Config& c, std::string_view v) -> Result<void> {
+    auto value = ParseUnsigned(v);
+    if (!value) return value.error();
+    if (*value > max) return Invalid("must be at most " + std::to_string(max));
+    c.server.*member = static_cast<T>(*value);
+    return {};
+  };
+}
+
+Apply ServerText(std::string ServerSettings::*member) {
+  return [member](Config& c, std::string_view v) -> Result<void> {
+    c.server.*member = std::string(v);
+    return {};
+  };
 }
 
 Result<void> ApplyPassTypeId(Config& c, std::string_view v) {
@@ -213,6 +249,21 @@ std::vector<ConfigKey> MakeKeys() {
   using signer::PassTypeConfig;
   const PassTypeConfig pass;
   std::vector<ConfigKey> keys = {
+      {"server.listen", "\"127.0.0.1:8080\"", "Address and port `serve` listens on", false,
+       ApplyListen},
+      {"server.threads", "0", "I/O threads (0 = one per core)", false,
+       ServerNumber(&ServerSettings::threads, 256)},
+      {"server.workers", "0", "Threads for blocking work: appends, signing (0 = one per core)",
+       false, ServerNumber(&ServerSettings::workers, 256)},
+      {"server.max_connections", "10000", "Open connections beyond this are answered 503", false,
+       ServerNumber(&ServerSettings::max_connections, 1'000'000)},
+      {"server.tls_certificate", "\"\"",
+       "PEM certificate (chain) for native TLS 1.2+; empty = plain HTTP (behind a TLS proxy)",
+       false, ServerText(&ServerSettings::tls_certificate)},
+      {"server.tls_key", "\"\"", "PEM private key for native TLS", false,
+       ServerText(&ServerSettings::tls_key)},
+      {"server.drain_seconds", "10", "On SIGTERM/SIGINT: how long requests in flight may finish",
+       false, ServerNumber(&ServerSettings::drain_seconds, 3600)},
       {"organization.name", "\"" + pass.organization_name + "\"",
        "Organisation name on the pass (organizationName) and in e-mails", false,
        PartText(&Config::pass, &PassTypeConfig::organization_name)},
@@ -237,7 +288,9 @@ std::vector<ConfigKey> MakeKeys() {
        "Apple team identifier; must equal the certificate's OU", false,
        PartText(&Config::pass, &PassTypeConfig::team_id)},
       {"pass.web_service_url", "\"" + pass.web_service_url + "\"",
-       "webServiceURL without /v1 (Apple requires https in production)", false, ApplyWebServiceUrl},
+       "webServiceURL without /v1 (Apple requires https in production); default: this "
+       "server's listen address",
+       false, ApplyWebServiceUrl},
       {"pass.template", "\"\" (built-in)", "Template folder (docs/TEMPLATES.md)", false,
        [](Config& c, std::string_view v) -> Result<void> {
          c.template_dir = std::filesystem::path(v);

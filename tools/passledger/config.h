@@ -24,7 +24,20 @@
 
 namespace passledger::tools {
 
+// [server]: where `passledger serve` listens and how it treats connections (http/server.h).
+struct ServerSettings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // I/O threads; 0 = cores
+  unsigned workers = 0;  // blocking work (appends, signing); 0 = cores
+  std::size_t max_connections = 10'000;
+  std::string tls_certificate;  // PEM; with tls_key: native TLS 1.2+
+  std::string tls_key;
+  unsigned drain_seconds = 10;  // graceful shutdown bound
+};
+
 struct Config {
+  ServerSettings server;
   signer::PassTypeConfig pass;
   // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
   signer::CertificateConfig certificates;
@@ -33,6 +46,8 @@ struct Config {
   handlers::ImportConfig import;
 
   bool uses_dev_certificates() const { return certificates.certificate.empty(); }
+  // pass.web_service_url was not configured: it follows the listen address.
+  bool web_service_url_is_default = true;
 };
 
 // One documented key: "section.key", its default as written in TOML, what it means, whether

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddImportCommand(app, ctx);
   AddGenRosterCommand(app, ctx);
   AddDevCertsCommand(app, ctx);
+  AddServeCommand(app, ctx);
   AddPassCommands(app, ctx);
   AddConfigCommands(app, ctx);
   AddBenchCommand(app, ctx);

@@ -1,0 +1,161 @@
+// `passledger serve`: the PassKit web service (DESIGN.md §7), /healthz and /metrics over the
+// projections, with passes signed on first request and cached. Holds the data directory for
+// writing; SIGTERM/SIGINT stop it gracefully (stop accepting, let requests in flight finish
+// within server.drain_seconds, flush the log, exit 0). `--demo` imports the built-in demo
+// roster into an empty log first.
+#include <fmt/core.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "handlers/import/roster_import.h"
+#include "handlers/passes/pass_bundles.h"
+#include "handlers/passkit/passkit_service.h"
+#include "http/metrics.h"
+#include "http/operational_routes.h"
+#include "http/passkit_routes.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/worker_pool.h"
+#include "projections/read_model.h"
+#include "tools/passledger/cli_support.h"
+#include "tools/passledger/demo_roster.h"
+#include "tools/passledger/pass_setup.h"
+
+namespace passledger::tools {
+namespace {
+
+struct ServeArgs {
+  std::string listen;
+  bool demo = false;
+};
+
+// Signals are blocked before any thread starts (threads inherit the mask) and taken with
+// sigwait on the main thread, so no handler runs on a worker.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int WaitForStopSignal(const sigset_t& set) {
+  int signal = 0;
+  while (sigwait(&set, &signal) != 0) {
+  }
+  return signal;
+}
+
+Result<void> ImportDemo(const OpenedLog& log, const Config& config) {
+  if (log->GetHead().position != 0) return {};
+  const handlers::RosterImporter importer(log.log.get(), log.projections.get(), config.import);
+  handlers::ImportOptions options;
+  options.file_name = "demo-roster.csv";
+  options.actor = "system:demo";
+  auto summary = importer.Run(handlers::MemorySource(DemoRoster()), options);
+  if (!summary) return summary.error();
+  fmt::print(stderr, "passledger: demo roster imported ({} memberships enrolled)\n",
+             summary->counts.enrolled);
+  return {};
+}
+
+unsigned OrCores(unsigned n) { return n ? n : std::max(1u, std::thread::hardware_concurrency()); }
+
+http::ServerOptions ServerOptionsFrom(const ServerSettings& s, http::Metrics* metrics) {
+  http::ServerOptions options;
+  options.host = s.host;
+  options.port = s.port;
+  options.threads = s.threads;
+  options.max_connections = s.max_connections;
+  options.tls_certificate_file = s.tls_certificate;
+  options.tls_key_file = s.tls_key;
+  options.metrics = metrics;
+  return options;
+}
+
+void AddServerMetrics(http::Metrics& metrics, const OpenedLog& log,
+                      const signer::PassFactory& factory) {
+  metrics.AddGauge("passledger_log_head_position", "Position of the newest event in the log",
+                   [&log] { return static_cast<double>(log->GetHead().position); });
+  const signer::BundleCache& cache = factory.cache();
+  metrics.AddCounter("passledger_pkpass_cache_hits_total", "Signed passes served from the cache",
+                     [&cache] { return static_cast<double>(cache.Stats().hits); });
+  metrics.AddCounter("passledger_pkpass_cache_misses_total", "Passes signed on a cache miss",
+                     [&cache] { return static_cast<double>(cache.Stats().misses); });
+  metrics.AddGauge("passledger_pkpass_cache_bytes", "Bytes of signed passes in the cache",
+                   [&cache] { return static_cast<double>(cache.Stats().bytes); });
+}
+
+void Run(const ServeArgs& args, CommandContext& ctx) {
+  const sigset_t stop_signals = BlockStopSignals();
+  auto config = LoadContextConfig(ctx);
+  if (!config) return;
+  if (!args.listen.empty()) {
+    if (auto applied = ApplyConfigValue(*config, "server.listen", args.listen); !applied) {
+      ctx.exit_status = ReportError("serve --listen", applied.error());
+      return;
+    }
+  }
+  const bool tls = !config->server.tls_certificate.empty();
+  if (config->web_service_url_is_default) {
+    config->pass.web_service_url =
+        fmt::format("{}://{}:{}", tls ? "https" : "http", config->server.host, config->server.port);
+  }
+  auto log = OpenLog(ctx, /*read_only=*/false);
+  if (!log) return;
+  if (args.demo) {
+    if (auto imported = ImportDemo(log, *config); !imported) {
+      ctx.exit_status = ReportError("serve --demo", imported.error());
+      return;
+    }
+  }
+  auto setup = SetUpPasses(*config, ctx.data_dir, *log);
+  if (!setup) {
+    ctx.exit_status = ReportError("serve", setup.error());
+    return;
+  }
+  for (const auto& warning : setup->warnings)
+    fmt::print(stderr, "passledger: warning: {}\n", warning);
+
+  const projections::ReadModel read(log.projections.get());
+  const handlers::PassBundles bundles(&read, {setup->factory});
+  handlers::PassKitService service(log.log.get(), read, &bundles);
+  http::Metrics metrics;
+  AddServerMetrics(metrics, log, *setup->factory);
+  http::Router router;
+  http::WorkerPool workers(OrCores(config->server.workers), 4096);
+  http::AddOperationalRoutes(
+      router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); });
+  http::AddPassKitRoutes(router, service, workers, &metrics);
+
+  http::Server server(ServerOptionsFrom(config->server, &metrics), router);
+  if (auto started = server.Start(); !started) {
+    workers.Stop();
+    ctx.exit_status = ReportError("serve", started.error());
+    return;
+  }
+  fmt::print(stderr, "passledger: serving {}://{}:{} (data {}, webServiceURL {})\n",
+             tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
+             config->pass.web_service_url);
+  const int signal = WaitForStopSignal(stop_signals);
+  fmt::print(stderr, "passledger: {} received, draining for up to {} s\n",
+             signal == SIGTERM ? "SIGTERM" : "SIGINT", config->server.drain_seconds);
+  server.Stop(std::chrono::seconds(config->server.drain_seconds));
+  workers.Stop();
+  fmt::print(stderr, "passledger: stopped\n");
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("serve", "Run the PassKit web service (and /healthz, /metrics)");
+  cmd->add_option("--listen", args->listen, "ADDR:PORT (default: server.listen, 127.0.0.1:8080)");
+  cmd->add_flag("--demo", args->demo, "Import the built-in demo roster when the log is empty");
+  cmd->callback([args, &ctx] { Run(*args, ctx); });
+}
+
+}  // namespace passledger::tools
