@@ -39,7 +39,7 @@ build-fuzz: $(FUZZ_DIR)/build.ninja
 
 build: build-release
 
-# Until the server exists this runs the CLI demo (tools/demo.sh); it becomes `serve --demo`.
+# The PassKit web service on 127.0.0.1:8080 with the demo roster imported into an empty log.
 run: deps build-release
 	$(RELEASE_DIR)/tools/passledger --data $(DATA) serve --demo
 
