@@ -17,7 +17,7 @@ packages=(
   # configuration
   libtomlplusplus-dev
   # CLI and test helpers
-  openssl python3-jsonschema unzip
+  openssl python3-jsonschema unzip curl
 )
 
 missing=()

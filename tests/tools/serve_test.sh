@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# End-to-end test of `passledger serve` with a real HTTP client (curl): the demo starts on an
+# empty data directory, a device goes through Apple's whole lifecycle, a writer beside the
+# server is refused naming its pid while read-only commands work, a roster change (server
+# stopped, CLI import, restart) shows up as exactly that serial with a larger tag, and
+# SIGTERM stops the server with exit status 0 and the state intact.
+# Usage: serve_test.sh PASSLEDGER_BINARY SOURCE_DIR
+set -euo pipefail
+bin=${1:?passledger binary}
+src=${2:?source dir}
+work=$(mktemp -d "${TMPDIR:-/tmp}/passledger-serve-test.XXXXXX")
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill -9 "$server_pid" 2> /dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+data="$work/data"
+fail() { echo "FAIL: $*" >&2; [ -f "$work/server.err" ] && tail -20 "$work/server.err" >&2; exit 1; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+type=pass.org.example.member
+
+start_server() {
+  "$bin" --data "$data" serve --demo --listen "127.0.0.1:$port" >> "$work/server.out" 2>> "$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 1 300); do
+    curl -fs "$base/healthz" > /dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2> /dev/null || fail "server exited at start"
+    sleep 0.1
+  done
+  fail "server not healthy within 30 s"
+}
+stop_server() {
+  kill -TERM "$server_pid"
+  local status=0
+  wait "$server_pid" || status=$?
+  server_pid=""
+  [ $status -eq 0 ] || fail "server exited $status after SIGTERM"
+}
+code() { curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' "$@"; }
+header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+start_server
+grep -q 'demo roster imported' "$work/server.err" || fail "demo roster not imported"
+
+# Read-only commands work beside the server; writers are refused, naming its pid.
+"$bin" --data "$data" pass render --member 8-10000001 --out "$work/passes" > "$work/render.out" 2> /dev/null ||
+  fail "pass render beside the server"
+set +e
+"$bin" --data "$data" import "$src/tests/data/altru-roster.csv" > /dev/null 2> "$work/err"; status=$?
+set -e
+[ $status -ne 0 ] || fail "an import beside the server must be refused"
+grep -q "in use by process $server_pid" "$work/err" || fail "refusal does not name the pid: $(cat "$work/err")"
+
+serial=$(head -1 "$work/render.out" | cut -f1)
+token=$(unzip -p "$work/passes/$serial.pkpass" pass.json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["authenticationToken"])')
+auth="Authorization: ApplePass $token"
+reg="$base/v1/devices/device1/registrations/$type"
+
+[ "$(code -X POST -H "$auth" -d '{"pushToken":"0a1b2c"}' "$reg/$serial")" = 201 ] || fail "register"
+[ "$(code -X POST -H "$auth" -d '{"pushToken":"0a1b2c"}' "$reg/$serial")" = 200 ] || fail "register again"
+[ "$(code -X POST -H "Authorization: ApplePass wrong" -d '{"pushToken":"0a"}' "$reg/$serial")" = 401 ] ||
+  fail "wrong token"
+[ "$(code "$reg")" = 200 ] || fail "list"
+tag=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["serialNumbers"]==[sys.argv[2]], d; print(d["lastUpdated"])' \
+  "$work/body" "$serial") || fail "list body: $(cat "$work/body")"
+[ "$(code "$reg?passesUpdatedSince=$tag")" = 204 ] || fail "list with the tag"
+
+# A roster change: stop, import the changed file with the CLI, restart.
+stop_server
+sed 's/avery.quill@example.org/avery.q@example.org/g' "$src/tests/data/altru-roster.csv" > "$work/changed.csv"
+"$bin" --data "$data" import "$work/changed.csv" > /dev/null 2>&1 || fail "CLI import of the change"
+start_server
+[ "$(code "$reg?passesUpdatedSince=$tag")" = 200 ] || fail "list after the change"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["serialNumbers"]==[sys.argv[2]], d; assert int(d["lastUpdated"])>int(sys.argv[3]), d' \
+  "$work/body" "$serial" "$tag" || fail "changed list: $(cat "$work/body")"
+
+[ "$(code -H "$auth" "$base/v1/passes/$type/$serial")" = 200 ] || fail "GET pass"
+[ "$(header Content-Type)" = application/vnd.apple.pkpass ] || fail "content type"
+modified=$(header Last-Modified)
+[ -n "$modified" ] || fail "no Last-Modified"
+head -c 2 "$work/body" | grep -q PK || fail "the pass is not a zip"
+[ "$(code -H "$auth" -H "If-Modified-Since: $modified" "$base/v1/passes/$type/$serial")" = 304 ] ||
+  fail "If-Modified-Since"
+[ "$(code -I -H "$auth" "$base/v1/passes/$type/$serial")" = 200 ] || fail "HEAD"
+[ "$(code -X DELETE -H "$auth" "$reg/$serial")" = 200 ] || fail "unregister"
+[ "$(code "$reg")" = 204 ] || fail "list after unregister"
+[ "$(code -X DELETE -H "$auth" "$reg/$serial")" = 200 ] || fail "unregister again"
+
+# The state survives a graceful stop and a restart.
+[ "$(code -X POST -H "$auth" -d '{"pushToken":"0a1b2c"}' "$reg/$serial")" = 201 ] || fail "re-register"
+stop_server
+start_server
+[ "$(code "$reg")" = 200 ] || fail "registration lost over a restart"
+curl -fs "$base/metrics" | grep -q 'passledger_http_requests_total' || fail "metrics"
+grep -q "$token" "$work/server.err" "$work/server.out" && fail "a token appears in the server's output"
+stop_server
+echo "serve_test: ok"
