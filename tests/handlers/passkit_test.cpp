@@ -4,65 +4,27 @@
 // limit, and concurrent identical registrations writing one event.
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
-#include "handlers/import/roster_import.h"
 #include "handlers/passkit/passkit_service.h"
-#include "signer/dev_certs.h"
-#include "signer/pkpass.h"
+#include "tests/testing/dev_passes.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
 
 namespace passledger::handlers {
 namespace {
 
+using passledger::testing::DevPassFactory;
 using passledger::testing::FailedWith;
+using passledger::testing::PassJsonOf;
 using passledger::testing::ProjectedLog;
+using passledger::testing::SampleRoster;
+using passledger::testing::SampleWithNewEmail;
 using passledger::testing::Succeeded;
 using passledger::testing::TempDir;
 
 constexpr std::string_view kType = "pass.org.example.member";
 constexpr std::string_view kFamily = "8-10000001";  // two cardholders, two passes
-
-std::string Sample() {
-  std::ifstream in(std::string(PASSLEDGER_TEST_DATA_DIR) + "/altru-roster.csv", std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The sample with the family membership's e-mail changed: its passes are revised.
-std::string SampleWithNewEmail() {
-  std::string changed = Sample();
-  const std::string old_email = "avery.quill@example.org";
-  int replaced = 0;
-  for (auto pos = changed.find(old_email); pos != std::string::npos;
-       pos = changed.find(old_email, pos)) {
-    changed.replace(pos, old_email.size(), "avery.q@example.org");
-    ++replaced;
-  }
-  BOOST_TEST_REQUIRE(replaced >= 2);
-  return changed;
-}
-
-std::shared_ptr<const signer::PassFactory> DevFactory(const std::filesystem::path& dir,
-                                                      signer::PassTypeConfig config = {}) {
-  auto certs = signer::MakeDevCertificates(dir, config.pass_type_id, config.team_id);
-  BOOST_TEST_REQUIRE(Succeeded(certs));
-  signer::CertificateConfig cert_config{certs->certificate,  certs->key,    {}, {}, {}, certs->wwdr,
-                                        config.pass_type_id, config.team_id};
-  auto identity = signer::LoadSigningIdentity(cert_config, std::chrono::system_clock::now());
-  BOOST_TEST_REQUIRE(Succeeded(identity));
-  auto cms = signer::CmsSigner::Create(*identity);
-  BOOST_TEST_REQUIRE(Succeeded(cms));
-  auto pass_template = signer::PassTemplate::Load(signer::DefaultTemplateDir());
-  BOOST_TEST_REQUIRE(Succeeded(pass_template));
-  return std::make_shared<const signer::PassFactory>(
-      config, std::make_shared<const signer::PassTemplate>(std::move(*pass_template)),
-      std::move(*cms), std::make_shared<signer::BundleCache>(16u << 20), std::string(32, 's'));
-}
 
 std::string Body(std::string_view push_token) {
   return R"({"pushToken":")" + std::string(push_token) + R"("})";
@@ -73,9 +35,9 @@ class Fixture {
   Fixture()
       : log_(ProjectedLog::Open(dir_.path() / "data")),
         read_(log_->read()),
-        factory_(DevFactory(dir_.path() / "certs")),
+        factory_(DevPassFactory(dir_.path() / "certs")),
         bundles_(&read_, {factory_}) {
-    Import(Sample());
+    Import(SampleRoster());
     auto passes = read_.PassesOfMember(kFamily);
     BOOST_TEST_REQUIRE(Succeeded(passes));
     BOOST_TEST_REQUIRE(passes->size() == 2u);
@@ -84,12 +46,7 @@ class Fixture {
     auth_ = Auth(serial_);
   }
 
-  void Import(std::string_view bytes) {
-    RosterImporter importer(&log_->log(), &log_->projections(), ImportConfig{});
-    ImportOptions options;
-    options.file_name = "roster.csv";
-    BOOST_TEST_REQUIRE(Succeeded(importer.Run(MemorySource(bytes), options)));
-  }
+  void Import(std::string_view bytes) { passledger::testing::ImportRoster(*log_, bytes); }
 
   std::string Auth(std::string_view serial) const {
     return "ApplePass " + factory_->AuthToken(serial, 1);
@@ -103,16 +60,6 @@ class Fixture {
     auto version = log_->log().StreamVersion("device-" + std::string(device));
     BOOST_TEST_REQUIRE(Succeeded(version));
     return *version;
-  }
-
-  static boost::json::object PassJson(const signer::Bundle& bundle) {
-    auto files = signer::ReadPkpass(*bundle);
-    BOOST_TEST_REQUIRE(Succeeded(files));
-    for (const auto& file : *files) {
-      if (file.path == "pass.json") return boost::json::parse(file.bytes).as_object();
-    }
-    BOOST_FAIL("no pass.json");
-    return {};
   }
 
   TempDir dir_;
@@ -160,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_device_lifecycle_without_http) {
   BOOST_TEST_REQUIRE(latest->bundle != nullptr);
   BOOST_TEST(latest->content_position == (*changed)->last_updated);
   BOOST_TEST(latest->last_modified_s > 0);
-  BOOST_TEST(PassJson(latest->bundle).at("serialNumber").as_string() == serial_);
+  BOOST_TEST(PassJsonOf(latest->bundle).at("serialNumber").as_string() == serial_);
 
   auto same = service.LatestPass(kType, serial_, auth_, latest->last_modified_s);
   BOOST_TEST_REQUIRE(Succeeded(same));
@@ -245,7 +192,7 @@ BOOST_AUTO_TEST_CASE(every_authentication_failure_is_answered_alike) {
 BOOST_AUTO_TEST_CASE(a_served_pass_type_that_is_not_the_passs_own_is_unauthenticated) {
   signer::PassTypeConfig other;
   other.pass_type_id = "pass.org.other.member";
-  const PassBundles both(&read_, {factory_, DevFactory(dir_.path() / "other", other)});
+  const PassBundles both(&read_, {factory_, DevPassFactory(dir_.path() / "other", other)});
   PassKitService service(&log_->log(), read_, &both);
   auto wrong_token = service.LatestPass(kType, serial_, "ApplePass x", std::nullopt);
   BOOST_TEST_REQUIRE(FailedWith(wrong_token, ErrorCode::kUnauthenticated));

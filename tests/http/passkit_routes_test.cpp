@@ -13,64 +13,28 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <sstream>
 #include <string>
 
-#include "handlers/import/roster_import.h"
 #include "http/server.h"
-#include "signer/dev_certs.h"
 #include "tests/http/client.h"
+#include "tests/testing/dev_passes.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
 
 namespace passledger::http {
 namespace {
 
+using passledger::testing::DevPassFactory;
+using passledger::testing::SampleRoster;
+using passledger::testing::SampleWithNewEmail;
 using namespace std::chrono_literals;
 using testing::ClientResponse;
 using testing::Connection;
 
 constexpr std::string_view kType = "pass.org.example.member";
 constexpr std::string_view kFamily = "8-10000001";
-
-std::string Sample() {
-  std::ifstream in(std::string(PASSLEDGER_TEST_DATA_DIR) + "/altru-roster.csv", std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The sample with the family membership's e-mail changed: its passes are revised.
-std::string SampleWithNewEmail() {
-  std::string changed = Sample();
-  const std::string old_email = "avery.quill@example.org";
-  for (auto pos = changed.find(old_email); pos != std::string::npos;
-       pos = changed.find(old_email, pos)) {
-    changed.replace(pos, old_email.size(), "avery.q@example.org");
-  }
-  BOOST_TEST_REQUIRE(changed != Sample());
-  return changed;
-}
-
-std::shared_ptr<const signer::PassFactory> DevFactory(const std::filesystem::path& dir) {
-  signer::PassTypeConfig config;
-  auto certs = signer::MakeDevCertificates(dir, config.pass_type_id, config.team_id);
-  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(certs));
-  signer::CertificateConfig cert_config{certs->certificate,  certs->key,    {}, {}, {}, certs->wwdr,
-                                        config.pass_type_id, config.team_id};
-  auto identity = signer::LoadSigningIdentity(cert_config, std::chrono::system_clock::now());
-  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(identity));
-  auto cms = signer::CmsSigner::Create(*identity);
-  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(cms));
-  auto pass_template = signer::PassTemplate::Load(signer::DefaultTemplateDir());
-  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(pass_template));
-  return std::make_shared<const signer::PassFactory>(
-      config, std::make_shared<const signer::PassTemplate>(std::move(*pass_template)),
-      std::move(*cms), std::make_shared<signer::BundleCache>(16u << 20), std::string(32, 's'));
-}
 
 handlers::PassKitOptions SmallLogBurst() {
   handlers::PassKitOptions options;
@@ -83,10 +47,10 @@ class Fixture {
   Fixture()
       : log_(passledger::testing::ProjectedLog::Open(dir_.path() / "data")),
         read_(log_->read()),
-        factory_(DevFactory(dir_.path() / "certs")),
+        factory_(DevPassFactory(dir_.path() / "certs")),
         bundles_(&read_, {factory_}),
         service_(&log_->log(), read_, &bundles_, SmallLogBurst()) {
-    Import(Sample());
+    Import(SampleRoster());
     auto passes = read_.PassesOfMember(kFamily);
     BOOST_TEST_REQUIRE(passledger::testing::Succeeded(passes));
     BOOST_TEST_REQUIRE(passes->size() == 2u);
@@ -106,13 +70,7 @@ class Fixture {
     workers_.Stop();
   }
 
-  void Import(std::string_view bytes) {
-    handlers::RosterImporter importer(&log_->log(), &log_->projections(), handlers::ImportConfig{});
-    handlers::ImportOptions options;
-    options.file_name = "roster.csv";
-    BOOST_TEST_REQUIRE(
-        passledger::testing::Succeeded(importer.Run(handlers::MemorySource(bytes), options)));
-  }
+  void Import(std::string_view bytes) { passledger::testing::ImportRoster(*log_, bytes); }
 
   ClientResponse Call(std::string_view method, std::string_view target,
                       std::string_view headers = "", std::string_view body = "") {

@@ -36,13 +36,6 @@ std::vector<std::string> SplitList(std::string_view text) {
   return out;
 }
 
-Apply Text(std::string Config::*member) {
-  return [member](Config& c, std::string_view v) -> Result<void> {
-    c.*member = std::string(v);
-    return {};
-  };
-}
-
 // A string field of a nested struct, e.g. &Config::pass, &PassTypeConfig::team_id.
 template <class Part>
 Apply PartText(Part Config::*part, std::string Part::*member) {
