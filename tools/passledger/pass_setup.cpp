@@ -22,7 +22,6 @@ Result<signer::CertificateConfig> Certificates(const Config& config,
                                            config.pass.team_id);
   if (!dev) return dev.error();
   setup.warnings.emplace_back(kDevWarning);
-  setup.root_ca = dev->root_ca;
   signer::CertificateConfig out;
   out.certificate = dev->certificate;
   out.key = dev->key;

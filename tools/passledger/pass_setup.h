@@ -19,7 +19,6 @@ namespace passledger::tools {
 struct PassSetup {
   std::shared_ptr<const signer::PassFactory> factory;
   std::vector<std::string> warnings;  // certificate expiry, development certificates, http URL
-  std::filesystem::path root_ca;      // dev certificates only: the CA that verifies the passes
 };
 
 // The purpose string of the token secret (events::EventLog::DeriveKey).
