@@ -69,6 +69,10 @@ http::ServerOptions ServerOptionsFrom(const ServerSettings& s, http::Metrics* me
   options.port = s.port;
   options.threads = s.threads;
   options.max_connections = s.max_connections;
+  options.header_timeout = std::chrono::seconds(s.header_timeout_seconds);
+  options.body_timeout = std::chrono::seconds(s.body_timeout_seconds);
+  options.idle_timeout = std::chrono::seconds(s.idle_timeout_seconds);
+  options.write_timeout = std::chrono::seconds(s.write_timeout_seconds);
   options.tls_certificate_file = s.tls_certificate;
   options.tls_key_file = s.tls_key;
   options.metrics = metrics;

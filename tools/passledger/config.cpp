@@ -153,11 +153,12 @@ Result<void> ApplyListen(Config& c, std::string_view v) {
 }
 
 template <class T>
-Apply ServerNumber(T ServerSettings::*member, std::uint64_t max) {
-  return [member, max](Config& c, std::string_view v) -> Result<void> {
+Apply ServerNumber(T ServerSettings::*member, std::uint64_t max, std::uint64_t min = 0) {
+  return [member, max, min](Config& c, std::string_view v) -> Result<void> {
     auto value = ParseUnsigned(v);
     if (!value) return value.error();
     if (*value > max) return Invalid("must be at most " + std::to_string(max));
+    if (*value < min) return Invalid("must be at least " + std::to_string(min));
     c.server.*member = static_cast<T>(*value);
     return {};
   };
@@ -250,6 +251,16 @@ std::vector<ConfigKey> MakeKeys() {
        false, ServerNumber(&ServerSettings::workers, 256)},
       {"server.max_connections", "10000", "Open connections beyond this are answered 503", false,
        ServerNumber(&ServerSettings::max_connections, 1'000'000)},
+      {"server.header_timeout_seconds", "10",
+       "A request line and its headers must arrive within this; slower clients are dropped", false,
+       ServerNumber(&ServerSettings::header_timeout_seconds, 3600, 1)},
+      {"server.body_timeout_seconds", "30", "A request body must arrive within this", false,
+       ServerNumber(&ServerSettings::body_timeout_seconds, 3600, 1)},
+      {"server.idle_timeout_seconds", "15",
+       "A keep-alive connection with no request is closed after this", false,
+       ServerNumber(&ServerSettings::idle_timeout_seconds, 3600, 1)},
+      {"server.write_timeout_seconds", "30", "A response must be taken by the client within this",
+       false, ServerNumber(&ServerSettings::write_timeout_seconds, 3600, 1)},
       {"server.tls_certificate", "\"\"",
        "PEM certificate (chain) for native TLS 1.2+; empty = plain HTTP (behind a TLS proxy)",
        false, ServerText(&ServerSettings::tls_certificate)},

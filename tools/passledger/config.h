@@ -31,6 +31,11 @@ struct ServerSettings {
   unsigned threads = 0;  // I/O threads; 0 = cores
   unsigned workers = 0;  // blocking work (appends, signing); 0 = cores
   std::size_t max_connections = 10'000;
+  // Deadlines for a whole operation, not per byte (http::ServerOptions).
+  unsigned header_timeout_seconds = 10;
+  unsigned body_timeout_seconds = 30;
+  unsigned idle_timeout_seconds = 15;
+  unsigned write_timeout_seconds = 30;
   std::string tls_certificate;  // PEM; with tls_key: native TLS 1.2+
   std::string tls_key;
   unsigned drain_seconds = 10;  // graceful shutdown bound
