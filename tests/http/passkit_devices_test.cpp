@@ -16,9 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "http/passkit_routes.h"
-#include "http/server.h"
 #include "tests/http/client.h"
+#include "tests/http/passkit_server.h"
 #include "tests/testing/dev_passes.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
@@ -78,20 +77,7 @@ class Fixture {
         member_factory_(DevPassFactory(dir_.path() / "member-certs")),
         guest_factory_(DevPassFactory(dir_.path() / "guest-certs", GuestType())),
         bundles_(&read_, {member_factory_, guest_factory_}),
-        service_(&log_->log(), read_, &bundles_) {
-    AddPassKitRoutes(router_, service_, workers_, &metrics_);
-    ServerOptions options;
-    options.port = 0;
-    options.threads = 2;
-    options.access_log = {};
-    options.metrics = &metrics_;
-    server_ = std::make_unique<Server>(std::move(options), router_);
-    BOOST_TEST_REQUIRE(server_->Start().has_value());
-  }
-  ~Fixture() {
-    server_->Stop(2s);
-    workers_.Stop();
-  }
+        service_(&log_->log(), read_, &bundles_) {}
 
   // The serial of membership i's (only) pass, and its current content position.
   std::string SerialOf(int i) const { return PassOf(i).at("serial").as_string().c_str(); }
@@ -111,14 +97,7 @@ class Fixture {
 
   ClientResponse Call(std::string_view method, std::string_view target,
                       std::string_view headers = "", std::string_view body = "") const {
-    Connection connection(server_->port());
-    std::string request = std::string(method) + " " + std::string(target) +
-                          " HTTP/1.1\r\nHost: test\r\n" + std::string(headers);
-    if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    BOOST_TEST_REQUIRE(connection.Send(request + "\r\n" + std::string(body)));
-    auto response = connection.Read();
-    BOOST_TEST_REQUIRE(response.has_value());
-    return *response;
+    return server_.Call(method, target, headers, body);
   }
 
   // The Authorization header line for `serial` signed by `pass_type`'s factory.
@@ -161,10 +140,7 @@ class Fixture {
   std::shared_ptr<const signer::PassFactory> guest_factory_;
   handlers::PassBundles bundles_;
   handlers::PassKitService service_;
-  WorkerPool workers_{2, 256};
-  Metrics metrics_;
-  Router router_;
-  std::unique_ptr<Server> server_;
+  testing::PassKitServer server_{service_, 256};
 };
 
 BOOST_FIXTURE_TEST_SUITE(passkit_devices, Fixture)

@@ -17,8 +17,8 @@
 #include <memory>
 #include <string>
 
-#include "http/server.h"
 #include "tests/http/client.h"
+#include "tests/http/passkit_server.h"
 #include "tests/testing/dev_passes.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
@@ -56,32 +56,13 @@ class Fixture {
     BOOST_TEST_REQUIRE(passes->size() == 2u);
     serial_ = passes->at(0).at("serial").as_string().c_str();
     auth_ = "Authorization: ApplePass " + factory_->AuthToken(serial_, 1) + "\r\n";
-    AddPassKitRoutes(router_, service_, workers_, &metrics_);
-    ServerOptions options;
-    options.port = 0;
-    options.threads = 2;
-    options.access_log = {};
-    options.metrics = &metrics_;
-    server_ = std::make_unique<Server>(std::move(options), router_);
-    BOOST_TEST_REQUIRE(server_->Start().has_value());
-  }
-  ~Fixture() {
-    server_->Stop(2s);
-    workers_.Stop();
   }
 
   void Import(std::string_view bytes) { passledger::testing::ImportRoster(*log_, bytes); }
 
   ClientResponse Call(std::string_view method, std::string_view target,
                       std::string_view headers = "", std::string_view body = "") {
-    Connection connection(server_->port());
-    std::string request = std::string(method) + " " + std::string(target) +
-                          " HTTP/1.1\r\nHost: test\r\n" + std::string(headers);
-    if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    BOOST_TEST_REQUIRE(connection.Send(request + "\r\n" + std::string(body)));
-    auto response = connection.Read();
-    BOOST_TEST_REQUIRE(response.has_value());
-    return *response;
+    return server_.Call(method, target, headers, body);
   }
 
   std::string Registration(std::string_view device) const {
@@ -102,10 +83,8 @@ class Fixture {
   std::shared_ptr<const signer::PassFactory> factory_;
   handlers::PassBundles bundles_;
   handlers::PassKitService service_;
-  WorkerPool workers_{2, 64};
-  Metrics metrics_;
-  Router router_;
-  std::unique_ptr<Server> server_;
+  testing::PassKitServer server_{service_};
+  WorkerPool& workers_ = server_.workers();
   std::string serial_;
   std::string auth_;
 };
@@ -181,8 +160,8 @@ BOOST_AUTO_TEST_CASE(a_device_lifecycle_over_http) {
 
   // HEAD with Connection: close: every byte up to the close is the header block.
   const std::string head =
-      RawUntilClose(server_->port(), "HEAD " + PassPath() + " HTTP/1.1\r\nHost: test\r\n" + auth_ +
-                                         "Connection: close\r\n\r\n");
+      RawUntilClose(server_.port(), "HEAD " + PassPath() + " HTTP/1.1\r\nHost: test\r\n" + auth_ +
+                                        "Connection: close\r\n\r\n");
   BOOST_TEST(head.substr(0, 12) == "HTTP/1.1 200");
   const auto end_of_headers = head.find("\r\n\r\n");
   BOOST_TEST_REQUIRE(end_of_headers != std::string::npos);
@@ -219,8 +198,8 @@ BOOST_AUTO_TEST_CASE(every_authentication_failure_is_the_same_401) {
     BOOST_TEST(response.body == missing.body);
   }
   const std::string head =
-      RawUntilClose(server_->port(), "HEAD " + PassPath() + " HTTP/1.1\r\nHost: test\r\n" +
-                                         wrong_token + "Connection: close\r\n\r\n");
+      RawUntilClose(server_.port(), "HEAD " + PassPath() + " HTTP/1.1\r\nHost: test\r\n" +
+                                        wrong_token + "Connection: close\r\n\r\n");
   BOOST_TEST(head.substr(0, 12) == "HTTP/1.1 401");
   BOOST_TEST(Call("GET", List("d2")).status == 204);  // nothing was registered
 }
@@ -266,7 +245,8 @@ BOOST_AUTO_TEST_CASE(a_full_worker_pool_is_503) {
   release.set_value();
   BOOST_TEST(busy.status == 503);
   BOOST_TEST(Json(busy).contains("error"));
-  BOOST_TEST(metrics_.Render().find("passledger_passkit_rejected_total 1") != std::string::npos);
+  BOOST_TEST(server_.metrics().Render().find("passledger_passkit_rejected_total 1") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_log_body_is_400) {
