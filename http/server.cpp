@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <future>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -70,6 +72,10 @@ struct Server::Impl {
   void CloseSessions(bool force);
 
   asio::io_context ioc;  // first: destroyed last, after everything using it
+  // Keeps the I/O threads running while no operation is pending: during a drain the acceptor
+  // is closed and a session whose handler is on a worker pool waits on nothing, yet its
+  // answer must still be posted and written.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::shared_ptr<ServerState> state;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
@@ -183,6 +189,7 @@ Result<void> Server::Start() {
   }
   if (auto bound = impl_->Bind(); !bound) return bound;
   impl_->running = true;
+  impl_->work.emplace(impl_->ioc.get_executor());
   asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAccept(); });
   const unsigned count = ThreadCount(impl_->state->options.threads);
   for (unsigned i = 0; i < count; ++i) {
@@ -203,6 +210,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
     impl_->CloseSessions(/*force=*/true);
     (void)impl_->state->WaitForNoSessions(std::chrono::steady_clock::now() + kForceCloseGrace);
   }
+  impl_->work.reset();
   impl_->ioc.stop();
   for (std::thread& thread : impl_->threads) thread.join();
   impl_->threads.clear();

@@ -152,10 +152,16 @@ void Session::OnDetect(beast::error_code ec, bool is_tls) {
       });
 }
 
+// Closes the connection now only when it is idle: no request waiting for its answer and none
+// partly received. A request whose first bytes are in finishes (its answer says
+// Connection: close); Server::Stop's drain bounds the wait.
 void Session::Shutdown() {
   asio::post(executor_, [self = shared_from_this()] {
     self->stopping_ = true;
-    if (self->slots_.empty()) self->Close();
+    const bool partly_received =
+        self->read_ == ReadState::kReading &&
+        (self->buffer_.size() > 0 || (self->parser_ && self->parser_->got_some()));
+    if (self->slots_.empty() && !partly_received) self->Close();
   });
 }
 
