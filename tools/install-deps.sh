@@ -18,6 +18,8 @@ packages=(
   libtomlplusplus-dev
   # CLI and test helpers
   openssl python3-jsonschema unzip curl
+  # benchmarks (tools/bench/http.sh: the load generator and the reference server)
+  wrk nginx
 )
 
 missing=()
