@@ -8,7 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <future>
@@ -59,10 +58,23 @@ void RejectConnection(tcp::socket socket) {
 
 }  // namespace
 
+// One single-threaded io_context per I/O thread, each connection bound to one of them in
+// turn: a connection's handlers run on one thread (its implicit strand), and the threads share
+// no scheduler queue or lock. Work from the worker pool is posted back to the connection's own
+// context.
+namespace {
+std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned count) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
+}
+}  // namespace
+
 struct Server::Impl {
   Impl(ServerOptions options, Router& router)
-      : state(std::make_shared<ServerState>(std::move(options), router)),
-        acceptor(asio::make_strand(ioc)),
+      : contexts(MakeContexts(ThreadCount(options.threads))),
+        state(std::make_shared<ServerState>(std::move(options), router)),
+        acceptor(*contexts.front()),
         retry_timer(acceptor.get_executor()) {}
 
   Result<void> Bind();
@@ -71,11 +83,15 @@ struct Server::Impl {
   void CloseAcceptor();
   void CloseSessions(bool force);
 
-  asio::io_context ioc;  // first: destroyed last, after everything using it
-  // Keeps the I/O threads running while no operation is pending: during a drain the acceptor
+  asio::io_context& NextContext() { return *contexts[next_context++ % contexts.size()]; }
+
+  // First: destroyed last, after everything using them. One per I/O thread.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::size_t next_context = 0;  // the acceptor's thread only
+  // Keep the I/O threads running while no operation is pending: during a drain the acceptor
   // is closed and a session whose handler is on a worker pool waits on nothing, yet its
   // answer must still be posted and written.
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::shared_ptr<ServerState> state;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
@@ -135,7 +151,7 @@ Result<void> Server::Impl::Bind() {
 }
 
 void Server::Impl::DoAccept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(NextContext(), [this](beast::error_code ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -189,11 +205,10 @@ Result<void> Server::Start() {
   }
   if (auto bound = impl_->Bind(); !bound) return bound;
   impl_->running = true;
-  impl_->work.emplace(impl_->ioc.get_executor());
   asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAccept(); });
-  const unsigned count = ThreadCount(impl_->state->options.threads);
-  for (unsigned i = 0; i < count; ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+  for (auto& context : impl_->contexts) {
+    impl_->work.push_back(asio::make_work_guard(*context));
+    impl_->threads.emplace_back([&context = *context] { context.run(); });
   }
   return {};
 }
@@ -210,8 +225,8 @@ void Server::Stop(std::chrono::milliseconds drain) {
     impl_->CloseSessions(/*force=*/true);
     (void)impl_->state->WaitForNoSessions(std::chrono::steady_clock::now() + kForceCloseGrace);
   }
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& context : impl_->contexts) context->stop();
   for (std::thread& thread : impl_->threads) thread.join();
   impl_->threads.clear();
 }

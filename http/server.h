@@ -1,9 +1,9 @@
 // Server: the listener and its sessions on N I/O threads (Boost.Beast; plain TCP, or TLS
 // detected per connection when a certificate is configured).
 //
-// Each connection is a Session on its own strand: HTTP/1.1 keep-alive, a fresh parser per
-// message, limits (header 8 KiB -> 431, target 4 KiB -> 414, body per route -> 413),
-// timeouts before every read and write, bounded pipelining, and a connection cap (excess
+// Each connection is a Session bound to one I/O thread (its own io_context): HTTP/1.1 keep-alive, a
+// fresh parser per message, limits (header 8 KiB -> 431, target 4 KiB -> 414, body per route ->
+// 413), timeouts before every read and write, bounded pipelining, and a connection cap (excess
 // connections get 503 and are closed). Responses are written in request order. See
 // docs/HTTP.md for the numbers.
 //
