@@ -1,8 +1,9 @@
 // Internal to http/: the state shared by a Server and its sessions, and one connection's
 // Session. Not part of the public API (use server.h).
 //
-// A Session owns one TCP connection and runs on its own strand; every member function except
-// Complete, Shutdown and ForceClose must run on that strand. Those three post to it and may
+// A Session owns one TCP connection and runs on its I/O thread's single-threaded io_context
+// (its "strand"); every member function except Complete, Shutdown and ForceClose must run on
+// that strand. Those three post to it and may
 // be called from any thread.
 #pragma once
 
