@@ -28,11 +28,13 @@ std::string Label(std::string_view value) {
 
 void Metrics::ObserveRequest(std::string_view route, std::string_view method, unsigned status,
                              std::size_t bytes, std::chrono::microseconds duration) {
+  static_assert(std::tuple_size_v<decltype(Histogram::buckets)> == kBucketBounds.size());
   const double seconds = std::chrono::duration<double>(duration).count();
   std::lock_guard lock(mutex_);
   ++requests_[{std::string(route), std::string(method), status}];
-  Histogram& histogram = durations_[std::string(route)];
-  histogram.buckets.resize(kBucketBounds.size());
+  auto found = durations_.find(route);
+  if (found == durations_.end()) found = durations_.emplace(std::string(route), Histogram{}).first;
+  Histogram& histogram = found->second;
   for (std::size_t i = 0; i < kBucketBounds.size(); ++i) {
     if (seconds <= kBucketBounds[i]) ++histogram.buckets[i];
   }

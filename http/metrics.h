@@ -9,6 +9,7 @@
 // registry's mutex during Render and must not call back into the registry.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +38,7 @@ class Metrics {
 
  private:
   struct Histogram {
-    std::vector<std::uint64_t> buckets;  // cumulative counts, one per kBucketBounds entry
+    std::array<std::uint64_t, 10> buckets{};  // cumulative counts, one per kBucketBounds entry
     std::uint64_t count = 0;
     double sum = 0;
   };
@@ -55,7 +56,7 @@ class Metrics {
   mutable std::mutex mutex_;
   // State below is protected by mutex_.
   std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::string, Histogram> durations_;
+  std::map<std::string, Histogram, std::less<>> durations_;
   std::uint64_t bytes_sent_ = 0;
   std::int64_t open_connections_ = 0;
   std::vector<Callback> callbacks_;

@@ -195,7 +195,7 @@ void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerP
   router.Add({bhttp::verb::get, bhttp::verb::head}, kPass, OnWorker(context, LatestPass),
              small_body);
   router.Add({bhttp::verb::post}, kLog, OnWorker(context, Log),
-             RouteOptions{handlers::LogLimits{}.max_body_bytes});
+             RouteOptions{service.log_limits().max_body_bytes});
 }
 
 }  // namespace passledger::http

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "events/crypto.h"
+
 namespace passledger::http {
 namespace {
 
@@ -24,13 +26,6 @@ bool IsParam(std::string_view segment) {
 
 bool IsDotSegment(std::string_view segment) { return segment == "." || segment == ".."; }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool Contains(const std::vector<bhttp::verb>& methods, bhttp::verb method) {
   return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
@@ -47,7 +42,7 @@ DecodedPath DecodePath(std::string_view path) {
   for (std::string_view raw : SplitPath(path)) {
     if (raw.empty()) return {bhttp::status::not_found, {}};
     auto decoded = PercentDecode(raw);
-    if (!decoded || IsDotSegment(raw) || IsDotSegment(*decoded) ||
+    if (!decoded || IsDotSegment(*decoded) ||
         decoded->find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
       return {bhttp::status::bad_request, {}};
     }
@@ -56,21 +51,22 @@ DecodedPath DecodePath(std::string_view path) {
   return out;
 }
 
-// Fills `params` when `route` matches the decoded segments.
-bool MatchSegments(const Route& route, const std::vector<std::string>& segments,
-                   std::map<std::string, std::string, std::less<>>& params) {
+// Whether `route` matches the decoded segments: literal segments only, nothing allocated.
+bool Matches(const Route& route, const std::vector<std::string>& segments) {
   if (route.segments.size() != segments.size()) return false;
-  std::map<std::string, std::string, std::less<>> captured;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (!IsParam(route.segments[i]) && route.segments[i] != segments[i]) return false;
+  }
+  return true;
+}
+
+// The {captures} of a route that Matches the segments.
+void Capture(const Route& route, std::vector<std::string>& segments,
+             std::map<std::string, std::string, std::less<>>& params) {
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& pattern = route.segments[i];
-    if (IsParam(pattern)) {
-      captured[pattern.substr(1, pattern.size() - 2)] = segments[i];
-    } else if (pattern != segments[i]) {
-      return false;
-    }
+    if (IsParam(pattern)) params[pattern.substr(1, pattern.size() - 2)] = std::move(segments[i]);
   }
-  params = std::move(captured);
-  return true;
 }
 
 void AppendAllow(std::vector<bhttp::verb>& allowed, const std::vector<bhttp::verb>& methods) {
@@ -99,11 +95,11 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
     } else if (in[i] != '%') {
       out.push_back(in[i]);
     } else {
-      if (i + 2 >= in.size()) return std::nullopt;
-      const int high = HexValue(in[i + 1]);
-      const int low = HexValue(in[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
+      std::uint8_t byte = 0;
+      if (i + 2 >= in.size() || !events::FromHex(in.substr(i + 1, 2), {&byte, 1})) {
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(byte));
       i += 2;
     }
   }
@@ -159,12 +155,11 @@ RouteMatch Router::Match(bhttp::verb method, std::string_view target) const {
   match.status = bhttp::status::not_found;
   std::vector<bhttp::verb> allowed;
   for (const Route& route : routes_) {
-    std::map<std::string, std::string, std::less<>> params;
-    if (!MatchSegments(route, path.segments, params)) continue;
+    if (!Matches(route, path.segments)) continue;
     if (Contains(route.methods, method)) {
       match.status = bhttp::status::ok;
       match.route = &route;
-      match.params = std::move(params);
+      Capture(route, path.segments, match.params);
       return match;
     }
     match.status = bhttp::status::method_not_allowed;

@@ -33,7 +33,6 @@ namespace bhttp = boost::beast::http;
 // One request as a handler sees it: the Beast message plus what routing found.
 struct Request {
   bhttp::request<bhttp::string_body> message;
-  std::string route;  // the template that matched, e.g. "/v1/passes/{passType}/{serial}"
   std::map<std::string, std::string, std::less<>> params;  // decoded {captures}
   std::string query;                                       // raw, without the '?'
   std::string remote;                                      // "address:port"

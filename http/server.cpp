@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <future>
-#include <optional>
 #include <thread>
 #include <vector>
 

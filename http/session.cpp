@@ -337,8 +337,7 @@ void Session::Dispatch() {
     if (!match_.allow.empty()) response.set(bhttp::field::allow, match_.allow);
     OnComplete(id, std::move(response));
   } else {
-    Request request{std::move(message), match_.route->path_template, std::move(match_.params),
-                    std::move(match_.query), remote_};
+    Request request{std::move(message), std::move(match_.params), std::move(match_.query), remote_};
     Responder responder(shared_from_this(), id);
     try {
       match_.route->handler(std::move(request), responder);

@@ -33,9 +33,13 @@ Result<LatestPass> PassBundles::ForSerial(std::string_view serial) const {
   auto pass = read_->Pass(serial);
   if (!pass) return pass.error();
   if (!*pass) return MakeError(ErrorCode::kNotFound, "no pass with serial " + std::string(serial));
-  auto member = MemberOf(**pass);
+  return ForPass(**pass);
+}
+
+Result<LatestPass> PassBundles::ForPass(const boost::json::object& pass) const {
+  auto member = MemberOf(pass);
   if (!member) return member.error();
-  return Make(*member, **pass);
+  return Make(*member, pass);
 }
 
 Result<std::vector<LatestPass>> PassBundles::ForMember(std::string_view membership_id) const {

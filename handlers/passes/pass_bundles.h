@@ -35,6 +35,8 @@ class PassBundles {
   // kNotFound for an unknown serial or a pass type with no factory configured;
   // kFailedPrecondition for a forgotten member's pass.
   Result<LatestPass> ForSerial(std::string_view serial) const;
+  // The same for a pass record already read from the projections.
+  Result<LatestPass> ForPass(const boost::json::object& pass) const;
   // Every pass of a member (voided ones included), in cardholder order.
   Result<std::vector<LatestPass>> ForMember(std::string_view membership_id) const;
 

@@ -94,6 +94,9 @@ class PassKitService {
   // The client address is used for rate limiting only and is never stored.
   Result<LogResult> Log(std::string_view client_address, std::string_view body);
 
+  // The limits Log enforces (http/ sets the route's body limit from them).
+  const LogLimits& log_limits() const { return options_.log_limits; }
+
  private:
   struct AuthorizedPass {
     boost::json::object record;

@@ -11,9 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -21,6 +19,7 @@
 #include "signer/dev_certs.h"
 #include "signer/pass_factory.h"
 #include "signer/pkpass.h"
+#include "tests/testing/files.h"
 #include "tests/testing/projected_log.h"
 
 #ifndef PASSLEDGER_TEST_DATA_DIR
@@ -31,11 +30,10 @@ namespace passledger::testing {
 
 // The sample Altru export, byte for byte.
 inline std::string SampleRoster() {
-  std::ifstream in(std::string(PASSLEDGER_TEST_DATA_DIR) + "/altru-roster.csv", std::ios::binary);
-  BOOST_TEST_REQUIRE(in.good());
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string roster =
+      ReadAll(std::filesystem::path(PASSLEDGER_TEST_DATA_DIR) / "altru-roster.csv");
+  BOOST_TEST_REQUIRE(!roster.empty());
+  return roster;
 }
 
 // `text` with every `from` replaced by `to`; fails the test when `from` occurs fewer than

@@ -164,13 +164,6 @@ Apply ServerNumber(T ServerSettings::*member, std::uint64_t max, std::uint64_t m
   };
 }
 
-Apply ServerText(std::string ServerSettings::*member) {
-  return [member](Config& c, std::string_view v) -> Result<void> {
-    c.server.*member = std::string(v);
-    return {};
-  };
-}
-
 Result<void> ApplyPassTypeId(Config& c, std::string_view v) {
   if (v.empty()) return Invalid("the pass type id must not be empty");
   c.pass.pass_type_id = std::string(v);
@@ -263,9 +256,9 @@ std::vector<ConfigKey> MakeKeys() {
        false, ServerNumber(&ServerSettings::write_timeout_seconds, 3600, 1)},
       {"server.tls_certificate", "\"\"",
        "PEM certificate (chain) for native TLS 1.2+; empty = plain HTTP (behind a TLS proxy)",
-       false, ServerText(&ServerSettings::tls_certificate)},
+       false, PartText(&Config::server, &ServerSettings::tls_certificate)},
       {"server.tls_key", "\"\"", "PEM private key for native TLS", false,
-       ServerText(&ServerSettings::tls_key)},
+       PartText(&Config::server, &ServerSettings::tls_key)},
       {"server.drain_seconds", "10", "On SIGTERM/SIGINT: how long requests in flight may finish",
        false, ServerNumber(&ServerSettings::drain_seconds, 3600)},
       {"organization.name", "\"" + pass.organization_name + "\"",
