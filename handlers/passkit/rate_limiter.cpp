@@ -31,7 +31,13 @@ void RateLimiter::ForgetFullBuckets(std::chrono::steady_clock::time_point now) {
 RateLimiter::Bucket& RateLimiter::BucketFor(std::string_view key,
                                             std::chrono::steady_clock::time_point now) {
   if (auto it = buckets_.find(key); it != buckets_.end()) return it->second;
-  if (buckets_.size() >= limit_.max_keys) ForgetFullBuckets(now);
+  if (buckets_.size() >= limit_.max_keys && now >= next_sweep_) {
+    // A sweep visits every bucket: at most one per token interval, so a flood of new keys
+    // at the cap does not scan the map on every request (they share overflow_ meanwhile).
+    ForgetFullBuckets(now);
+    next_sweep_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double, std::ratio<60>>(1 / limit_.per_minute));
+  }
   if (buckets_.size() >= limit_.max_keys || key == kOverflowKey) return overflow_;
   return buckets_.emplace(std::string(key), Bucket{limit_.burst, now}).first->second;
 }

@@ -1,7 +1,8 @@
 // RateLimiter: one token bucket per key (a client address): `burst` requests at once, then
 // `per_minute` a minute. Buckets that have filled up again are forgotten, and the number of
 // buckets is capped, so a flood of distinct keys cannot grow memory without bound (past the
-// cap, new keys share one overflow bucket rather than being let through unlimited).
+// cap, new keys share one overflow bucket rather than being let through unlimited). At the
+// cap the map is swept for full buckets at most once per token interval (1 / per_minute).
 //
 // Thread-safe: Admit may be called from any thread.
 #pragma once
@@ -51,6 +52,7 @@ class RateLimiter {
   std::mutex mutex_;
   std::map<std::string, Bucket, std::less<>> buckets_;
   Bucket overflow_;
+  std::chrono::steady_clock::time_point next_sweep_;  // ForgetFullBuckets not before then
 };
 
 }  // namespace passledger::handlers

@@ -368,6 +368,21 @@ BOOST_AUTO_TEST_CASE(the_rate_limiter_bounds_its_keys) {
   BOOST_TEST(limiter.Admit("e").count() > 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_rate_limiter_sweeps_at_most_once_per_token_interval) {
+  using std::chrono::milliseconds;
+  auto now = std::chrono::steady_clock::now();
+  RateLimiter limiter(RateLimit{60, 2, 1}, [&now] { return now; });  // a token a second
+  BOOST_TEST(limiter.Admit("a").count() == 0);
+  now += milliseconds(600);
+  BOOST_TEST(limiter.Admit("b").count() == 0);  // swept (a not full yet): b shares overflow
+  now += milliseconds(600);                     // a is full again, but the last sweep was
+  BOOST_TEST(limiter.Admit("c").count() == 0);  // 0.6 s ago: c shares the overflow bucket too,
+  BOOST_TEST(limiter.Admit("c").count() > 0);   // which is now empty
+  now += milliseconds(500);                     // 1.1 s after the sweep: a is forgotten
+  BOOST_TEST(limiter.Admit("d").count() == 0);  // and d gets a bucket of its own
+  BOOST_TEST(limiter.Admit("d").count() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_identical_registrations_write_one_event) {
   PassKitService service = Service();
   std::vector<Result<RegisterOutcome>> outcomes(8, MakeError(ErrorCode::kInternal, "not run"));
