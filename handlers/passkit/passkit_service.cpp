@@ -134,6 +134,22 @@ Result<RegisterOutcome> PassKitService::Register(std::string_view device,
                    "device " + std::string(device) + " changed under every registration attempt");
 }
 
+// Appends one event to the device's stream, expecting `version`, with actor device:<id>;
+// false when another append to that stream came first.
+Result<bool> PassKitService::AppendToDevice(std::string_view device, std::uint64_t version,
+                                            std::string_view type, boost::json::object payload) {
+  ev::AppendRequest request;
+  request.stream = DeviceStream(device);
+  request.expected = ev::ExpectedVersion::Exactly(version);
+  request.actor = "device:" + std::string(device);
+  request.events.push_back(
+      ev::NewEvent{std::string(type), 0, std::move(payload), {}, std::nullopt});
+  auto appended = log_->Append(std::move(request));
+  if (IsConflict(appended)) return false;
+  if (!appended) return appended.error();
+  return true;
+}
+
 // nullopt: another append to the device's stream came first; decide again.
 Result<std::optional<RegisterOutcome>> PassKitService::TryRegister(std::string_view device,
                                                                    std::string_view pass_type,
@@ -144,21 +160,13 @@ Result<std::optional<RegisterOutcome>> PassKitService::TryRegister(std::string_v
   if (state->registered && state->push_token == push_token) {
     return RegisterOutcome::kAlreadyRegistered;
   }
-  ev::AppendRequest request;
-  request.stream = DeviceStream(device);
-  request.expected = ev::ExpectedVersion::Exactly(state->stream_version);
-  request.actor = "device:" + std::string(device);
-  request.events.push_back(ev::NewEvent{std::string(ev::kDeviceRegistered),
-                                        0,
-                                        {{"deviceId", device},
-                                         {"passTypeId", pass_type},
-                                         {"serial", serial},
-                                         {"pushToken", push_token}},
-                                        {},
-                                        std::nullopt});
-  auto appended = log_->Append(std::move(request));
-  if (IsConflict(appended)) return std::nullopt;
+  auto appended = AppendToDevice(device, state->stream_version, ev::kDeviceRegistered,
+                                 {{"deviceId", device},
+                                  {"passTypeId", pass_type},
+                                  {"serial", serial},
+                                  {"pushToken", push_token}});
   if (!appended) return appended.error();
+  if (!*appended) return std::nullopt;
   return state->registered ? RegisterOutcome::kUpdated : RegisterOutcome::kCreated;
 }
 
@@ -223,19 +231,11 @@ Result<std::optional<bool>> PassKitService::TryUnregister(std::string_view devic
   auto registered = read_.IsRegistered(device, pass_type, serial);
   if (!registered) return registered.error();
   if (!*registered) return false;
-  ev::AppendRequest request;
-  request.stream = DeviceStream(device);
-  request.expected = ev::ExpectedVersion::Exactly(*version);
-  request.actor = "device:" + std::string(device);
-  request.events.push_back(ev::NewEvent{
-      std::string(ev::kDeviceUnregistered),
-      0,
-      {{"deviceId", device}, {"passTypeId", pass_type}, {"serial", serial}, {"reason", "device"}},
-      {},
-      std::nullopt});
-  auto appended = log_->Append(std::move(request));
-  if (IsConflict(appended)) return std::nullopt;
+  auto appended = AppendToDevice(
+      device, *version, ev::kDeviceUnregistered,
+      {{"deviceId", device}, {"passTypeId", pass_type}, {"serial", serial}, {"reason", "device"}});
   if (!appended) return appended.error();
+  if (!*appended) return std::nullopt;
   return true;
 }
 

@@ -114,6 +114,8 @@ class PassKitService {
                                                      std::string_view pass_type,
                                                      std::string_view serial,
                                                      const std::string& push_token);
+  Result<bool> AppendToDevice(std::string_view device, std::uint64_t version, std::string_view type,
+                              boost::json::object payload);
   Result<std::optional<bool>> TryUnregister(std::string_view device, std::string_view pass_type,
                                             std::string_view serial);
 
