@@ -340,15 +340,32 @@ Result<AppendResult> EventLog::Forget(std::string_view subject, std::string_view
   });
   auto results = future.get();
   if (!results) return results.error();
+  if (auto ok = PurgeForgottenKey(subject); !ok) return ok.error();
+  return results->front();
+}
 
+Result<bool> EventLog::IsForgotten(std::string_view subject) const {
+  if (auto ok = ValidateSubjectId(subject); !ok) return ok.error();
+  std::string value;
+  auto status = impl_->store->db()->Get(rocksdb::ReadOptions(), impl_->store->subject_keys,
+                                        rocksdb::Slice(subject.data(), subject.size()), &value);
+  if (status.IsNotFound()) return false;
+  if (!status.ok()) return FromRocks(status, "Get subject_keys");
+  return value == format::kForgottenMarker;
+}
+
+Result<void> EventLog::PurgeForgottenKey(std::string_view subject) {
+  if (auto ok = ValidateSubjectId(subject); !ok) return ok.error();
+  if (!impl_->writer) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the event log is open read-only");
+  }
   // Push the overwritten wrapped key out of the memtable, the WAL and older SST files.
   rocksdb::DB* db = impl_->store->db();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  std::vector<rocksdb::ColumnFamilyHandle*> all = {
-      impl_->store->subject_keys, impl_->store->log,   impl_->store->streams,
-      impl_->store->stream_heads, impl_->store->dedup, impl_->store->meta};
-  if (auto status = db->Flush(flush, all); !status.ok()) return FromRocks(status, "Flush");
+  if (auto status = db->Flush(flush, impl_->store->handles()); !status.ok()) {
+    return FromRocks(status, "Flush");
+  }
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   const std::string begin(subject);
@@ -357,7 +374,7 @@ Result<AppendResult> EventLog::Forget(std::string_view subject, std::string_view
   if (auto status = db->CompactRange(compact, impl_->store->subject_keys, &b, &e); !status.ok()) {
     return FromRocks(status, "CompactRange subject_keys");
   }
-  return results->front();
+  return {};
 }
 
 Result<std::optional<Key>> EventLog::Impl::SubjectKeyAt(const std::string& subject,

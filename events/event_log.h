@@ -138,10 +138,17 @@ class EventLog {
   void AppendAsync(std::vector<AppendRequest> requests, AppendCallback done);
 
   // Destroys the subject's data key (its sealed parts become unreadable for good) and appends
-  // SubjectForgotten to `stream`, atomically. Then flushes and compacts so the wrapped key
-  // leaves RocksDB's live files. Forgetting twice is kNotFound for the second call.
+  // SubjectForgotten to `stream`, atomically. Then runs PurgeForgottenKey. Forgetting twice is
+  // kNotFound for the second call (IsForgotten tells it from a subject that never had a key).
   [[nodiscard]] Result<AppendResult> Forget(std::string_view subject, std::string_view stream,
                                             std::string_view actor, std::string_view reason);
+  // True once the subject's key has been destroyed.
+  [[nodiscard]] Result<bool> IsForgotten(std::string_view subject) const;
+  // Flushes every column family the log opened (so that no write-ahead log file keeps older
+  // writes) and compacts the subject's key range to the last level, so the wrapped key leaves
+  // RocksDB's live files. Idempotent: run again to complete a forget that was interrupted
+  // after its event was committed.
+  [[nodiscard]] Result<void> PurgeForgottenKey(std::string_view subject);
 
   // Events with from <= position, at most `max_count`, in position order.
   [[nodiscard]] Result<std::vector<RecordedEvent>> ReadRange(std::uint64_t from,

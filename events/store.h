@@ -25,6 +25,8 @@ class Store {
 
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+  // Every column family opened with the database (not those created later).
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
   // A new column family with the options Open() gives one of that name (shared block
   // cache). The caller owns the handle.
   Result<rocksdb::ColumnFamilyHandle*> CreateColumnFamily(const std::string& name);

@@ -475,27 +475,89 @@ Result<RebuildReport> Projections::Rebuild(ProgressFn progress) {
   return report;
 }
 
-Result<void> Projections::PurgeForgotten(std::string_view membership_id,
-                                         const std::vector<std::string>& search_terms,
-                                         const std::vector<std::string>& serials) {
+Result<Projections::ForgetOutcome> Projections::Forget(std::string_view subject,
+                                                       std::string_view stream,
+                                                       std::string_view actor,
+                                                       std::string_view reason) {
+  if (!log_) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  ForgetOutcome outcome;
+  auto forgotten = log_->Forget(subject, stream, actor, reason);
+  if (forgotten) {
+    outcome.position = forgotten->last_position;
+  } else if (forgotten.error().code == ErrorCode::kNotFound) {
+    auto already = log_->IsForgotten(subject);
+    if (!already) return already.error();
+    if (!*already) return forgotten.error();
+    outcome.already_forgotten = true;
+  } else {
+    return forgotten.error();
+  }
+  if (auto ok = PurgeForgotten(subject); !ok) return ok.error();
+  return outcome;
+}
+
+namespace {
+
+// The serials a member record lists (kept after forgetting); none without a record.
+Result<std::vector<std::string>> MemberSerials(const Generation& generation,
+                                               std::string_view membership_id) {
+  std::string value;
+  auto status = generation.db()->Get(rocksdb::ReadOptions(), generation.cf(),
+                                     format::Key(format::View::kMembers, membership_id), &value);
+  if (status.IsNotFound()) return std::vector<std::string>();
+  if (!status.ok()) return FromRocks(status, "Get member");
+  boost::system::error_code ec;
+  auto record = boost::json::parse(value, ec);
+  const auto* serials =
+      !ec && record.is_object() ? record.as_object().if_contains("serials") : nullptr;
+  std::vector<std::string> out;
+  if (serials && serials->is_array()) {
+    for (const auto& serial : serials->as_array()) {
+      if (serial.is_string()) out.emplace_back(serial.as_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> Projections::PurgeForgotten(std::string_view subject) {
   auto generation = active();
-  if (!generation) return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  if (!generation || !log_) {
+    return MakeError(ErrorCode::kFailedPrecondition, "projections not attached");
+  }
   rocksdb::DB* db = generation->db();
   rocksdb::FlushOptions flush;
   flush.wait = true;
   if (auto status = db->Flush(flush, generation->cf()); !status.ok()) {
     return FromRocks(status, "Flush views");
   }
-  std::vector<std::string> keys = {format::Key(format::View::kMembers, membership_id)};
-  for (const auto& serial : serials) keys.push_back(format::Key(format::View::kPasses, serial));
-  for (const auto& term : search_terms) {
-    keys.push_back(format::Key(format::View::kMemberSearch, term, membership_id));
+  // After the views: the log's flush of every column family makes the WAL that held the
+  // views' former writes obsolete.
+  if (auto ok = log_->PurgeForgottenKey(subject); !ok) return ok.error();
+  // Key ranges [begin, end) to compact. The search index is compacted whole: its former keys
+  // for the subject are not known any more, and range bounds name only view tags (RocksDB
+  // may log the bounds of a manual compaction).
+  std::vector<std::pair<std::string, std::string>> ranges;
+  auto exact = [&](std::string key) {
+    std::string end = key + '\0';
+    ranges.emplace_back(std::move(key), std::move(end));
+  };
+  constexpr std::string_view kStaffPrefix = "staff:";
+  if (subject.starts_with(kStaffPrefix)) {
+    exact(format::Key(format::View::kStaff, subject.substr(kStaffPrefix.size())));
+  } else {
+    exact(format::Key(format::View::kMembers, subject));
+    auto serials = MemberSerials(*generation, subject);
+    if (!serials) return serials.error();
+    for (const auto& serial : *serials) exact(format::Key(format::View::kPasses, serial));
+    const char search = static_cast<char>(format::View::kMemberSearch);
+    ranges.emplace_back(std::string(1, search), std::string(1, static_cast<char>(search + 1)));
   }
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (const auto& key : keys) {
-    const std::string end = key + '\0';
-    rocksdb::Slice begin_slice(key), end_slice(end);
+  for (const auto& [begin, end] : ranges) {
+    rocksdb::Slice begin_slice(begin), end_slice(end);
     auto status = db->CompactRange(compact, generation->cf(), &begin_slice, &end_slice);
     if (!status.ok()) return FromRocks(status, "CompactRange views");
   }

@@ -116,13 +116,26 @@ class Projections {
   // the result with the live views. Works on a read-only log too.
   [[nodiscard]] Result<VerifyViewsReport> VerifyAgainstReplay(ProgressFn progress = {}) const;
 
-  // After a member was forgotten (its SubjectForgotten folded): flushes the views and
-  // compacts the member's record, its passes and its former search keys, so no plaintext of
-  // its personal data stays in RocksDB's live files (SSTs or write-ahead log).
-  // `search_terms` and `serials` are the ones the member had before it was forgotten.
-  [[nodiscard]] Result<void> PurgeForgotten(std::string_view membership_id,
-                                            const std::vector<std::string>& search_terms,
-                                            const std::vector<std::string>& serials);
+  // Forgets `subject` (EventLog::Forget: its key destroyed, SubjectForgotten appended) and then
+  // PurgeForgotten. A subject already forgotten (a forget interrupted before its purge ended)
+  // is not an error: the purge runs again and `already_forgotten` says so. kNotFound for a
+  // subject that never had personal data. REQUIRES: attached to a writable log.
+  struct ForgetOutcome {
+    std::uint64_t position = 0;  // of SubjectForgotten; 0 when already forgotten
+    bool already_forgotten = false;
+  };
+  [[nodiscard]] Result<ForgetOutcome> Forget(std::string_view subject, std::string_view stream,
+                                             std::string_view actor, std::string_view reason);
+
+  // After a subject was forgotten (its SubjectForgotten folded): flushes every column family
+  // and compacts the subject's key in the log (EventLog::PurgeForgottenKey), and in the views
+  // the member record, its passes and the whole search index (staff: the staff record), so
+  // that no plaintext of its personal data stays in RocksDB's live files (SSTs or write-ahead
+  // log). It needs no list of the subject's former search terms (they are gone from the views
+  // by then), so it can be run again at any time. The MANIFEST still names the first and last
+  // key of each deleted file until the database is next opened for writing (a new MANIFEST
+  // is written then): `passledger forget` reopens it.
+  [[nodiscard]] Result<void> PurgeForgotten(std::string_view subject);
 
   // Digests of the live active generation (one snapshot).
   [[nodiscard]] Result<ViewDigests> LiveDigests() const;

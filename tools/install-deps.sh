@@ -18,6 +18,8 @@ packages=(
   libtomlplusplus-dev
   # CLI and test helpers
   openssl python3-jsonschema unzip curl
+  # tests/tools/forget_purge_test.sh reads SST files with RocksDB's sst_dump
+  rocksdb-tools
   # benchmarks (tools/bench/http.sh: the load generator and the reference server)
   wrk nginx
 )

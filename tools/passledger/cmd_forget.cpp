@@ -2,8 +2,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
-#include "projections/member_fields.h"
-#include "projections/read_model.h"
+#include "projections/projections.h"
 #include "tools/passledger/cli_support.h"
 
 namespace passledger::tools {
@@ -17,34 +16,30 @@ struct ForgetArgs {
 };
 
 void Run(const ForgetArgs& args, CommandContext& ctx) {
-  auto log = OpenLog(ctx, /*read_only=*/false);
-  if (!log) return;
   const std::string stream = args.stream.empty() ? "member-" + args.subject : args.stream;
   const std::string actor =
       args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
-  // What the views hold of the member now: its record and search keys are purged after.
-  std::vector<std::string> terms, serials;
-  projections::ReadModel views(log.projections.get());
-  if (auto member = views.Member(args.subject); member && *member) {
-    if (const auto* personal = (*member)->if_contains("personal");
-        personal && personal->is_object()) {
-      terms = projections::SearchTerms(personal->as_object());
+  projections::Projections::ForgetOutcome outcome;
+  {
+    auto log = OpenLog(ctx, /*read_only=*/false);
+    if (!log) return;
+    auto result = log.projections->Forget(args.subject, stream, actor, args.reason);
+    if (!result) {
+      ctx.exit_status = ReportError("forget", result.error());
+      return;
     }
-    for (const auto& serial : (*member)->at("serials").as_array()) {
-      serials.emplace_back(serial.as_string());
-    }
+    outcome = *result;
   }
-  auto result = log->Forget(args.subject, stream, actor, args.reason);
-  if (!result) {
-    ctx.exit_status = ReportError("forget", result.error());
-    return;
+  // Opening the database for writing again makes RocksDB write a new MANIFEST and delete the
+  // old one, which still named the first and last keys of the files the purge deleted.
+  if (auto log = OpenLog(ctx, /*read_only=*/false); !log) return;
+  if (outcome.already_forgotten) {
+    fmt::print("subject {} was already forgotten: purge of its plaintext completed\n",
+               args.subject);
+  } else {
+    fmt::print("forgot subject {}: data key destroyed, SubjectForgotten at position {}\n",
+               args.subject, outcome.position);
   }
-  if (auto purged = log.projections->PurgeForgotten(args.subject, terms, serials); !purged) {
-    ctx.exit_status = ReportError("forget (purging the views)", purged.error());
-    return;
-  }
-  fmt::print("forgot subject {}: data key destroyed, SubjectForgotten at position {}\n",
-             args.subject, result->last_position);
 }
 
 }  // namespace
