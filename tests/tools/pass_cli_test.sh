@@ -13,10 +13,16 @@ trap 'rm -rf "$work"' EXIT
 data="$work/data"
 pl() { "$bin" --data "$data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+umask 022 # what most shells have; the files that must be private must not depend on it
 
 pl import "$src/tests/data/altru-roster.csv" > "$work/import.out"
 pl pass render --all --out "$work/passes" > "$work/render.out" 2> "$work/render.err"
 grep -q 'will NOT install on an iPhone' "$work/render.err" || fail "no dev-certificate warning"
+# A pass carries its authentication token: written 0600 even under a permissive umask.
+for f in "$work/passes"/*.pkpass; do
+  mode=$(stat -c %a "$f")
+  [ "$mode" = 600 ] || fail "$f has mode $mode, want 600"
+done
 root="$data/dev-certs/root-ca.pem"
 [ -f "$root" ] || fail "dev certificates were not made in $data/dev-certs"
 

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "events/data_dir.h"
 #include "handlers/passes/pass_bundles.h"
 #include "projections/read_model.h"
 #include "signer/pkpass_inspect.h"
@@ -25,21 +26,9 @@ struct RenderArgs {
   std::string out;
 };
 
+// A pass carries its authentication token: written 0600, whatever the umask.
 Result<void> WriteFile(const fs::path& path, std::string_view bytes) {
-  const fs::path temp = path.string() + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!file.flush()) {
-      return MakeError(ErrorCode::kUnavailable, "cannot write " + temp.string());
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec)
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot rename to " + path.string() + ": " + ec.message());
-  return {};
+  return events::WriteFileAtomically(path, bytes, 0600);
 }
 
 // Where a pass goes: --out as the file for a single pass, else as a directory.
