@@ -26,6 +26,24 @@ std::string Label(std::string_view value) {
 
 }  // namespace
 
+std::string_view MethodLabel(boost::beast::http::verb method) {
+  using boost::beast::http::verb;
+  switch (method) {
+    case verb::get:
+    case verb::head:
+    case verb::post:
+    case verb::put:
+    case verb::delete_:
+    case verb::options:
+    case verb::patch:
+    case verb::connect:
+    case verb::trace:
+      return boost::beast::http::to_string(method);
+    default:
+      return "OTHER";
+  }
+}
+
 void Metrics::ObserveRequest(std::string_view route, std::string_view method, unsigned status,
                              std::size_t bytes, std::chrono::microseconds duration) {
   static_assert(std::tuple_size_v<decltype(Histogram::buckets)> == kBucketBounds.size());
@@ -43,30 +61,29 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, un
   bytes_sent_ += bytes;
 }
 
-void Metrics::ConnectionOpened() {
-  std::lock_guard lock(mutex_);
-  ++open_connections_;
-}
+void Metrics::ConnectionOpened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
 
-void Metrics::ConnectionClosed() {
-  std::lock_guard lock(mutex_);
-  --open_connections_;
-}
+void Metrics::ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> sample) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(callbacks_mutex_);
   callbacks_.push_back({std::move(name), std::move(help), "gauge", std::move(sample)});
 }
 
 void Metrics::AddCounter(std::string name, std::string help, std::function<double()> sample) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(callbacks_mutex_);
   callbacks_.push_back({std::move(name), std::move(help), "counter", std::move(sample)});
 }
 
-void Metrics::RenderRequests(std::string& out) const {
+Metrics::Snapshot Metrics::Copy() const {
+  std::lock_guard lock(mutex_);
+  return {requests_, durations_, bytes_sent_};
+}
+
+void Metrics::RenderRequests(const Snapshot& snapshot, std::string& out) {
   out += "# HELP passledger_http_requests_total HTTP requests answered.\n";
   out += "# TYPE passledger_http_requests_total counter\n";
-  for (const auto& [key, count] : requests_) {
+  for (const auto& [key, count] : snapshot.requests) {
     const auto& [route, method, status] = key;
     out += fmt::format(
         "passledger_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
@@ -74,12 +91,12 @@ void Metrics::RenderRequests(std::string& out) const {
   }
 }
 
-void Metrics::RenderDurations(std::string& out) const {
+void Metrics::RenderDurations(const Snapshot& snapshot, std::string& out) {
   out +=
       "# HELP passledger_http_request_duration_seconds Time from request header to response "
       "written.\n";
   out += "# TYPE passledger_http_request_duration_seconds histogram\n";
-  for (const auto& [route, histogram] : durations_) {
+  for (const auto& [route, histogram] : snapshot.durations) {
     const std::string label = Label(route);
     for (std::size_t i = 0; i < kBucketBounds.size(); ++i) {
       out += fmt::format(
@@ -97,6 +114,7 @@ void Metrics::RenderDurations(std::string& out) const {
 }
 
 void Metrics::RenderCallbacks(std::string& out) const {
+  std::lock_guard lock(callbacks_mutex_);
   for (const Callback& callback : callbacks_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", callback.name, callback.help,
                        callback.name, callback.type, callback.name, callback.sample());
@@ -104,16 +122,17 @@ void Metrics::RenderCallbacks(std::string& out) const {
 }
 
 std::string Metrics::Render() const {
+  const Snapshot snapshot = Copy();
   std::string out;
-  std::lock_guard lock(mutex_);
-  RenderRequests(out);
-  RenderDurations(out);
+  RenderRequests(snapshot, out);
+  RenderDurations(snapshot, out);
   out += "# HELP passledger_http_bytes_sent_total Response bytes written (headers and bodies).\n";
   out += "# TYPE passledger_http_bytes_sent_total counter\n";
-  out += fmt::format("passledger_http_bytes_sent_total {}\n", bytes_sent_);
+  out += fmt::format("passledger_http_bytes_sent_total {}\n", snapshot.bytes_sent);
   out += "# HELP passledger_http_open_connections Client connections currently open.\n";
   out += "# TYPE passledger_http_open_connections gauge\n";
-  out += fmt::format("passledger_http_open_connections {}\n", open_connections_);
+  out += fmt::format("passledger_http_open_connections {}\n",
+                     open_connections_.load(std::memory_order_relaxed));
   RenderCallbacks(out);
   return out;
 }

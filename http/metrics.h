@@ -5,11 +5,18 @@
 // passledger_http_open_connections. Other modules add gauges and counters as callbacks
 // sampled at render time (e.g. the log head position, pkpass cache hits).
 //
-// Thread-safety: every method may be called from any thread. Callbacks run under the
-// registry's mutex during Render and must not call back into the registry.
+// Label values must come from bounded sets so that clients cannot mint series: the caller
+// passes a route template (or kUnmatchedRoute) and MethodLabel(verb), never raw request text.
+//
+// Thread-safety: every method may be called from any thread. Render copies the request
+// series under the mutex ObserveRequest takes and formats them, and runs the callbacks,
+// without it: a slow callback or a large scrape never holds up a response. Callbacks run
+// under a mutex of their own and must not call back into the registry.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +29,14 @@
 #include <vector>
 
 namespace passledger::http {
+
+// The route label of a request that matched no route (404, 405, 400 target, or refused
+// before routing).
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
+
+// The method label: the name of GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, CONNECT or
+// TRACE, "OTHER" for any other token (Beast accepts any token as a method).
+[[nodiscard]] std::string_view MethodLabel(boost::beast::http::verb method);
 
 class Metrics {
  public:
@@ -49,16 +64,29 @@ class Metrics {
     std::function<double()> sample;
   };
 
-  void RenderRequests(std::string& out) const;
-  void RenderDurations(std::string& out) const;
+  using RequestKey = std::tuple<std::string, std::string, unsigned>;
+  // A copy of the request series taken under mutex_, rendered without it.
+  struct Snapshot {
+    std::map<RequestKey, std::uint64_t> requests;
+    std::map<std::string, Histogram, std::less<>> durations;
+    std::uint64_t bytes_sent = 0;
+  };
+
+  [[nodiscard]] Snapshot Copy() const;
+  static void RenderRequests(const Snapshot& snapshot, std::string& out);
+  static void RenderDurations(const Snapshot& snapshot, std::string& out);
   void RenderCallbacks(std::string& out) const;
 
+  std::atomic<std::int64_t> open_connections_{0};
+
   mutable std::mutex mutex_;
-  // State below is protected by mutex_.
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
+  // State below is protected by mutex_ (taken once per response).
+  std::map<RequestKey, std::uint64_t> requests_;
   std::map<std::string, Histogram, std::less<>> durations_;
   std::uint64_t bytes_sent_ = 0;
-  std::int64_t open_connections_ = 0;
+
+  mutable std::mutex callbacks_mutex_;
+  // Protected by callbacks_mutex_.
   std::vector<Callback> callbacks_;
 };
 

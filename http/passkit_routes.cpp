@@ -34,8 +34,9 @@ template <typename Work>
 Handler OnWorker(const Context& context, Work work) {
   return [context, work](Request&& request, Responder responder) {
     auto shared = std::make_shared<Request>(std::move(request));
+    const std::size_t bytes = shared->ApproximateBytes();
     const bool queued = context.workers.Submit(
-        [context, work, shared, responder] { work(context.service, *shared, responder); });
+        [context, work, shared, responder] { work(context.service, *shared, responder); }, bytes);
     if (queued) return;
     context.rejected->fetch_add(1, std::memory_order_relaxed);
     responder.Send(MakeErrorResponse(bhttp::status::service_unavailable, "server busy"));

@@ -1,10 +1,34 @@
 #include "http/responder.h"
 
+#include <fmt/core.h>
+
 #include <atomic>
+#include <random>
 
 #include "http/session.h"
 
 namespace passledger::http {
+namespace {
+
+// "3f2a9c1e-0000002a": a per-process random prefix and a counter, unique within a log and
+// unlikely to repeat across restarts. Reveals nothing about the request.
+std::string NewRequestId() {
+  static const std::uint32_t prefix = std::random_device{}();
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{:08x}-{:08x}", prefix, counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+// The answer to a server-side failure: a generic message and the id under which the details
+// were logged.
+Response DetailsLogged(const Session& session, const Error& error) {
+  const std::string id = NewRequestId();
+  session.LogError(fmt::format("http error request_id={}: {}", id, error.ToString()));
+  Response response = MakeErrorResponse(StatusFor(error.code), GenericMessage(error.code), id);
+  response.set("X-Request-Id", id);
+  return response;
+}
+
+}  // namespace
 
 struct Responder::State {
   State(std::shared_ptr<Session> session_in, std::uint64_t slot_in)
@@ -14,9 +38,10 @@ struct Responder::State {
   // answer so that its connection's later responses are not held up forever.
   ~State() {
     if (sent.exchange(true)) return;
-    session->LogError("http handler dropped its Responder without a response");
-    session->Complete(slot,
-                      MakeErrorResponse(bhttp::status::internal_server_error, "internal error"));
+    session->Complete(
+        slot,
+        DetailsLogged(*session, MakeError(ErrorCode::kInternal,
+                                          "handler dropped its Responder without a response")));
   }
 
   const std::shared_ptr<Session> session;
@@ -33,11 +58,7 @@ void Responder::Send(Response response) const {
 }
 
 void Responder::SendError(const Error& error) const {
-  if (IsInternal(error.code)) {
-    state_->session->LogError("http internal error: " + error.ToString());
-    Send(MakeErrorResponse(StatusFor(error.code), "internal error"));
-    return;
-  }
+  if (HidesDetails(error.code)) return Send(DetailsLogged(*state_->session, error));
   Send(MakeErrorResponse(StatusFor(error.code), error.message));
 }
 

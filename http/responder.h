@@ -21,8 +21,10 @@ class Responder {
   Responder(std::shared_ptr<Session> session, std::uint64_t slot);
 
   void Send(Response response) const;
-  // Status from StatusFor(error.code); body {"error": error.message}, except for internal
-  // codes, whose details are logged and replaced by "internal error".
+  // Status from StatusFor(error.code); body {"error": error.message}, except for the codes
+  // HidesDetails covers (server-side failures, whose messages may name files or carry storage
+  // messages): their details go to the error log under a new request id, and the body is
+  // {"error": GenericMessage(code), "request_id": id}, also in an X-Request-Id header.
   void SendError(const Error& error) const;
 
  private:

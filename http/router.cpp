@@ -126,6 +126,13 @@ std::optional<std::string> Request::QueryParam(std::string_view name) const {
   return std::nullopt;
 }
 
+std::size_t Request::ApproximateBytes() const {
+  std::size_t bytes = message.body().size() + message.target().size() + query.size();
+  for (const auto& field : message) bytes += field.name_string().size() + field.value().size();
+  for (const auto& [name, value] : params) bytes += name.size() + value.size();
+  return bytes + remote.size();
+}
+
 void Router::Add(std::initializer_list<bhttp::verb> methods, std::string_view path_template,
                  Handler handler, RouteOptions options) {
   if (path_template.empty() || path_template.front() != '/' || methods.size() == 0) {

@@ -42,6 +42,9 @@ struct Request {
   // The first decoded query value for `name` ('+' is a space); nullopt if absent or
   // badly encoded.
   [[nodiscard]] std::optional<std::string> QueryParam(std::string_view name) const;
+  // About the bytes this request holds (body, target, header fields): what a queued task
+  // carrying it costs a WorkerPool's byte budget.
+  [[nodiscard]] std::size_t ApproximateBytes() const;
 };
 
 // Called on an I/O thread; must not block. Blocking work goes to a WorkerPool with the
@@ -49,7 +52,9 @@ struct Request {
 using Handler = std::function<void(Request&&, Responder)>;
 
 struct RouteOptions {
-  std::optional<std::size_t> body_limit;  // default: ServerOptions::default_body_limit
+  // Default: ServerOptions::default_body_limit. Ignored (zero) for GET, HEAD, DELETE,
+  // OPTIONS and TRACE, which carry no body here.
+  std::optional<std::size_t> body_limit;
 };
 
 struct Route {

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/async_log.h"
 #include "http/session.h"
 
 namespace passledger::http {
@@ -31,6 +33,14 @@ constexpr std::string_view kTooManyConnections =
     "\r\n"
     R"({"error":"too many connections"})";
 
+constexpr std::string_view kTooManyFromAddress =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 50\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    R"({"error":"too many connections from this address"})";
+
 // After an accept error (e.g. out of file descriptors) wait before trying again rather than
 // spinning.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
@@ -43,15 +53,25 @@ unsigned ThreadCount(unsigned requested) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Answers 503 on a connection over the cap and closes it, without a Session.
-void RejectConnection(tcp::socket socket) {
+// Answers a fixed 503 on a connection over a cap and closes it, without a Session. With
+// kMaxRejectionsInFlight answers already under way the socket is closed at once, so that a
+// flood of connections cannot hold more descriptors than budgeted.
+void RejectConnection(tcp::socket socket, std::string_view answer,
+                      const std::shared_ptr<std::atomic<std::size_t>>& in_flight) {
+  if (in_flight->fetch_add(1) >= kMaxRejectionsInFlight) {
+    in_flight->fetch_sub(1);
+    beast::error_code ec;
+    socket.close(ec);
+    return;
+  }
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   stream->expires_after(std::chrono::seconds(1));
-  asio::async_write(*stream, asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()),
-                    [stream](beast::error_code, std::size_t) {
+  asio::async_write(*stream, asio::buffer(answer.data(), answer.size()),
+                    [stream, in_flight](beast::error_code, std::size_t) {
                       beast::error_code ec;
                       stream->socket().shutdown(tcp::socket::shutdown_send, ec);
                       stream->close();
+                      in_flight->fetch_sub(1);
                     });
 }
 
@@ -67,12 +87,34 @@ std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned count) {
   for (unsigned i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
   return contexts;
 }
+
+std::unique_ptr<AsyncLog> MakeAsyncLog(const ServerOptions& options) {
+  if (options.log_queue_lines == 0) return nullptr;
+  auto log = std::make_unique<AsyncLog>(options.log_queue_lines, options.log_queue_bytes);
+  if (options.metrics != nullptr) {
+    options.metrics->AddCounter(
+        "passledger_log_lines_dropped_total",
+        "Access and error log lines dropped because the log queue was full",
+        [dropped = log->DroppedCounter()] { return static_cast<double>(dropped()); });
+  }
+  return log;
+}
+
+// The options with both logs sent through `log`, when there is one.
+ServerOptions QueueLogs(ServerOptions options, AsyncLog* log) {
+  if (log == nullptr) return options;
+  options.access_log = log->Wrap(std::move(options.access_log));
+  options.error_log = log->Wrap(std::move(options.error_log));
+  return options;
+}
 }  // namespace
 
 struct Server::Impl {
   Impl(ServerOptions options, Router& router)
       : contexts(MakeContexts(ThreadCount(options.threads))),
-        state(std::make_shared<ServerState>(std::move(options), router)),
+        async_log(MakeAsyncLog(options)),
+        state(
+            std::make_shared<ServerState>(QueueLogs(std::move(options), async_log.get()), router)),
         acceptor(*contexts.front()),
         retry_timer(acceptor.get_executor()) {}
 
@@ -91,9 +133,14 @@ struct Server::Impl {
   // is closed and a session whose handler is on a worker pool waits on nothing, yet its
   // answer must still be posted and written.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Before state: its sinks queue into it (and stay safe after it is gone).
+  std::unique_ptr<AsyncLog> async_log;
   std::shared_ptr<ServerState> state;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
+  // Shared with the rejections' handlers, which may outlive the Impl.
+  std::shared_ptr<std::atomic<std::size_t>> rejections_in_flight =
+      std::make_shared<std::atomic<std::size_t>>(0);
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   bool running = false;
@@ -165,10 +212,23 @@ void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (state->SessionCount() >= state->options.max_connections) {
-    RejectConnection(std::move(socket));
-  } else {
-    std::make_shared<Session>(std::move(socket), state)->Run();
+  beast::error_code endpoint_ec;
+  const tcp::endpoint peer = socket.remote_endpoint(endpoint_ec);
+  if (endpoint_ec) {  // already gone
+    DoAccept();
+    return;
+  }
+  std::string key = PeerKey(peer.address());
+  switch (state->Admit(key)) {
+    case ServerState::Admission::kAdmitted:
+      std::make_shared<Session>(std::move(socket), state, std::move(key))->Run();
+      break;
+    case ServerState::Admission::kServerFull:
+      RejectConnection(std::move(socket), kTooManyConnections, rejections_in_flight);
+      break;
+    case ServerState::Admission::kAddressFull:
+      RejectConnection(std::move(socket), kTooManyFromAddress, rejections_in_flight);
+      break;
   }
   DoAccept();
 }

@@ -3,9 +3,10 @@
 //
 // Each connection is a Session bound to one I/O thread (its own io_context): HTTP/1.1 keep-alive, a
 // fresh parser per message, limits (header 8 KiB -> 431, target 4 KiB -> 414, body per route ->
-// 413), timeouts before every read and write, bounded pipelining, and a connection cap (excess
-// connections get 503 and are closed). Responses are written in request order. See
-// docs/HTTP.md for the numbers.
+// 413), timeouts before every read and write, bounded pipelining, and connection caps, global
+// and per client address (excess connections get 503 and are closed; at most
+// kMaxRejectionsInFlight such answers at once, beyond that they are closed unanswered). Responses
+// are written in request order. See docs/HTTP.md for the numbers.
 //
 // Ownership: the Router (and the Metrics, if any) must outlive the Server. Thread-safety:
 // Start, port and Stop are called from one controlling thread; handlers run on I/O threads.
@@ -26,12 +27,20 @@
 
 namespace passledger::http {
 
+// Connections over a cap being answered 503 at one time: each holds a descriptor for up to 1 s,
+// and `serve` budgets descriptors for them (tools/passledger/cmd_serve.cpp).
+inline constexpr std::size_t kMaxRejectionsInFlight = 64;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port, see Server::port()
   unsigned threads = 0;       // I/O threads; 0: std::thread::hardware_concurrency()
 
   std::size_t max_connections = 10000;
+  // Per client address (IPv4 address, IPv6 /64), below the global cap: one client cannot take
+  // every slot. Behind a reverse proxy every connection comes from the proxy: raise it to
+  // max_connections there. 0: no per-address cap.
+  std::size_t max_connections_per_address = 256;
   std::size_t header_limit = 8 * 1024;           // request line + headers; over -> 431
   std::size_t max_target_length = 4 * 1024;      // over -> 414
   std::size_t default_body_limit = 1024 * 1024;  // per route via RouteOptions; over -> 413
@@ -54,7 +63,12 @@ struct ServerOptions {
   std::string server_name = "PassLedger";
   LogSink access_log = StderrSink();  // empty: no access log
   LogSink error_log = StderrSink();   // internal errors and unexpected I/O failures
-  Metrics* metrics = nullptr;         // optional, borrowed
+  // Both logs go through one bounded queue and a writer thread (http/async_log.h), so an I/O
+  // thread never waits for its sink; lines past the bound are dropped and counted
+  // (passledger_log_lines_dropped_total). 0 lines: the sinks are called directly.
+  std::size_t log_queue_lines = 10'000;
+  std::size_t log_queue_bytes = 4u << 20;
+  Metrics* metrics = nullptr;  // optional, borrowed
 };
 
 class Server {

@@ -2,10 +2,12 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
@@ -63,6 +65,34 @@ constexpr std::chrono::seconds kLingerTimeout{1};
 
 // ---- ServerState ----
 
+std::string PeerKey(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_string();
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+ServerState::Admission ServerState::Admit(const std::string& peer) {
+  std::lock_guard lock(mutex);
+  if (admitted >= options.max_connections) return Admission::kServerFull;
+  std::size_t& mine = per_address[peer];
+  if (options.max_connections_per_address > 0 && mine >= options.max_connections_per_address) {
+    return Admission::kAddressFull;  // mine > 0 here: the entry existed
+  }
+  ++mine;
+  ++admitted;
+  return Admission::kAdmitted;
+}
+
+void ServerState::Release(const std::string& peer) {
+  std::lock_guard lock(mutex);
+  --admitted;
+  const auto found = per_address.find(peer);
+  if (found != per_address.end() && --found->second == 0) per_address.erase(found);
+}
+
 void ServerState::Register(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex);
   sessions[session.get()] = session;
@@ -74,11 +104,6 @@ void ServerState::Unregister(Session* session) {
     sessions.erase(session);
   }
   sessions_changed.notify_all();
-}
-
-std::size_t ServerState::SessionCount() {
-  std::lock_guard lock(mutex);
-  return sessions.size();
 }
 
 std::vector<std::shared_ptr<Session>> ServerState::LiveSessions() {
@@ -101,10 +126,12 @@ void ServerState::LogError(std::string_view line) const {
 
 // ---- Session: life cycle ----
 
-Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
+Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::string peer)
     : state_(std::move(state)),
+      peer_(std::move(peer)),
       remote_(RemoteAddress(socket)),
       executor_(socket.get_executor()),
+      idle_timer_(executor_),
       stream_(std::in_place_type<PlainStream>, std::move(socket)) {
   if (state_->options.metrics) state_->options.metrics->ConnectionOpened();
 }
@@ -112,6 +139,7 @@ Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
 Session::~Session() {
   if (state_->options.metrics) state_->options.metrics->ConnectionClosed();
   state_->Unregister(this);
+  state_->Release(peer_);
 }
 
 void Session::Run() {
@@ -172,6 +200,7 @@ void Session::ForceClose() {
 // Idempotent; also ends a lingering close early.
 void Session::Close() {
   closed_ = true;
+  CancelIdle();
   read_ = ReadState::kDone;
   beast::error_code ec;
   Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -185,6 +214,7 @@ void Session::CloseAfterResponse() {
   if (closed_) return;
   if (read_ == ReadState::kReading) return Close();
   closed_ = true;
+  CancelIdle();
   read_ = ReadState::kDone;
   Lowest().expires_after(kLingerTimeout);
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
@@ -231,16 +261,40 @@ void Session::DoRead() {
   parser_->header_limit(static_cast<std::uint32_t>(options.header_limit));
   // The route decides the body limit once the header is in (OnHeader).
   parser_->body_limit(boost::none);
-  // Bytes already buffered (pipelining) or a first request: a request is under way. Else
-  // the connection idles between keep-alive requests.
+  // Bytes already buffered (pipelining) or a first request: a request is under way, under
+  // the header deadline. Else the connection waits for its next keep-alive request: the idle
+  // deadline runs only while nothing is pending (ArmIdle), so that it never cuts off a
+  // response still being computed or written (the write deadline bounds that).
   const bool under_way = first_request_ || buffer_.size() > 0;
-  Lowest().expires_after(under_way ? options.header_timeout : options.idle_timeout);
+  idle_read_ = !under_way;
+  if (under_way) {
+    Lowest().expires_after(options.header_timeout);
+  } else {
+    Lowest().expires_never();
+    if (slots_.empty() && !writing_) ArmIdle();
+  }
   read_ = ReadState::kReading;
   WithStream([&](auto& stream) {
     bhttp::async_read_header(
         stream, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   });
+}
+
+// The keep-alive deadline: waiting for the next request and reading its header. Its own timer
+// (not the stream's) so that it can start while the header read is already pending.
+void Session::ArmIdle() {
+  const std::uint64_t generation = ++idle_generation_;
+  idle_timer_.expires_after(state_->options.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || generation != self->idle_generation_ || self->closed_) return;
+    self->Close();
+  });
+}
+
+void Session::CancelIdle() {
+  ++idle_generation_;
+  idle_timer_.cancel();
 }
 
 // Answers read errors; true when the read cannot go on.
@@ -262,8 +316,34 @@ bool Session::HandleReadError(beast::error_code ec, std::string_view what) {
   return true;
 }
 
+// The most body bytes the matched route takes: none for methods that carry no body (whatever
+// the route says) and for a request no route matched.
+std::size_t Session::BodyLimit(bhttp::verb method) const {
+  if (!match_.route) return 0;
+  switch (method) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::delete_:
+    case bhttp::verb::options:
+    case bhttp::verb::trace:
+      return 0;
+    default:
+      break;
+  }
+  const auto& route_limit = match_.route->options.body_limit;
+  return route_limit ? *route_limit : state_->options.default_body_limit;
+}
+
+// The answer to a request no route matched: 404, 405 with Allow, or 400.
+Response Session::RoutingError() const {
+  Response response = MakeErrorResponse(match_.status, MessageFor(match_.status));
+  if (!match_.allow.empty()) response.set(bhttp::field::allow, match_.allow);
+  return response;
+}
+
 void Session::OnHeader(beast::error_code ec) {
   if (closed_ || HandleReadError(ec, "read header")) return;
+  CancelIdle();
   started_ = Clock::now();
   const ServerOptions& options = state_->options;
   const auto& header = parser_->get();
@@ -271,9 +351,11 @@ void Session::OnHeader(beast::error_code ec) {
     return Reject(bhttp::status::uri_too_long, "request target too long");
   }
   match_ = state_->router.Match(header.method(), header.target());
-  std::size_t limit = options.default_body_limit;
-  if (match_.route && match_.route->options.body_limit) limit = *match_.route->options.body_limit;
   const auto length = parser_->content_length();
+  const bool has_body = parser_->chunked() || (length && *length > 0);
+  // Nothing routed takes a body: answer now and close rather than read what nobody wants.
+  if (!match_.route && has_body) return Reject(RoutingError());
+  const std::size_t limit = BodyLimit(header.method());
   if (length && *length > limit) {
     return Reject(bhttp::status::payload_too_large, "request body too large");
   }
@@ -322,7 +404,7 @@ void Session::Dispatch() {
   bhttp::request<bhttp::string_body> message = parser_->release();
   parser_.reset();
   Slot slot;
-  slot.method = std::string(message.method_string());
+  slot.method = MethodLabel(message.method());
   slot.head = message.method() == bhttp::verb::head;
   slot.version = message.version();
   slot.close_after = !message.keep_alive();
@@ -333,9 +415,7 @@ void Session::Dispatch() {
   slots_.push_back(std::move(slot));
 
   if (!match_.route) {
-    Response response = MakeErrorResponse(match_.status, MessageFor(match_.status));
-    if (!match_.allow.empty()) response.set(bhttp::field::allow, match_.allow);
-    OnComplete(id, std::move(response));
+    OnComplete(id, RoutingError());
   } else {
     Request request{std::move(message), std::move(match_.params), std::move(match_.query), remote_};
     Responder responder(shared_from_this(), id);
@@ -357,17 +437,21 @@ void Session::Dispatch() {
 // Queues an error answer after whatever is pending and closes once it is written: after a
 // framing error the rest of the stream cannot be trusted.
 void Session::Reject(bhttp::status status, std::string_view message) {
+  Reject(MakeErrorResponse(status, message));
+}
+
+void Session::Reject(Response response) {
   read_ = ReadState::kDone;
   Slot slot;
   if (parser_ && parser_->is_header_done()) {
-    slot.method = std::string(parser_->get().method_string());
+    slot.method = MethodLabel(parser_->get().method());
     slot.version = parser_->get().version();
   }
   slot.close_after = true;
   slot.start = Clock::now();
   const std::uint64_t id = first_slot_ + slots_.size();
   slots_.push_back(std::move(slot));
-  OnComplete(id, MakeErrorResponse(status, message));
+  OnComplete(id, std::move(response));
 }
 
 // ---- Session: writing ----
@@ -417,7 +501,11 @@ void Session::OnWrite(beast::error_code ec, std::size_t bytes) {
   ++first_slot_;
   if (close || ((peer_done_ || stopping_) && slots_.empty())) return CloseAfterResponse();
   MaybeWrite();
-  if (read_ == ReadState::kPaused) DoRead();
+  if (read_ == ReadState::kPaused) {
+    DoRead();
+  } else if (read_ == ReadState::kReading && idle_read_ && slots_.empty() && !writing_) {
+    ArmIdle();  // the last pending answer is out: from now on the connection is idle
+  }
 }
 
 void Session::LogRequest(const Slot& slot, std::size_t bytes) {

@@ -10,6 +10,7 @@
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -37,9 +39,13 @@ struct ServerState {
   ServerState(ServerOptions options_in, const Router& router_in)
       : options(std::move(options_in)), router(router_in) {}
 
+  enum class Admission { kAdmitted, kServerFull, kAddressFull };
+  // Counts a new connection from `peer` (a PeerKey) unless the global cap or the peer's own
+  // cap is reached. Each kAdmitted is matched by one Release (the Session's destructor).
+  [[nodiscard]] Admission Admit(const std::string& peer);
+  void Release(const std::string& peer);
   void Register(const std::shared_ptr<Session>& session);
   void Unregister(Session* session);
-  [[nodiscard]] std::size_t SessionCount();
   [[nodiscard]] std::vector<std::shared_ptr<Session>> LiveSessions();
   // True when no session is left by `deadline`.
   [[nodiscard]] bool WaitForNoSessions(std::chrono::steady_clock::time_point deadline);
@@ -54,11 +60,19 @@ struct ServerState {
   std::condition_variable sessions_changed;
   // Protected by mutex.
   std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::size_t admitted = 0;                                  // connections counted by Admit
+  std::unordered_map<std::string, std::size_t> per_address;  // PeerKey -> admitted (> 0)
 };
+
+// What the per-address connection cap counts: the IPv4 address (also when IPv4-mapped), or
+// the IPv6 /64 prefix (one end site holds a whole /64).
+[[nodiscard]] std::string PeerKey(const boost::asio::ip::address& address);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+  // Takes over one admission of `peer` from ServerState::Admit.
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+          std::string peer);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -77,8 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // One request awaiting or writing its response, in request order.
   struct Slot {
     std::optional<Response> response;
-    std::string method = "-";  // "-" when the request line did not parse
-    std::string route = "-";
+    // Bounded labels (metrics.h): MethodLabel, "-" when the request line did not parse; the
+    // route template, or kUnmatchedRoute. Both point at static or Router-owned text.
+    std::string_view method = "-";
+    std::string_view route = kUnmatchedRoute;
     bool head = false;
     bool close_after = false;
     unsigned version = 11;
@@ -96,13 +112,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void OnDetect(boost::beast::error_code ec, bool is_tls);
   void DoRead();
+  void ArmIdle();
+  void CancelIdle();
   void OnHeader(boost::beast::error_code ec);
   void SendContinue();
   void ReadBody();
   void OnBody(boost::beast::error_code ec);
   [[nodiscard]] bool HandleReadError(boost::beast::error_code ec, std::string_view what);
   void Dispatch();
+  [[nodiscard]] std::size_t BodyLimit(boost::beast::http::verb method) const;
+  [[nodiscard]] Response RoutingError() const;
   void Reject(boost::beast::http::status status, std::string_view message);
+  void Reject(Response response);
   void OnComplete(std::uint64_t slot, Response response);
   void Finalize(Slot& slot);
   void MaybeWrite();
@@ -115,10 +136,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Constant after construction.
   const std::shared_ptr<ServerState> state_;
+  const std::string peer_;  // PeerKey of the client's address
   const std::string remote_;
   const boost::asio::any_io_executor executor_;  // the strand; safe to use from any thread
 
   // State below is touched only on the strand.
+  boost::asio::steady_timer idle_timer_;
+  std::uint64_t idle_generation_ = 0;  // a wait fires only if no ArmIdle/CancelIdle came since
+  bool idle_read_ = false;             // the pending header read waits for a keep-alive request
   std::variant<PlainStream, TlsStream> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;

@@ -38,8 +38,28 @@ bhttp::status StatusFor(ErrorCode code) {
   return bhttp::status::internal_server_error;
 }
 
-bool IsInternal(ErrorCode code) {
-  return code == ErrorCode::kCorruption || code == ErrorCode::kInternal;
+bool HidesDetails(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kCorruption:
+    case ErrorCode::kInternal:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kCancelled:
+    case ErrorCode::kTimeout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string_view GenericMessage(ErrorCode code) {
+  switch (StatusFor(code)) {
+    case bhttp::status::service_unavailable:
+      return "service unavailable";
+    case bhttp::status::gateway_timeout:
+      return "timed out";
+    default:
+      return "internal error";
+  }
 }
 
 Response MakeJsonResponse(bhttp::status status, std::string body) {
@@ -50,9 +70,11 @@ Response MakeJsonResponse(bhttp::status status, std::string body) {
   return response;
 }
 
-Response MakeErrorResponse(bhttp::status status, std::string_view message) {
+Response MakeErrorResponse(bhttp::status status, std::string_view message,
+                           std::string_view request_id) {
   boost::json::object body;
   body["error"] = message;
+  if (!request_id.empty()) body["request_id"] = request_id;
   return MakeJsonResponse(status, boost::json::serialize(body));
 }
 

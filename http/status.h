@@ -16,13 +16,19 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 [[nodiscard]] boost::beast::http::status StatusFor(ErrorCode code);
 
-// True for the codes whose message may hold internal details (kCorruption, kInternal): the
-// client gets a generic message and the details go to the error log.
-[[nodiscard]] bool IsInternal(ErrorCode code);
+// True for the codes of server-side failures (kCorruption, kInternal, kUnavailable,
+// kCancelled, kTimeout), whose message may hold file paths or storage messages: the client
+// gets GenericMessage(code) and a request id, the details go to the error log with that id.
+[[nodiscard]] bool HidesDetails(ErrorCode code);
 
-// A response with body {"error": message}; version and keep-alive are set by the session.
+// "internal error", "service unavailable" or "timed out" for a code HidesDetails covers.
+[[nodiscard]] std::string_view GenericMessage(ErrorCode code);
+
+// A response with body {"error": message}, and "request_id" when one is given; version and
+// keep-alive are set by the session.
 [[nodiscard]] Response MakeErrorResponse(boost::beast::http::status status,
-                                         std::string_view message);
+                                         std::string_view message,
+                                         std::string_view request_id = {});
 
 // A response with a JSON body and Content-Type application/json.
 [[nodiscard]] Response MakeJsonResponse(boost::beast::http::status status, std::string body);

@@ -1,19 +1,26 @@
 #include "http/worker_pool.h"
 
+#include <algorithm>
+
 namespace passledger::http {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queue) : max_queue_(max_queue) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queue, std::size_t max_queue_bytes)
+    : max_queue_(max_queue), max_queue_bytes_(max_queue_bytes) {
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 WorkerPool::~WorkerPool() { Stop(); }
 
-bool WorkerPool::Submit(std::function<void()> task) {
+bool WorkerPool::Submit(std::function<void()> task, std::size_t bytes) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= max_queue_) return false;
-    queue_.push_back(std::move(task));
+    if (!queue_.empty() && bytes > max_queue_bytes_ - std::min(queued_bytes_, max_queue_bytes_)) {
+      return false;
+    }
+    queue_.push_back({std::move(task), bytes});
+    queued_bytes_ += bytes;
   }
   wake_.notify_one();
   return true;
@@ -37,7 +44,8 @@ void WorkerPool::Run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      task = std::move(queue_.front());
+      task = std::move(queue_.front().run);
+      queued_bytes_ -= queue_.front().bytes;
       queue_.pop_front();
     }
     task();

@@ -41,14 +41,36 @@ struct ClientResponse {
   }
 };
 
+// How a Connection connects to 127.0.0.1.
+struct ConnectOptions {
+  std::chrono::seconds timeout{10};  // receive and send timeouts
+  const char* source = nullptr;      // bind to this local address first, e.g. "127.0.0.2"
+  int receive_buffer = 0;            // SO_RCVBUF before connecting (0: the system default)
+};
+
 class Connection {
  public:
   explicit Connection(std::uint16_t port, std::chrono::seconds timeout = std::chrono::seconds(10))
+      : Connection(port, ConnectOptions{timeout}) {}
+  Connection(std::uint16_t port, const ConnectOptions& options)
       : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     if (fd_ < 0) throw std::runtime_error("socket failed");
-    timeval tv{static_cast<time_t>(timeout.count()), 0};
+    timeval tv{static_cast<time_t>(options.timeout.count()), 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (options.receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer,
+                   sizeof options.receive_buffer);
+    }
+    if (options.source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, options.source, &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("bind failed");
+      }
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -90,6 +112,19 @@ class Connection {
     response.body = buffer_.substr(end + 4, body_size);
     buffer_.erase(0, end + 4 + body_size);
     return response;
+  }
+
+  // Up to `max` raw bytes (what is buffered first); empty on close, reset or timeout.
+  std::string ReadSome(std::size_t max) {
+    if (!buffer_.empty()) {
+      std::string out = buffer_.substr(0, max);
+      buffer_.erase(0, out.size());
+      return out;
+    }
+    std::string out(max, '\0');
+    const ssize_t n = ::recv(fd_, out.data(), max, 0);
+    out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return out;
   }
 
   // True when the server closes the connection (EOF or reset) within the receive timeout,

@@ -57,6 +57,9 @@ PUSH_BODY = b'{"pushToken":"0a1b2c"}'
 # client and idle connection cases short, long enough for a loaded CI machine.
 HEADER_TIMEOUT_S = 5.0
 IDLE_CONNECTIONS = 2000
+IDLE_SOURCE_BASE = 10  # idle connections come from 127.0.0.10, .11, ...
+IDLE_PER_SOURCE = 250
+PER_ADDRESS_CAP = 256  # server.max_connections_per_address's default
 UNAUTHENTICATED = "missing or invalid ApplePass authorization"
 MALFORMED = "malformed request"
 FAR_FUTURE = "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT"
@@ -90,8 +93,10 @@ class Response:
 class Conn:
     """One client connection; reads responses framed by Content-Length."""
 
-    def __init__(self, port: int, timeout: float = 20.0, nodelay: bool = False):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 20.0, nodelay: bool = False,
+                 source: str | None = None):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         if nodelay:
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
@@ -222,17 +227,25 @@ def open_connections_metric(port: int) -> int:
 
 
 class Server:
-    def __init__(self, binary: str, data: Path, work: Path, port: int):
+    def __init__(self, binary: str, data: Path, work: Path, port: int,
+                 descriptor_limit: int | None = None, name: str = "server"):
         self.binary, self.data, self.work, self.port = binary, data, work, port
+        self.descriptor_limit = descriptor_limit  # RLIMIT_NOFILE soft = hard for the server
         self.proc: subprocess.Popen | None = None
-        self.err_path = work / "server.err"
+        self.err_path = work / f"{name}.err"
+        self.out_path = work / f"{name}.out"
+
+    def _limit_descriptors(self) -> None:
+        limit = self.descriptor_limit
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
     def start(self) -> None:
         env = dict(os.environ, PASSLEDGER_SERVER_HEADER_TIMEOUT_SECONDS=str(int(HEADER_TIMEOUT_S)))
-        with open(self.work / "server.out", "ab") as out, open(self.err_path, "ab") as err:
+        with open(self.out_path, "ab") as out, open(self.err_path, "ab") as err:
             self.proc = subprocess.Popen(
                 [self.binary, "--data", str(self.data), "serve", "--demo", "--listen",
-                 f"{HOST}:{self.port}"], stdout=out, stderr=err, env=env)
+                 f"{HOST}:{self.port}"], stdout=out, stderr=err, env=env,
+                preexec_fn=self._limit_descriptors if self.descriptor_limit else None)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             check(self.proc.poll() is None, f"server exited at start ({self.proc.returncode})")
@@ -355,8 +368,11 @@ def start_background(port: int, idle_count: int) -> Background:
     slow.start()
     state.threads.append(slow)
     state.opened_at = time.monotonic()
-    for _ in range(idle_count):
-        state.idle.append(socket.create_connection((HOST, port), timeout=20))
+    # Spread over loopback addresses, each under the per-address cap (256 by default).
+    for i in range(idle_count):
+        source = (f"127.0.0.{IDLE_SOURCE_BASE + i // IDLE_PER_SOURCE}", 0)
+        state.idle.append(socket.create_connection((HOST, port), timeout=20,
+                                                   source_address=source))
     opened_in = time.monotonic() - state.opened_at
     start = time.monotonic()
     expect(roundtrip(port, request("GET", "/healthz", close=True)), 200,
@@ -938,6 +954,99 @@ def restart_case(server: Server, port: int, serial: str, token: str) -> None:
           "the same token downloads the pass")
 
 
+def register_device(port: int, serial: str, token: str, device: str,
+                    conn: Conn | None = None) -> None:
+    """An append through the log (a new registration: 201), on `conn` or a new connection."""
+    data = request("POST", registration_path(serial, device), [auth(token)],
+                   b'{"pushToken":"' + device.encode().hex().encode() + b'"}')
+    if conn is None:
+        response = roundtrip(port, data)
+    else:
+        conn.send(data)
+        response = conn.must_read()
+    expect(response, 201, what=f"registering {device}")
+
+
+def per_address_case(port: int, serial: str, token: str) -> None:
+    """Issue 12: one address (127.0.0.2) over its connection cap is refused with 503 while
+    127.0.0.1 is served and appends keep working."""
+    held = [Conn(port, source="127.0.0.2") for _ in range(PER_ADDRESS_CAP)]
+    try:
+        # A request on the last one proves the server counted them all.
+        held[-1].send(request("GET", "/healthz"))
+        expect(held[-1].must_read(), 200, what="the last connection under the cap")
+        refused = []
+        for _ in range(5):
+            extra = Conn(port, source="127.0.0.2")
+            refused.append(expect(extra.read(), 503, "too many connections from this address",
+                                  what="a connection over the per-address cap"))
+            check(extra.closed(), "a refused connection was not closed")
+            extra.close()
+        register_device(port, serial, token, "per-address-device")
+        conn = Conn(port)
+        conn.send(request("GET", list_path("per-address-device")))
+        expect(conn.must_read(), 200, what="listing from 127.0.0.1 beside the full address")
+        conn.close()
+        still_serves(port, "the per-address cap")
+    finally:
+        for conn in held:
+            conn.close()
+    print(f"per-address cap: {PER_ADDRESS_CAP} connections from 127.0.0.2 held, 5 more refused "
+          "503; 127.0.0.1 registered (an append) and listed")
+
+
+def descriptor_case(binary: str, work: Path) -> None:
+    """Issue 12: with RLIMIT_NOFILE at 1,200 (soft and hard) `serve` lowers
+    server.max_connections below its descriptors minus the reserve (RocksDB's 512 table
+    files, 256 for logs and the rest, 64 answers in flight), refuses connections beyond it
+    with 503 instead of running out of descriptors, and appends keep working."""
+    limit = 1200
+    budget = limit - (512 + 256 + 64)
+    port = free_port()
+    server = Server(binary, work / "data-fd", work, port, descriptor_limit=limit, name="fd-server")
+    held: list[Conn] = []
+    try:
+        server.start()
+        lowered = f"server.max_connections lowered from 10000 to {budget}"
+        check(lowered in server.stderr(), f"no {lowered!r} in the server's stderr")
+        tokens = render_tokens(binary, work / "data-fd", work / "passes-fd")
+        serial = sorted(tokens)[0]
+        first = Conn(port)
+        first.send(request("GET", "/healthz"))
+        expect(first.must_read(), 200, what="the first connection")
+        held.append(first)
+        # Fill the server from several addresses, each under the per-address cap.
+        for i in range(budget - 1):
+            held.append(Conn(port, source=f"127.0.0.{40 + i // 200}"))
+        held[-1].send(request("GET", "/healthz"))
+        expect(held[-1].must_read(), 200, what="the last connection under the cap")
+        for i in range(20):
+            extra = Conn(port, source=f"127.0.0.{60 + i}")
+            expect(extra.read(), 503, "too many connections", what="a connection over the cap")
+            extra.close()
+        # The log still opens files and appends: a registration, then a healthz (not in
+        # fail-stop) on connections the server holds.
+        register_device(port, serial, tokens[serial], "fd-device", conn=first)
+        first.send(request("GET", "/healthz"))
+        expect(first.must_read(), 200, what="healthz with every connection slot taken")
+        for conn in held:
+            conn.close()
+        held.clear()
+        server.terminate()
+        check(server.wait(30) == 0, "the descriptor-limited server did not exit 0")
+        check("Too many open files" not in server.stderr(), "the server ran out of descriptors")
+    except BaseException:
+        server.kill()
+        tail = server.stderr().splitlines()[-30:] if server.err_path.exists() else []
+        sys.stderr.write("fd-server stderr (last lines):\n" + "\n".join(tail) + "\n")
+        raise
+    finally:
+        for conn in held:
+            conn.close()
+    print(f"descriptors: RLIMIT_NOFILE {limit}, max_connections lowered to {budget}, "
+          "20 more refused 503, a registration appended beside them")
+
+
 # ---- main ----
 
 
@@ -983,6 +1092,7 @@ def run(binary: str, work: Path) -> None:
         body_cases(port, serial, token)
         pipelining_case(port, serial, token)
         split_cases(port, serial, token)
+        per_address_case(port, serial, token)
         finish_background(port, background)
 
         timing_case(port, serial, token, tokens[other], tokens)
@@ -1000,6 +1110,7 @@ def run(binary: str, work: Path) -> None:
             check(marker not in log, f"{marker} in the server's stderr")
         for value in tokens.values():
             check(value not in log, "a token appears in the server's stderr")
+        pass  # descriptor_case lands with cmd_serve
     except BaseException:
         server.kill()
         tail = server.stderr().splitlines()[-30:] if server.err_path.exists() else []
