@@ -250,7 +250,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
     key_error = master.error();
   }
   auto store = Store::Open(dir->db_path(), options.read_only, options.extra_column_families,
-                           options.block_cache_bytes);
+                           options.block_cache_bytes, options.max_open_files);
   if (!store) return store.error();
   if (keys) {
     if (auto ok = CheckMasterKey(**store, *keys); !ok) return ok.error();

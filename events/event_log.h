@@ -116,6 +116,9 @@ struct OpenOptions {
   // Borrowed; must outlive the log. Applied in this order inside every group commit.
   std::vector<InlineProjection*> inline_projections;
   std::size_t block_cache_bytes = 128u << 20;
+  // RocksDB's cap on open table files (-1: keep every one open). A server sets it so that its
+  // descriptor budget for sockets leaves the log room to open files (docs/HTTP.md).
+  int max_open_files = -1;
 };
 
 using AppendCallback = std::function<void(Result<std::vector<AppendResult>>)>;

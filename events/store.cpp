@@ -104,9 +104,10 @@ Error FromRocks(const rocksdb::Status& status, std::string_view what) {
 
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bool read_only,
                                            const std::vector<std::string>& extra,
-                                           std::size_t block_cache_bytes) {
+                                           std::size_t block_cache_bytes, int max_open_files) {
   const bool create = !read_only;
   rocksdb::DBOptions db_options = DbOptions(create);
+  db_options.max_open_files = max_open_files;
   std::set<std::string, std::less<>> names = LogCfs();
   names.insert(extra.begin(), extra.end());
   std::vector<std::string> existing;

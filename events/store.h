@@ -20,7 +20,8 @@ class Store {
   // column families, `extra` ones and any others already present.
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, bool read_only,
                                              const std::vector<std::string>& extra,
-                                             std::size_t block_cache_bytes);
+                                             std::size_t block_cache_bytes,
+                                             int max_open_files = -1);
   ~Store();
 
   rocksdb::DB* db() const { return db_.get(); }

@@ -1110,7 +1110,7 @@ def run(binary: str, work: Path) -> None:
             check(marker not in log, f"{marker} in the server's stderr")
         for value in tokens.values():
             check(value not in log, "a token appears in the server's stderr")
-        pass  # descriptor_case lands with cmd_serve
+        descriptor_case(binary, work)
     except BaseException:
         server.kill()
         tail = server.stderr().splitlines()[-30:] if server.err_path.exists() else []

@@ -23,12 +23,13 @@ int ReportError(std::string_view what, const Error& error) {
   }
 }
 
-OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections) {
+OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections, int max_open_files) {
   OpenedLog opened;
   auto projections = std::make_unique<projections::Projections>();
   events::OpenOptions options;
   options.data_dir = ctx.data_dir;
   options.read_only = read_only;
+  options.max_open_files = max_open_files;
   if (!read_only) options.inline_projections = {projections->inline_projection()};
   auto log = events::EventLog::Open(options);
   if (!log) {

@@ -29,7 +29,9 @@ struct OpenedLog {
 // Opens the log in ctx.data_dir. Writers always attach the projections (so the views follow
 // every append); read-only opens attach them when `with_projections`. On failure reports,
 // sets ctx.exit_status and returns an empty OpenedLog.
-OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections = false);
+// `max_open_files`: events::OpenOptions::max_open_files (serve bounds it, -1 elsewhere).
+OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections = false,
+                  int max_open_files = -1);
 
 // The configuration of ctx.config_file (tools/passledger/config.h). On failure reports, sets
 // ctx.exit_status and returns nothing.

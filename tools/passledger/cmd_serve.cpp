@@ -5,6 +5,7 @@
 // roster into an empty log first.
 #include <fmt/core.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <thread>
 
@@ -63,12 +64,58 @@ Result<void> ImportDemo(const OpenedLog& log, const Config& config) {
 
 unsigned OrCores(unsigned n) { return n ? n : std::max(1u, std::thread::hardware_concurrency()); }
 
+// Descriptors kept free of sockets besides RocksDB's table files: the WAL, MANIFEST, LOG and
+// LOCK files, the lock and key files, certificates and templates read at start, the listener,
+// one epoll and eventfd per I/O thread, stdio, and room for RocksDB's background jobs.
+constexpr std::uint64_t kDescriptorReserve = 256;
+// Below this many connections `serve` refuses to start rather than run unusable.
+constexpr std::uint64_t kMinConnections = 16;
+
+// Raises RLIMIT_NOFILE's soft limit to the hard limit; the soft limit in force afterwards.
+std::uint64_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    // An infinite hard limit cannot be the soft one (above fs.nr_open): keep the soft one.
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
+// Lowers server.max_connections so that connections, the 503 answers in flight, RocksDB's
+// table files and the reserve fit the descriptor limit: accepting sockets can then never take
+// the descriptors the log needs to write (a failed open puts the writer into fail-stop).
+Result<void> FitConnectionsToDescriptors(ServerSettings& server, std::uint64_t limit) {
+  const std::uint64_t reserve = static_cast<std::uint64_t>(server.rocksdb_max_open_files) +
+                                kDescriptorReserve + http::kMaxRejectionsInFlight;
+  if (limit < reserve + kMinConnections) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     fmt::format("the descriptor limit (RLIMIT_NOFILE) is {}, below the {} serve "
+                                 "needs ({} reserved for RocksDB and logs, {} connections); raise "
+                                 "`ulimit -n` or lower server.rocksdb_max_open_files",
+                                 limit, reserve + kMinConnections, reserve, kMinConnections));
+  }
+  const std::uint64_t budget = limit - reserve;
+  if (server.max_connections > budget) {
+    fmt::print(stderr,
+               "passledger: server.max_connections lowered from {} to {}: the descriptor limit "
+               "(RLIMIT_NOFILE) is {}, {} reserved for RocksDB and logs\n",
+               server.max_connections, budget, limit, reserve);
+    server.max_connections = static_cast<std::size_t>(budget);
+  }
+  return {};
+}
+
 http::ServerOptions ServerOptionsFrom(const ServerSettings& s, http::Metrics* metrics) {
   http::ServerOptions options;
   options.host = s.host;
   options.port = s.port;
   options.threads = s.threads;
   options.max_connections = s.max_connections;
+  options.max_connections_per_address = s.max_connections_per_address;
+  options.log_queue_lines = s.log_queue_lines;
   options.header_timeout = std::chrono::seconds(s.header_timeout_seconds);
   options.body_timeout = std::chrono::seconds(s.body_timeout_seconds);
   options.idle_timeout = std::chrono::seconds(s.idle_timeout_seconds);
@@ -107,7 +154,12 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     config->pass.web_service_url =
         fmt::format("{}://{}:{}", tls ? "https" : "http", config->server.host, config->server.port);
   }
-  auto log = OpenLog(ctx, /*read_only=*/false);
+  if (auto fits = FitConnectionsToDescriptors(config->server, RaiseDescriptorLimit()); !fits) {
+    ctx.exit_status = ReportError("serve", fits.error());
+    return;
+  }
+  auto log = OpenLog(ctx, /*read_only=*/false, /*with_projections=*/false,
+                     config->server.rocksdb_max_open_files);
   if (!log) return;
   if (args.demo) {
     if (auto imported = ImportDemo(log, *config); !imported) {
@@ -129,7 +181,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   http::Metrics metrics;
   AddServerMetrics(metrics, log, *setup->factory);
   http::Router router;
-  http::WorkerPool workers(OrCores(config->server.workers), 4096);
+  http::WorkerPool workers(OrCores(config->server.workers), 4096,
+                           config->server.worker_queue_bytes);
   http::AddOperationalRoutes(
       router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); });
   http::AddPassKitRoutes(router, service, workers, &metrics);

@@ -28,9 +28,13 @@ namespace passledger::tools {
 struct ServerSettings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  unsigned threads = 0;  // I/O threads; 0 = cores
-  unsigned workers = 0;  // blocking work (appends, signing); 0 = cores
-  std::size_t max_connections = 10'000;
+  unsigned threads = 0;                           // I/O threads; 0 = cores
+  unsigned workers = 0;                           // blocking work (appends, signing); 0 = cores
+  std::size_t max_connections = 10'000;           // lowered to fit RLIMIT_NOFILE at start (serve)
+  std::size_t max_connections_per_address = 256;  // IPv4 address / IPv6 /64; 0 = no cap
+  std::size_t worker_queue_bytes = 64u << 20;     // request bytes waiting for a worker
+  std::size_t log_queue_lines = 10'000;           // access/error lines waiting for stderr
+  int rocksdb_max_open_files = 512;               // table files RocksDB keeps open
   // Deadlines for a whole operation, not per byte (http::ServerOptions).
   unsigned header_timeout_seconds = 10;
   unsigned body_timeout_seconds = 30;
