@@ -17,6 +17,10 @@ error body, that the server still answers normally afterwards:
 - a client sending one byte per second is dropped at the header timeout (set to 5 s with
   PASSLEDGER_SERVER_HEADER_TIMEOUT_SECONDS) with no answer, while 2,000 idle connections are
   open (and dropped at the same timeout) and others are served;
+- issue 12: 256 connections from 127.0.0.2 (the per-address cap) held, more refused 503,
+  while 127.0.0.1 registers and lists; and a second server with RLIMIT_NOFILE 1,200 lowers
+  server.max_connections to fit (logged), refuses connections beyond it with 503 and still
+  appends;
 - graceful shutdown, twice: SIGTERM while first pass downloads are being signed on the worker
   pool (Connection: close, no other I/O pending), and SIGTERM while the server writes
   pipelined downloads to clients that do not read yet and a request's body is half in: every
