@@ -3,9 +3,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "events/bytes.h"
 #include "events/openssl_ptr.h"
@@ -84,25 +87,22 @@ Result<void> EnsureSigningKey(const DataDir& dir) {
                          std::string_view(data, static_cast<std::size_t>(len)));
 }
 
-Result<boost::json::object> MakeDigest(const EventLog& log) {
-  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
-  if (!dir) return dir.error();
-  auto key = LoadSigningKey(*dir);
-  if (!key) return key.error();
-  const Head head = log.GetHead();
+namespace {
+
+Result<boost::json::object> Sign(EVP_PKEY* key, const Head& head) {
   const std::string hash_hex = ToHex(head.hash);
   const std::string signed_at = NowIso8601();
   const std::string message = DigestMessage(head.position, hash_hex, signed_at);
   MdCtx ctx(EVP_MD_CTX_new());
   std::size_t sig_len = 64;
   std::string sig(sig_len, '\0');
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return CryptoError("EVP_DigestSign(Ed25519)");
   }
   sig.resize(sig_len);
-  auto pub = RawPublicKey(key->get());
+  auto pub = RawPublicKey(key);
   if (!pub) return pub.error();
   return boost::json::object{{"position", head.position},
                              {"head_hash", hash_hex},
@@ -111,7 +111,14 @@ Result<boost::json::object> MakeDigest(const EventLog& log) {
                              {"signature", ToHex(sig)}};
 }
 
-Result<DigestCheck> CheckDigest(const EventLog& log, const boost::json::object& digest) {
+struct SignedPoint {
+  std::uint64_t position = 0;
+  std::string hash_hex;
+};
+
+// Checks that `digest` is signed by `key` (null: by the public key it names) and returns what
+// it states.
+Result<SignedPoint> CheckSignature(EVP_PKEY* key, const boost::json::object& digest) {
   const auto* position_value = digest.if_contains("position");
   if (!position_value || !position_value->is_number()) {
     return MakeError(ErrorCode::kInvalidArgument, "digest has no numeric \"position\"");
@@ -126,22 +133,124 @@ Result<DigestCheck> CheckDigest(const EventLog& log, const boost::json::object& 
   if (!FromHex(Str(digest, "signature"), sig) || !FromHex(Str(digest, "public_key"), claimed_pub)) {
     return MakeError(ErrorCode::kInvalidArgument, "digest signature or public key is not hex");
   }
-  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
-  if (!dir) return dir.error();
-  auto key = LoadSigningKey(*dir);
-  if (!key) return key.error();
-  auto pub = RawPublicKey(key->get());
+  Pkey embedded;
+  if (key == nullptr) {  // offline: the key the digest names
+    embedded.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, claimed_pub.data(),
+                                               claimed_pub.size()));
+    if (!embedded) return MakeError(ErrorCode::kInvalidArgument, "digest public key is invalid");
+    key = embedded.get();
+  }
+  auto pub = RawPublicKey(key);
   if (!pub) return pub.error();
   if (ToHex(*pub) != ToHex(claimed_pub)) {
     return MakeError(ErrorCode::kCorruption, "digest was signed by another key than this server's");
   }
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1 ||
       EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
                        reinterpret_cast<const unsigned char*>(message.data()),
                        message.size()) != 1) {
     return MakeError(ErrorCode::kCorruption, "digest signature does not verify");
   }
+  return SignedPoint{position, std::string(hash_hex)};
+}
+
+// The last digest MakeDigest signed in this data directory, if its file holds one we signed.
+std::optional<SignedPoint> LastVerified(const DataDir& dir, EVP_PKEY* key) {
+  auto text = ReadSmallFile(dir.file(format::kVerifiedDigestFile), 4096);
+  if (!text) return std::nullopt;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*text, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  auto point = CheckSignature(key, value.as_object());
+  if (!point) return std::nullopt;
+  return *point;
+}
+
+Error NotSigned(std::string message) {
+  return MakeError(ErrorCode::kCorruption, std::move(message) + "; nothing signed");
+}
+
+// The stored hash of the event at `position` (the genesis hash for 0), hex.
+Result<std::string> HashAt(const EventLog& log, std::uint64_t position) {
+  if (position == 0) return ToHex(GenesisHash());
+  auto events = log.ReadRange(position, 1);
+  if (!events) return events.error();
+  if (events->empty() || events->front().envelope.position != position) {
+    return MakeError(ErrorCode::kCorruption,
+                     "position " + std::to_string(position) + " is missing");
+  }
+  return ToHex(events->front().envelope.hash);
+}
+
+}  // namespace
+
+Result<boost::json::object> MakeDigest(const EventLog& log, DigestStats* stats) {
+  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
+  if (!dir) return dir.error();
+  auto key = LoadSigningKey(*dir);
+  if (!key) return key.error();
+  const Head head = log.GetHead();
+  // Verify from the last verified digest when it still holds: the event at its position is
+  // checked again (its record against its hash) and must still have the digest's hash.
+  std::uint64_t from = 1;
+  if (auto last = LastVerified(*dir, key->get()); last && last->position > 0) {
+    if (last->position > head.position) {
+      return NotSigned("the log ends at position " + std::to_string(head.position) +
+                       ", before the last digest signed (position " +
+                       std::to_string(last->position) + ")");
+    }
+    auto hash = HashAt(log, last->position);
+    if (!hash) return NotSigned(hash.error().message);
+    if (*hash != last->hash_hex) {
+      return NotSigned("the event at position " + std::to_string(last->position) +
+                       " no longer has the hash of the last digest signed: history was rewritten");
+    }
+    from = last->position;
+  }
+  // Up to the head recovered at open (0 = to the end: an empty head, or one that could not
+  // be recovered, is then compared with where the chain really ends).
+  auto report = log.Verify(from, head.position);
+  if (!report) return report.error();
+  if (!report->ok()) {
+    return NotSigned("the log does not verify at position " + std::to_string(*report->first_bad) +
+                     ": " + report->problem);
+  }
+  if (report->head.position != head.position || report->head.hash != head.hash) {
+    return NotSigned("the head recovered when the log was opened (position " +
+                     std::to_string(head.position) + ") is not the end of the verified chain " +
+                     "(position " + std::to_string(report->head.position) + ")");
+  }
+  if (stats) *stats = DigestStats{from, report->checked};
+  auto digest = Sign(key->get(), head);
+  if (!digest) return digest.error();
+  // Best effort (see digest.h). Not WriteSecretFile: that refuses to replace a file.
+  (void)WriteFileAtomically(dir->file(format::kVerifiedDigestFile), boost::json::serialize(*digest),
+                            0600);
+  return digest;
+}
+
+Result<SignedDigest> ReadSignedDigest(const boost::json::object& digest) {
+  auto point = CheckSignature(nullptr, digest);
+  if (!point) return point.error();
+  SignedDigest out;
+  out.position = point->position;
+  if (!FromHex(point->hash_hex, out.head_hash)) {
+    return MakeError(ErrorCode::kInvalidArgument, "digest head_hash is not 64 hex digits");
+  }
+  out.public_key_hex = std::string(Str(digest, "public_key"));
+  return out;
+}
+
+Result<DigestCheck> CheckDigest(const EventLog& log, const boost::json::object& digest) {
+  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
+  if (!dir) return dir.error();
+  auto key = LoadSigningKey(*dir);
+  if (!key) return key.error();
+  auto point = CheckSignature(key->get(), digest);
+  if (!point) return point.error();
+  const std::uint64_t position = point->position;
+  const std::string& hash_hex = point->hash_hex;
   auto report = log.Verify();
   if (!report) return report.error();
   if (!report->ok()) {

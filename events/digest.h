@@ -19,8 +19,31 @@ namespace passledger::events {
 // Creates data_dir/signing.key if it does not exist.
 Result<void> EnsureSigningKey(const DataDir& dir);
 
+// How much of the chain MakeDigest verified before signing.
+struct DigestStats {
+  std::uint64_t verified_from = 1;  // first position checked (1 = the whole chain)
+  std::uint64_t checked = 0;        // events checked
+};
+
 // {"position", "head_hash", "signed_at", "public_key", "signature"} (hex strings).
-Result<boost::json::object> MakeDigest(const EventLog& log);
+// Signs the head only after verifying the chain up to it: from the last digest it signed
+// (data_dir/digest.verified, when its signature is ours and the event at its position still
+// has its hash) or else from position 1. kCorruption, and nothing signed, when the chain does
+// not verify, the log ends before that last digest, or the head recovered when the log was
+// opened is not the end of the verified chain. Records the new digest in digest.verified
+// (best effort: a failure to write it only makes the next digest verify more).
+Result<boost::json::object> MakeDigest(const EventLog& log, DigestStats* stats = nullptr);
+
+// What a digest states, once its signature verified.
+struct SignedDigest {
+  std::uint64_t position = 0;
+  Hash head_hash{};
+  std::string public_key_hex;  // the key that signed it
+};
+// Checks a digest's signature offline, against the public key it carries (whether that key
+// is the server's is for the reader to compare). kInvalidArgument when malformed,
+// kCorruption when the signature does not verify.
+Result<SignedDigest> ReadSignedDigest(const boost::json::object& digest);
 
 struct DigestCheck {
   std::uint64_t position = 0;

@@ -64,6 +64,62 @@ bool ExportVerifier::FeedLine(std::string_view line) {
   report_.checked = chain_->checked();
   report_.last_position = chain_->last_position();
   report_.head = chain_->last_hash();
+  if (const auto& required = options_.required) {
+    const bool hangs_on_genesis = required->first == 0 && envelope->position == 1;
+    if (hangs_on_genesis || required->first == envelope->position) {
+      const Hash& seen = hangs_on_genesis ? envelope->prev_hash : envelope->hash;
+      if (seen != required->second) {
+        return FailAtPosition(required->first, "position " + std::to_string(required->first) +
+                                                   " does not have the digest's hash");
+      }
+      report_.required_found = true;
+    }
+  }
+  if (!envelope->sealed.empty()) ++report_.sealed;
+  return CheckPersonal(*envelope, value.as_object());
+}
+
+bool ExportVerifier::CheckPersonal(const Envelope& envelope, const json::object& line) {
+  const json::value* personal = line.if_contains("personal");
+  if (personal == nullptr) return true;
+  if (personal->is_string()) {
+    ++report_.forgotten;
+    return true;
+  }
+  ++report_.revealed;
+  if (!options_.check_revealed) return true;
+  std::uint32_t schema_version = envelope.schema_version;
+  if (const json::value* v = line.if_contains("personal_schema_version"); v && v->is_number()) {
+    boost::system::error_code ec;
+    schema_version = v->to_number<std::uint32_t>(ec);
+  }
+  auto matches = options_.check_revealed(envelope, personal->as_object(), schema_version);
+  if (!matches) {
+    if (report_.revealed_unchecked++ == 0) report_.unchecked_reason = matches.error().message;
+    return true;
+  }
+  if (!*matches) {
+    return FailAtPosition(envelope.position,
+                          "the revealed personal data is not the plaintext of the sealed "
+                          "ciphertext (altered after the export?)");
+  }
+  ++report_.revealed_matched;
+  return true;
+}
+
+bool ExportVerifier::Finish() {
+  if (!report_.ok()) return false;
+  if (report_.checked == 0) {
+    report_.problem = "the file holds no events";
+    return false;
+  }
+  if (options_.required && !report_.required_found) {
+    report_.problem =
+        "the file does not contain position " + std::to_string(options_.required->first) +
+        " of the digest (it holds positions " + std::to_string(report_.first_position) + ".." +
+        std::to_string(report_.last_position) + ")";
+    return false;
+  }
   return true;
 }
 
@@ -73,8 +129,8 @@ bool ExportVerifier::RejectLine(std::string problem) {
   return FailAtLine(std::move(problem));
 }
 
-ExportVerifyReport VerifyExport(std::istream& in) {
-  ExportVerifier verifier;
+ExportVerifyReport VerifyExport(std::istream& in, ExportVerifyOptions options) {
+  ExportVerifier verifier(std::move(options));
   std::vector<char> chunk(64 << 10);
   std::string line;  // the part of the current line read so far
   while (in) {
@@ -99,6 +155,7 @@ ExportVerifyReport VerifyExport(std::istream& in) {
   } else if (!line.empty()) {
     verifier.RejectLine("cut short (no newline at the end of the file)");
   }
+  verifier.Finish();
   return verifier.report();
 }
 

@@ -31,6 +31,9 @@ inline constexpr int kFormatVersion = 1;
 inline constexpr std::string_view kLockFile = "lock";
 inline constexpr std::string_view kMasterKeyFile = "master.key";
 inline constexpr std::string_view kSigningKeyFile = "signing.key";
+// The last digest `digest` signed after verifying the chain up to it (JSON, 0600): the next
+// digest verifies only the events after it.
+inline constexpr std::string_view kVerifiedDigestFile = "digest.verified";
 inline constexpr std::string_view kDbDir = "db";
 inline constexpr std::string_view kMasterKeyEnv = "PASSLEDGER_MASTER_KEY";
 

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -116,6 +117,91 @@ BOOST_AUTO_TEST_CASE(DigestFailsAfterHistoryIsAltered) {
   }
   log = OpenLog(data);
   BOOST_TEST(FailedWith(CheckDigest(*log, *digest), ErrorCode::kCorruption));
+}
+
+// Issue 12: a digest signs a head only after verifying the chain up to it.
+BOOST_AUTO_TEST_CASE(DigestRefusesAnAlteredChainAndSignsNothing) {
+  TempDir dir;
+  const auto data = dir / "data";
+  auto log = OpenLog(data);
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-1", 5))));
+  log.reset();
+  {
+    RawDb db(data);
+    std::string record = db.GetRecord(3);
+    record[record.size() / 2] ^= 0x01;
+    db.PutRecord(3, record);
+  }
+  auto options = passledger::testing::TestOptions(data);
+  options.read_only = true;  // as `passledger digest` opens it
+  log = OpenLog(options);
+  BOOST_TEST(log->GetHead().position == 5u);  // the head itself recovers
+  auto digest = MakeDigest(*log);
+  BOOST_TEST_REQUIRE(FailedWith(digest, ErrorCode::kCorruption));
+  BOOST_TEST(digest.error().message.find("does not verify at position 3") != std::string::npos,
+             digest.error().message);
+  BOOST_TEST(digest.error().message.find("nothing signed") != std::string::npos);
+  BOOST_TEST(!std::filesystem::exists(data / "digest.verified"));
+}
+
+BOOST_AUTO_TEST_CASE(DigestRefusesAHeadThatCannotBeRecovered) {
+  TempDir dir;
+  const auto data = dir / "data";
+  auto log = OpenLog(data);
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-1", 5))));
+  log.reset();
+  {
+    RawDb db(data);
+    db.DeleteRecord(5);  // the head record still says 5
+  }
+  auto options = passledger::testing::TestOptions(data);
+  options.read_only = true;
+  log = OpenLog(options);  // a read-only open does not fail: it shows an empty head
+  BOOST_TEST(log->GetHead().position == 0u);
+  BOOST_TEST(FailedWith(MakeDigest(*log), ErrorCode::kCorruption));
+}
+
+BOOST_AUTO_TEST_CASE(DigestVerifiesFromTheLastDigestItSigned) {
+  TempDir dir;
+  const auto data = dir / "data";
+  auto log = OpenLog(data);
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-1", 5))));
+  DigestStats stats;
+  BOOST_TEST_REQUIRE(Succeeded(MakeDigest(*log, &stats)));
+  BOOST_TEST(stats.verified_from == 1u);
+  BOOST_TEST(stats.checked == 5u);
+
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-2", 3))));
+  auto second = MakeDigest(*log, &stats);
+  BOOST_TEST_REQUIRE(Succeeded(second));
+  BOOST_TEST(stats.verified_from == 5u);  // the last digest's event is checked again
+  BOOST_TEST(stats.checked == 4u);
+  BOOST_TEST(Succeeded(CheckDigest(*log, *second)));
+
+  // Corruption after the last digest is still found.
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-3", 2))));
+  log.reset();
+  {
+    RawDb db(data);
+    std::string record = db.GetRecord(9);
+    record[record.size() / 2] ^= 0x01;
+    db.PutRecord(9, record);
+  }
+  log = OpenLog(data);
+  BOOST_TEST(FailedWith(MakeDigest(*log), ErrorCode::kCorruption));
+  log.reset();
+
+  // A digest.verified not signed by this server's key is ignored: the whole chain is checked.
+  TempDir other_dir;
+  auto other = OpenLog(other_dir / "data");
+  BOOST_TEST_REQUIRE(Succeeded(other->Append(TickRequest("member-1", 2))));
+  BOOST_TEST_REQUIRE(Succeeded(MakeDigest(*other)));
+  BOOST_TEST_REQUIRE(Succeeded(other->Append(TickRequest("member-1", 2))));
+  std::filesystem::copy_file(data / "digest.verified", other_dir / "data" / "digest.verified",
+                             std::filesystem::copy_options::overwrite_existing);
+  BOOST_TEST_REQUIRE(Succeeded(MakeDigest(*other, &stats)));
+  BOOST_TEST(stats.verified_from == 1u);
+  BOOST_TEST(stats.checked == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,6 +29,7 @@ using passledger::testing::MakeRequest;
 using passledger::testing::OpenLog;
 using passledger::testing::Succeeded;
 using passledger::testing::TempDir;
+using passledger::testing::TickRequest;
 
 Envelope SampleEnvelope(std::string payload) {
   Envelope e;
@@ -311,10 +312,89 @@ BOOST_AUTO_TEST_CASE(ExportOfALogVerifiesOffline) {
   auto third = log->ReadRange(3, 1);
   BOOST_TEST_REQUIRE(Succeeded(third));
   BOOST_TEST((report.anchor == third->front().envelope.hash));
+}
 
+// Issue 12: an empty file proves nothing, so it is an error, not "ok".
+BOOST_AUTO_TEST_CASE(EmptyFileIsAnError) {
   const auto empty = VerifyText("");
-  BOOST_TEST(empty.ok(), empty.problem);
+  BOOST_TEST(!empty.ok());
+  BOOST_TEST(empty.problem == "the file holds no events");
   BOOST_TEST(empty.checked == 0u);
+}
+
+// Issue 12: anchored to a digest, the file must contain the digest's position with its hash.
+BOOST_AUTO_TEST_CASE(RequiredPositionAnchorsTheFile) {
+  TempDir dir;
+  auto log = OpenLog(dir / "data");
+  WriteTenEvents(*log);
+  auto fifth = log->ReadRange(5, 1);
+  BOOST_TEST_REQUIRE(Succeeded(fifth));
+  const Hash hash = fifth->front().envelope.hash;
+  Hash other = hash;
+  other[0] ^= 1;
+  auto verify = [&](std::uint64_t from, std::uint64_t position, const Hash& want) {
+    std::istringstream in(Join(Export(*log, false, from)));
+    ExportVerifyOptions options;
+    options.required = std::make_pair(position, want);
+    return VerifyExport(in, std::move(options));
+  };
+  const auto anchored = verify(1, 5, hash);
+  BOOST_TEST(anchored.ok(), anchored.problem);
+  BOOST_TEST(anchored.required_found);
+  const auto genesis = verify(1, 0, GenesisHash());
+  BOOST_TEST(genesis.ok(), genesis.problem);
+
+  const auto wrong = verify(1, 5, other);
+  BOOST_TEST(!wrong.ok());
+  BOOST_TEST((wrong.bad_position == std::optional<std::uint64_t>(5)));
+  BOOST_TEST(wrong.problem.find("does not have the digest's hash") != std::string::npos);
+  const auto missing = verify(6, 5, hash);  // the file starts after the digest's position
+  BOOST_TEST(!missing.ok());
+  BOOST_TEST(missing.problem.find("does not contain position 5") != std::string::npos,
+             missing.problem);
+}
+
+// Issue 12: revealed plaintext is not covered by the chain; a checker with the key compares
+// it with the ciphertext and catches an edit that the chain cannot see.
+BOOST_AUTO_TEST_CASE(RevealedPlaintextIsCheckedAgainstTheCiphertext) {
+  TempDir dir;
+  auto log = OpenLog(dir / "data");
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(
+      MakeRequest("member-1", {MakePersonalEvent("Enrolled", {{"level", "Patron"}}, "member-1",
+                                                 {{"name", "Avery Quill"}})}))));
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-2", 2))));
+  RevealedChecker checker = [&](const Envelope& envelope, const json::object& personal,
+                                std::uint32_t) -> Result<bool> {
+    auto stored = log->ReadRange(envelope.position, 1, ReadOptions{.reveal = true});
+    if (!stored) return stored.error();
+    return stored->front().envelope.hash == envelope.hash && stored->front().personal == personal;
+  };
+  auto verify = [&](const std::string& text, bool check) {
+    std::istringstream in(text);
+    ExportVerifyOptions options;
+    if (check) options.check_revealed = checker;
+    return VerifyExport(in, std::move(options));
+  };
+  const std::string revealed = Join(Export(*log, true));
+  std::string edited = revealed;
+  Replace(edited, "Avery Quill", "Avery Quilt");
+
+  const auto honest = verify(revealed, true);
+  BOOST_TEST(honest.ok(), honest.problem);
+  BOOST_TEST(honest.sealed == 1u);
+  BOOST_TEST(honest.revealed == 1u);
+  BOOST_TEST(honest.revealed_matched == 1u);
+  // The chain does not cover the plaintext: without the key the edit passes, counted as
+  // revealed and unchecked.
+  const auto unchecked = verify(edited, false);
+  BOOST_TEST(unchecked.ok(), unchecked.problem);
+  BOOST_TEST(unchecked.revealed == 1u);
+  BOOST_TEST(unchecked.revealed_matched == 0u);
+  const auto caught = verify(edited, true);
+  BOOST_TEST(!caught.ok());
+  BOOST_TEST((caught.bad_position == std::optional<std::uint64_t>(1)));
+  BOOST_TEST(caught.problem.find("not the plaintext of the sealed ciphertext") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(RevealedPersonalDataIsInTheLineOnlyWhenAsked) {

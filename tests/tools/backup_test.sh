@@ -78,6 +78,28 @@ sed '2s/.*/not json/' "$work/events.jsonl" > "$work/t4.jsonl"
 verify_file "$work/t4.jsonl" 3 'FAILED at line 2: not JSON'
 head -c -20 "$work/events.jsonl" > "$work/t5.jsonl"
 verify_file "$work/t5.jsonl" 3 'FAILED at line 9: cut short'
+# Issue 12: an empty file fails; --digest anchors the file; the report says what the chain
+# covers, and checks revealed plaintext against the ciphertext when the key is there.
+: > "$work/nothing.jsonl"
+verify_file "$work/nothing.jsonl" 3 'FAILED: .*the file holds no events'
+verify_file "$work/events.jsonl" 0 '^not anchored'
+pl digest > "$work/digest.json"
+(cd "$work/empty" && expect 0 "$bin" verify --file "$work/events.jsonl" --digest "$work/digest.json")
+grep -q '^anchored: position 9 has the hash of the digest' "$work/out" || fail "anchor: $(cat "$work/out")"
+grep -q '^covered by the chain: .*sealed ciphertext (5 events' "$work/out" || fail "coverage: $(cat "$work/out")"
+(cd "$work/empty" && expect 3 "$bin" verify --file "$work/part.jsonl" --digest "$work/digest.json")
+grep -q 'does not contain position 9' "$work/err" || fail "anchor outside the file: $(cat "$work/err")"
+sed 's/"head_hash":"./"head_hash":"0/' "$work/digest.json" > "$work/bad-digest.json"
+(cd "$work/empty" && expect 3 "$bin" verify --file "$work/events.jsonl" --digest "$work/bad-digest.json")
+verify_file "$work/revealed.jsonl" 0 'NOT covered by the chain: the revealed plaintext .* of 5 events'
+grep -q '5 of them NOT checked: no key' "$work/out" || fail "unchecked plaintext: $(cat "$work/out")"
+expect 0 pl verify --file "$work/revealed.jsonl"  # with the data directory: the key is there
+grep -q '5 of them checked against their ciphertext' "$work/out" || fail "check: $(cat "$work/out")"
+sed '1s/Avery Quill/Avery Quilt/' "$work/revealed.jsonl" > "$work/t6.jsonl"
+verify_file "$work/t6.jsonl" 0 'NOT covered by the chain'  # the chain cannot see the edit
+expect 3 pl verify --file "$work/t6.jsonl"
+grep -q 'FAILED at position 1: the revealed personal data is not the plaintext' "$work/err" ||
+  fail "edited plaintext not caught: $(cat "$work/err")"
 (cd "$work/empty" && expect 2 "$bin" verify --file "$work/missing.jsonl")
 (cd "$work/empty" && expect 2 "$bin" verify --file "$work/events.jsonl" --from 2)
 

@@ -2,11 +2,17 @@
 // export file offline, without a database.
 #include <fmt/core.h>
 
+#include <boost/json/parse.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
+#include "events/data_dir.h"
+#include "events/digest.h"
 #include "events/export_verifier.h"
+#include "events/storage_format.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/progress.h"
 
@@ -16,7 +22,8 @@ namespace {
 struct VerifyArgs {
   std::uint64_t from = 1;
   std::uint64_t to = 0;
-  std::string file;  // an export file, "-" for stdin
+  std::string file;    // an export file, "-" for stdin
+  std::string digest;  // with --file: a digest file the export must contain
   bool projections = false;
 };
 
@@ -46,6 +53,79 @@ void RunLog(const VerifyArgs& args, CommandContext& ctx) {
              events::ToHex(report->head.hash));
 }
 
+Result<events::SignedDigest> ReadDigest(const std::string& path) {
+  auto text = events::ReadSmallFile(path, 64 << 10);
+  if (!text) return MakeError(ErrorCode::kNotFound, "cannot read digest file " + path);
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*text, ec);
+  if (ec || !value.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument, path + " is not a JSON digest");
+  }
+  auto digest = events::ReadSignedDigest(value.as_object());
+  if (!digest) return MakeError(digest.error().code, path + ": " + digest.error().message);
+  return digest;
+}
+
+// Checks revealed plaintext with the data directory's key, when it opens (read-only, with its
+// master key); the event stored at the line's position must be the line's event (same hash,
+// so the same ciphertext).
+events::RevealedChecker RevealedCheckerFor(std::shared_ptr<events::EventLog> log) {
+  return [log](const events::Envelope& envelope, const boost::json::object& personal,
+               std::uint32_t schema_version) -> Result<bool> {
+    auto stored = log->ReadRange(envelope.position, 1, events::ReadOptions{.reveal = true});
+    if (!stored) return stored.error();
+    if (stored->empty() || stored->front().envelope.hash != envelope.hash) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the data directory holds another event at position " +
+                           std::to_string(envelope.position));
+    }
+    const events::RecordedEvent& event = stored->front();
+    if (event.personal_state != events::PersonalState::kRevealed) {
+      return MakeError(
+          ErrorCode::kFailedPrecondition,
+          "the subject of position " + std::to_string(envelope.position) + " has been forgotten");
+    }
+    return event.personal == personal && event.schema_version == schema_version;
+  };
+}
+
+std::shared_ptr<events::EventLog> OpenQuietly(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir / events::format::kMarkerFile, ec)) return nullptr;
+  events::OpenOptions options;
+  options.data_dir = data_dir;
+  options.read_only = true;
+  auto log = events::EventLog::Open(options);
+  if (!log) return nullptr;
+  return std::shared_ptr<events::EventLog>(std::move(*log));
+}
+
+void PrintCoverage(const events::ExportVerifyReport& report, const std::string& key_note) {
+  fmt::print(
+      "covered by the chain: every line's envelope, payload and sealed ciphertext ({} events "
+      "with a sealed part)\n",
+      report.sealed);
+  if (report.revealed == 0) {
+    fmt::print("no revealed plaintext in the file\n");
+    return;
+  }
+  fmt::print(
+      "NOT covered by the chain: the revealed plaintext (\"personal\", added by export "
+      "--reveal) of {} events\n",
+      report.revealed);
+  if (report.revealed_matched > 0) {
+    fmt::print("  {} of them checked against their ciphertext with the key of {}: equal\n",
+               report.revealed_matched, key_note);
+  }
+  const std::uint64_t unchecked = report.revealed - report.revealed_matched;
+  if (unchecked > 0) {
+    fmt::print("  {} of them NOT checked: {}\n", unchecked,
+               report.unchecked_reason.empty() ? "no key (run with --data DIR of the log that "
+                                                 "wrote them)"
+                                               : report.unchecked_reason);
+  }
+}
+
 void RunFile(const VerifyArgs& args, CommandContext& ctx) {
   std::ifstream file;
   if (args.file != "-") {
@@ -56,34 +136,54 @@ void RunFile(const VerifyArgs& args, CommandContext& ctx) {
       return;
     }
   }
+  events::ExportVerifyOptions options;
+  std::optional<events::SignedDigest> digest;
+  if (!args.digest.empty()) {
+    auto read = ReadDigest(args.digest);
+    if (!read) {
+      ctx.exit_status = ReportError("verify --digest", read.error());
+      return;
+    }
+    digest = *read;
+    options.required = std::make_pair(digest->position, digest->head_hash);
+  }
+  std::shared_ptr<events::EventLog> log = OpenQuietly(ctx.data_dir);
+  if (log) options.check_revealed = RevealedCheckerFor(log);
   const auto start = std::chrono::steady_clock::now();
-  const events::ExportVerifyReport report = events::VerifyExport(file.is_open() ? file : std::cin);
+  const events::ExportVerifyReport report =
+      events::VerifyExport(file.is_open() ? file : std::cin, std::move(options));
   const double seconds = SecondsSince(start);
   if (!report.ok()) {
     if (report.bad_position) {
       fmt::print(stderr, "passledger: verify: FAILED at position {}: {}\n", *report.bad_position,
                  report.problem);
-    } else {
-      fmt::print(stderr, "passledger: verify: FAILED at line {}: {}\n", report.bad_line.value_or(0),
+    } else if (report.bad_line) {
+      fmt::print(stderr, "passledger: verify: FAILED at line {}: {}\n", *report.bad_line,
                  report.problem);
+    } else {
+      fmt::print(stderr, "passledger: verify: FAILED: {}: {}\n", args.file, report.problem);
     }
     ctx.exit_status = kExitVerifyFailed;
-    return;
-  }
-  if (report.checked == 0) {
-    fmt::print("ok: {} holds no events\n", args.file);
     return;
   }
   fmt::print("ok: {} events verified (positions {}..{}) in {:.3f} s, {:.0f} events/s; head {}\n",
              report.checked, report.first_position, report.last_position, seconds,
              seconds > 0 ? report.checked / seconds : 0.0, events::ToHex(report.head));
-  if (report.first_position > 1) {
+  if (digest) {
+    fmt::print(
+        "anchored: position {} has the hash of the digest {} (signed by public key {}: compare "
+        "it with the server's)\n",
+        digest->position, args.digest, digest->public_key_hex);
+  } else if (report.first_position > 1) {
     // Nothing in the file proves what came before it: say what it hangs on.
     fmt::print(
         "the file starts at position {}: its chain hangs on prev_hash {} (compare with a "
         "digest or an earlier export)\n",
         report.first_position, events::ToHex(report.anchor));
+  } else {
+    fmt::print("not anchored: compare the head with a signed digest (--digest FILE)\n");
   }
+  PrintCoverage(report, ctx.data_dir.string());
 }
 
 // Replays the log into memory and compares it with the live views.
@@ -130,6 +230,10 @@ void AddVerifyCommand(CLI::App& app, CommandContext& ctx) {
                       "Verify this export file (`-` = stdin) offline instead of the database")
           ->excludes(from)
           ->excludes(to);
+  cmd->add_option("--digest", args->digest,
+                  "With --file: a signed digest (`passledger digest`) whose position and hash "
+                  "the export must contain")
+      ->needs(file);
   cmd->add_flag("--projections", args->projections,
                 "Compare the live projection views with a replay of the log")
       ->excludes(from)
