@@ -55,6 +55,10 @@ constexpr FieldSpec kEmailFailedPayload[] = {{"serial", K::kString, kReq},
                                              {"attempt", K::kInteger, kOpt},
                                              {"willRetry", K::kBool, kReq}};
 
+constexpr FieldSpec kPassTokenRevokedPayload[] = {{"serial", K::kString, kReq},
+                                                  {"tokenGeneration", K::kInteger, kReq},
+                                                  {"reason", K::kString, kOpt}};
+
 constexpr FieldSpec kDeviceRegisteredPayload[] = {{"deviceId", K::kString, kReq},
                                                   {"passTypeId", K::kString, kReq},
                                                   {"serial", K::kString, kReq},
@@ -118,6 +122,7 @@ const std::array kSpecs = {
     EventSpec{kPassEmailRequested, "pass", 1, kEmailRequestedPayload, kEmailPersonal},
     EventSpec{kPassEmailSent, "pass", 1, kEmailSentPayload, kNone},
     EventSpec{kPassEmailFailed, "pass", 1, kEmailFailedPayload, kNone},
+    EventSpec{kPassTokenRevoked, "pass", 1, kPassTokenRevokedPayload, kNone},
     EventSpec{kDeviceRegistered, "device", 1, kDeviceRegisteredPayload, kNone},
     EventSpec{kDeviceUnregistered, "device", 1, kDeviceUnregisteredPayload, kNone},
     EventSpec{kPushBatchCompleted, "device", 1, kPushBatchPayload, kNone},

@@ -32,6 +32,8 @@ inline constexpr std::string_view kPassUnvoided = "PassUnvoided";
 inline constexpr std::string_view kPassEmailRequested = "PassEmailRequested";
 inline constexpr std::string_view kPassEmailSent = "PassEmailSent";
 inline constexpr std::string_view kPassEmailFailed = "PassEmailFailed";
+// The pass's authentication token is revoked: tokenGeneration is the new generation.
+inline constexpr std::string_view kPassTokenRevoked = "PassTokenRevoked";
 // device-<deviceLibraryId>; device-pushes for batch summaries; device-logs for device logs
 inline constexpr std::string_view kDeviceRegistered = "DeviceRegistered";
 inline constexpr std::string_view kDeviceUnregistered = "DeviceUnregistered";

@@ -60,6 +60,7 @@ class EventFolder {
   Result<void> PassIssued();
   Result<void> PassContentChanged(std::optional<bool> voided);
   Result<void> PassEmail(std::string_view status);
+  Result<void> PassTokenRevoked();
   // Devices.
   Result<void> DeviceRegistered();
   Result<void> DeviceUnregistered();
@@ -271,7 +272,8 @@ Result<void> EventFolder::PassIssued() {
   pass["passTypeId"] = Str(p, "passTypeId");
   pass["membershipId"] = member;
   pass["cardholderIndex"] = Int(p, "cardholderIndex");
-  pass["tokenGeneration"] = Int(p, "tokenGeneration");
+  // A pass issued again keeps a generation that was revoked past (a revoked token stays dead).
+  pass["tokenGeneration"] = std::max(Int(pass, "tokenGeneration"), Int(p, "tokenGeneration"));
   pass["voided"] = false;
   pass["issuedPosition"] = position();
   if (!pass.contains("email")) pass["email"] = object{{"status", "none"}};
@@ -319,6 +321,16 @@ Result<void> EventFolder::PassEmail(std::string_view status) {
     if (const auto* id = e_.payload.if_contains("messageId")) email["messageId"] = *id;
     if (const auto* attempt = e_.payload.if_contains("attempt")) email["attempt"] = *attempt;
     pass["email"] = std::move(email);
+  });
+}
+
+// The new token changes the pass (its pass.json carries it): a content change. Generations
+// only grow.
+Result<void> EventFolder::PassTokenRevoked() {
+  return UpdatePass(Str(e_.payload, "serial"), [&](object& pass) {
+    pass["tokenGeneration"] =
+        std::max(Int(pass, "tokenGeneration"), Int(e_.payload, "tokenGeneration"));
+    MoveContent(pass);
   });
 }
 
@@ -455,6 +467,7 @@ Result<void> EventFolder::Run() {
   if (type == ev::kPassEmailFailed) {
     return PassEmail(Bool(e_.payload, "willRetry") ? "retrying" : "failed");
   }
+  if (type == ev::kPassTokenRevoked) return PassTokenRevoked();
   if (type == ev::kDeviceRegistered) return DeviceRegistered();
   if (type == ev::kDeviceUnregistered) return DeviceUnregistered();
   if (type == ev::kImportStarted) return ImportStarted();

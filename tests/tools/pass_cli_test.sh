@@ -164,4 +164,26 @@ set -e
 grep -q 'UID' "$work/err" || fail "UID mismatch not named: $(cat "$work/err")"
 [ ! -e "$work/x.pkpass" ] || fail "a pass was written with the wrong certificate"
 
+# Token revocation (issue 12): a new generation, and the pass rendered again carries its token.
+token() {  # token PKPASS: its pass.json's authenticationToken
+  unzip -p "$1" pass.json | python3 -c 'import json, sys; print(json.load(sys.stdin)["authenticationToken"])'
+}
+serial=$(basename "$(ls "$work/passes"/*.pkpass | head -1)" .pkpass)
+pl pass render --serial "$serial" --out "$work/before.pkpass" > /dev/null 2>&1
+old_token=$(token "$work/before.pkpass")
+[ "$old_token" = "$(token "$work/passes/$serial.pkpass")" ] || fail "rendering changed the token"
+pl pass revoke-token --serial "$serial" --reason "shared online" > "$work/revoke.out"
+grep -q "generation 1 -> 2" "$work/revoke.out" || fail "revoke-token: $(cat "$work/revoke.out")"
+grep -q "needs the new pass" "$work/revoke.out" || fail "revoke-token does not say what to do next"
+pl log --stream "pass-$serial" > "$work/pass.log"
+grep -q '"type":"PassTokenRevoked"' "$work/pass.log" || fail "no PassTokenRevoked event"
+pl pass render --serial "$serial" --out "$work/after.pkpass" > /dev/null 2>&1
+new_token=$(token "$work/after.pkpass")
+[ -n "$new_token" ] && [ "$new_token" != "$old_token" ] || fail "the new pass has the old token"
+pl pass inspect "$work/after.pkpass" --ca "$root" > /dev/null || fail "the new pass does not inspect"
+set +e
+pl pass revoke-token --serial NO-SUCH-SERIAL > /dev/null 2> "$work/err"; status=$?
+set -e
+[ $status -eq 2 ] || fail "revoke-token of an unknown serial should exit 2, got $status"
+
 echo "pass_cli_test: ok ($count passes)"

@@ -1,7 +1,10 @@
 // `passledger pass render` writes the signed .pkpass of a member's passes (or of one serial,
 // or of every pass); `passledger pass inspect FILE` checks a .pkpass: its pass.json, every
 // manifest hash and the signature (against --ca). Both work beside a running server.
+// `passledger pass revoke-token --serial S` gives the pass a new authentication token (it
+// writes, so not beside a running server).
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -9,6 +12,7 @@
 
 #include "events/data_dir.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/passes/pass_tokens.h"
 #include "projections/read_model.h"
 #include "signer/pkpass_inspect.h"
 #include "tools/passledger/cli_support.h"
@@ -137,6 +141,31 @@ void Inspect(const InspectArgs& args, CommandContext& ctx) {
   if (!report->ok()) ctx.exit_status = kExitVerifyFailed;
 }
 
+struct RevokeArgs {
+  std::string serial;
+  std::string reason;
+  std::string actor;
+};
+
+void RevokeToken(const RevokeArgs& args, CommandContext& ctx) {
+  auto log = OpenLog(ctx, /*read_only=*/false);
+  if (!log) return;
+  const std::string actor =
+      args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
+  const projections::ReadModel read(log.projections.get());
+  auto revoked = handlers::RevokePassToken(*log, read, args.serial, actor, args.reason);
+  if (!revoked) {
+    ctx.exit_status = ReportError("pass revoke-token", revoked.error());
+    return;
+  }
+  fmt::print(
+      "revoked the authentication token of pass {}: generation {} -> {} (PassTokenRevoked at "
+      "position {}); the old token now gets 401. The member needs the new pass: `passledger "
+      "pass render --serial {}` and send it to them (docs/PASSKIT.md)\n",
+      args.serial, revoked->previous_generation, revoked->generation, revoked->position,
+      args.serial);
+}
+
 }  // namespace
 
 void AddPassCommands(CLI::App& app, CommandContext& ctx) {
@@ -161,6 +190,16 @@ void AddPassCommands(CLI::App& app, CommandContext& ctx) {
                       "CA certificates (PEM) the signature must chain to, e.g. Apple's root or "
                       "<data>/dev-certs/root-ca.pem");
   inspect->callback([inspect_args, &ctx] { Inspect(*inspect_args, ctx); });
+
+  auto revoke_args = std::make_shared<RevokeArgs>();
+  CLI::App* revoke = pass->add_subcommand(
+      "revoke-token",
+      "Revoke a pass's authentication token (a new token generation); the member needs the new "
+      "pass");
+  revoke->add_option("--serial", revoke_args->serial, "The pass's serial number")->required();
+  revoke->add_option("--reason", revoke_args->reason, "Why (recorded in the event)");
+  revoke->add_option("--actor", revoke_args->actor, "Actor recorded with the event");
+  revoke->callback([revoke_args, &ctx] { RevokeToken(*revoke_args, ctx); });
 }
 
 }  // namespace passledger::tools
