@@ -34,7 +34,8 @@ inline constexpr std::string_view kPassEmailSent = "PassEmailSent";
 inline constexpr std::string_view kPassEmailFailed = "PassEmailFailed";
 // The pass's authentication token is revoked: tokenGeneration is the new generation.
 inline constexpr std::string_view kPassTokenRevoked = "PassTokenRevoked";
-// device-<deviceLibraryId>; device-pushes for batch summaries; device-logs for device logs
+// device-<deviceLibraryId> (events/stream_names.h); system-device-pushes for batch summaries;
+// DeviceLogReceived only in logs written before device logs left the chain (device-logs)
 inline constexpr std::string_view kDeviceRegistered = "DeviceRegistered";
 inline constexpr std::string_view kDeviceUnregistered = "DeviceUnregistered";
 inline constexpr std::string_view kPushBatchCompleted = "PushBatchCompleted";

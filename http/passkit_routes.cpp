@@ -11,6 +11,8 @@
 #include <memory>
 #include <utility>
 
+#include "http/client_address.h"
+
 namespace passledger::http {
 namespace {
 
@@ -49,10 +51,10 @@ std::string_view Header(const Request& request, bhttp::field field) {
   return {it->value().data(), it->value().size()};
 }
 
-// "address:port" → "address" (also "[v6]:port" → "[v6]").
-std::string_view ClientAddress(std::string_view remote) {
-  const auto colon = remote.rfind(':');
-  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+Response TooManyRequests(std::string_view message, std::chrono::seconds retry_after) {
+  Response response = MakeErrorResponse(bhttp::status::too_many_requests, message);
+  response.set(bhttp::field::retry_after, std::to_string(retry_after.count()));
+  return response;
 }
 
 Response Empty(bhttp::status status) {
@@ -62,11 +64,15 @@ Response Empty(bhttp::status status) {
 }
 
 void Register(handlers::PassKitService& service, const Request& request, Responder responder) {
-  auto outcome =
+  auto registered =
       service.Register(request.Param("device"), request.Param("passType"), request.Param("serial"),
-                       Header(request, bhttp::field::authorization), request.message.body());
-  if (!outcome) return responder.SendError(outcome.error());
-  const bool created = *outcome == handlers::RegisterOutcome::kCreated;
+                       Header(request, bhttp::field::authorization), request.message.body(),
+                       RateLimitNetwork(request.client));
+  if (!registered) return responder.SendError(registered.error());
+  if (registered->outcome == handlers::RegisterOutcome::kRateLimited) {
+    return responder.Send(TooManyRequests("too many registrations", registered->retry_after));
+  }
+  const bool created = registered->outcome == handlers::RegisterOutcome::kCreated;
   responder.Send(Empty(created ? bhttp::status::created : bhttp::status::ok));
 }
 
@@ -115,12 +121,23 @@ void Unregister(handlers::PassKitService& service, const Request& request, Respo
 }
 
 void Log(handlers::PassKitService& service, const Request& request, Responder responder) {
-  auto logged = service.Log(ClientAddress(request.remote), request.message.body());
+  auto logged = service.Log(RateLimitNetwork(request.client), request.message.body());
   if (!logged) return responder.SendError(logged.error());
-  if (!logged->retry_after) return responder.Send(Empty(bhttp::status::ok));
-  Response response = MakeErrorResponse(bhttp::status::too_many_requests, "too many log requests");
-  response.set(bhttp::field::retry_after, std::to_string(logged->retry_after->count()));
-  responder.Send(std::move(response));
+  responder.Send(Empty(bhttp::status::ok));
+}
+
+// POST /v1/log is admitted on its declared length before the body is read: a client over
+// its budget costs the server a header parse, not a body. A body without a length (chunked)
+// cannot be judged so and is refused (411).
+Admission AdmitLog(handlers::PassKitService& service) {
+  return [&service](const RequestHead& head) -> std::optional<Response> {
+    if (!head.content_length) {
+      return MakeErrorResponse(bhttp::status::length_required, "Content-Length is required");
+    }
+    const auto wait = service.AdmitLog(RateLimitNetwork(head.client), *head.content_length);
+    if (!wait) return std::nullopt;
+    return TooManyRequests("too many log requests", *wait);
+  };
 }
 
 std::optional<int> Digits(std::string_view text) {
@@ -196,7 +213,7 @@ void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerP
   router.Add({bhttp::verb::get, bhttp::verb::head}, kPass, OnWorker(context, LatestPass),
              small_body);
   router.Add({bhttp::verb::post}, kLog, OnWorker(context, Log),
-             RouteOptions{service.log_limits().max_body_bytes});
+             RouteOptions{service.log_limits().max_body_bytes, AdmitLog(service)});
 }
 
 }  // namespace passledger::http

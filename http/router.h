@@ -16,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -35,7 +36,10 @@ struct Request {
   bhttp::request<bhttp::string_body> message;
   std::map<std::string, std::string, std::less<>> params;  // decoded {captures}
   std::string query;                                       // raw, without the '?'
-  std::string remote;                                      // "address:port"
+  std::string remote;                                      // the peer, "address:port"
+  // Who sent it: the peer's address, or the one a trusted proxy gave in X-Forwarded-For
+  // (ServerOptions::trusted_proxies, http/client_address.h); no port.
+  std::string client;
 
   // The decoded captured segment; empty if the template has no such {name}.
   [[nodiscard]] std::string_view Param(std::string_view name) const;
@@ -51,10 +55,24 @@ struct Request {
 // Responder, which may be completed later from any thread.
 using Handler = std::function<void(Request&&, Responder)>;
 
+// What a route's admission check sees: the request line and headers, before any of the
+// body is read.
+struct RequestHead {
+  const bhttp::request_header<>& header;
+  std::string_view client;                      // as Request::client
+  std::optional<std::uint64_t> content_length;  // nullopt: none given (chunked or no body)
+};
+
+// Called on the I/O thread once the header is in and the body limit passed, before the body
+// is read (and before 100 Continue is sent); must not block. A response refuses the request:
+// it is sent without reading the body and the connection is closed after it. nullopt admits.
+using Admission = std::function<std::optional<Response>(const RequestHead&)>;
+
 struct RouteOptions {
   // Default: ServerOptions::default_body_limit. Ignored (zero) for GET, HEAD, DELETE,
   // OPTIONS and TRACE, which carry no body here.
   std::optional<std::size_t> body_limit;
+  Admission admit = nullptr;  // optional
 };
 
 struct Route {

@@ -19,9 +19,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "events/error.h"
 #include "http/access_log.h"
+#include "http/client_address.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
@@ -59,6 +61,10 @@ struct ServerOptions {
   std::string tls_certificate_file;
   std::string tls_key_file;
   bool tls_only = true;
+
+  // Reverse proxies whose X-Forwarded-For is believed (Request::client); empty: the client
+  // is always the peer.
+  std::vector<Network> trusted_proxies;
 
   std::string server_name = "PassLedger";
   LogSink access_log = StderrSink();  // empty: no access log

@@ -32,6 +32,24 @@ std::string RemoteAddress(const tcp::socket& socket) {
   return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
+boost::asio::ip::address PeerAddress(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return endpoint.address();
+}
+
+// Every X-Forwarded-For header's value, joined by "," in the order received.
+std::string ForwardedFor(const bhttp::request_header<>& header) {
+  std::string joined;
+  const auto [first, last] = header.equal_range("X-Forwarded-For");
+  for (auto it = first; it != last; ++it) {
+    if (!joined.empty()) joined += ',';
+    joined.append(it->value().data(), it->value().size());
+  }
+  return joined;
+}
+
 bool IsParseError(beast::error_code ec) {
   return ec.category() == beast::http::make_error_code(bhttp::error::bad_target).category();
 }
@@ -130,6 +148,7 @@ Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::st
     : state_(std::move(state)),
       peer_(std::move(peer)),
       remote_(RemoteAddress(socket)),
+      peer_address_(PeerAddress(socket)),
       executor_(socket.get_executor()),
       idle_timer_(executor_),
       stream_(std::in_place_type<PlainStream>, std::move(socket)) {
@@ -351,6 +370,10 @@ void Session::OnHeader(beast::error_code ec) {
     return Reject(bhttp::status::uri_too_long, "request target too long");
   }
   match_ = state_->router.Match(header.method(), header.target());
+  client_ = ResolveClient(peer_address_,
+                          options.trusted_proxies.empty() ? std::string() : ForwardedFor(header),
+                          options.trusted_proxies)
+                .to_string();
   const auto length = parser_->content_length();
   const bool has_body = parser_->chunked() || (length && *length > 0);
   // Nothing routed takes a body: answer now and close rather than read what nobody wants.
@@ -358,6 +381,12 @@ void Session::OnHeader(beast::error_code ec) {
   const std::size_t limit = BodyLimit(header.method());
   if (length && *length > limit) {
     return Reject(bhttp::status::payload_too_large, "request body too large");
+  }
+  if (match_.route && match_.route->options.admit) {
+    const std::optional<std::uint64_t> declared =
+        length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    auto refused = match_.route->options.admit(RequestHead{header, client_, declared});
+    if (refused) return Reject(std::move(*refused));
   }
   parser_->body_limit(limit);
   if (parser_->is_done()) return OnBody({});
@@ -417,7 +446,8 @@ void Session::Dispatch() {
   if (!match_.route) {
     OnComplete(id, RoutingError());
   } else {
-    Request request{std::move(message), std::move(match_.params), std::move(match_.query), remote_};
+    Request request{std::move(message), std::move(match_.params), std::move(match_.query), remote_,
+                    std::move(client_)};
     Responder responder(shared_from_this(), id);
     try {
       match_.route->handler(std::move(request), responder);

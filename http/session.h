@@ -138,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::shared_ptr<ServerState> state_;
   const std::string peer_;  // PeerKey of the client's address
   const std::string remote_;
+  const boost::asio::ip::address peer_address_;  // unspecified when the socket had no peer
   const boost::asio::any_io_executor executor_;  // the strand; safe to use from any thread
 
   // State below is touched only on the strand.
@@ -149,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Parser> parser_;
   RouteMatch match_;           // of the request being read
   Clock::time_point started_;  // when its header was complete
+  std::string client_;         // its Request::client
   std::deque<Slot> slots_;
   std::uint64_t first_slot_ = 0;  // the id of slots_.front()
   ReadState read_ = ReadState::kDone;

@@ -245,6 +245,38 @@ Result<bool> ReadModel::IsRegistered(std::string_view device, std::string_view p
   return raw->has_value();
 }
 
+Result<std::optional<std::string>> ReadModel::RegisteredPushToken(std::string_view device,
+                                                                  std::string_view pass_type,
+                                                                  std::string_view serial) const {
+  Snapshot s(projections_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  auto raw = s.Get(Key(View::kRegistrations, device, pass_type, serial));
+  if (!raw) return raw.error();
+  if (!raw->has_value()) return std::optional<std::string>();
+  auto record = s.GetRecord(Key(View::kDevices, device));
+  if (!record) return record.error();
+  std::string token;
+  if (*record) {
+    if (const auto* value = (*record)->if_contains("pushToken"); value && value->is_string()) {
+      token = value->get_string();
+    }
+  }
+  return std::optional<std::string>(std::move(token));
+}
+
+Result<std::size_t> ReadModel::CountDevicesForSerial(std::string_view serial,
+                                                     std::size_t limit) const {
+  Snapshot s(projections_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  std::size_t count = 0;
+  if (limit == 0) return count;
+  const std::string prefix = Key(View::kPassDevices, serial) + '\0';
+  auto scanned =
+      s.Scan(prefix, "", [&](std::string_view, std::string_view) { return ++count < limit; });
+  if (!scanned) return scanned.error();
+  return count;
+}
+
 Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view serial) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();

@@ -51,8 +51,7 @@ class ReadModel {
   // Every member record in membership-id order, as stored (JSON text), from one snapshot:
   // for merging a whole roster with the views. Stops when `fn` returns false.
   Result<void> ScanMembers(
-      const std::function<bool(std::string_view membership_id, std::string_view record)>& fn)
-      const;
+      const std::function<bool(std::string_view membership_id, std::string_view record)>& fn) const;
   Result<std::optional<boost::json::object>> Pass(std::string_view serial) const;
   Result<std::vector<boost::json::object>> PassesOfMember(std::string_view membership_id) const;
 
@@ -62,6 +61,16 @@ class ReadModel {
                                              std::string_view tag) const;
   Result<bool> IsRegistered(std::string_view device, std::string_view pass_type,
                             std::string_view serial) const;
+  // The push token of `device`'s registration for `serial`, by key (no scan); nullopt when
+  // the device is not registered for it.
+  Result<std::optional<std::string>> RegisteredPushToken(std::string_view device,
+                                                         std::string_view pass_type,
+                                                         std::string_view serial) const;
+  // How many devices are registered for `serial`, counting no further than `limit` (the
+  // cost is bounded by the limit, not by how many there are).
+  Result<std::size_t> CountDevicesForSerial(std::string_view serial, std::size_t limit) const;
+  // Every registration of `serial` (a push fan-out). Its length is bounded by the service's
+  // device cap per pass (handlers::PassKitOptions::max_devices_per_pass).
   Result<std::vector<Registration>> DevicesForSerial(std::string_view serial) const;
   // Serials of `pass_type` whose content position is > `after`, in position order.
   Result<std::vector<std::pair<std::uint64_t, std::string>>> PassesChangedSince(

@@ -1,11 +1,16 @@
 #include "handlers/passkit/passkit_service.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+#include <functional>
 
 #include "events/catalogue.h"
 #include "events/crypto.h"
+#include "events/stream_names.h"
 #include "signer/auth_token.h"
 
 namespace passledger::handlers {
@@ -13,8 +18,9 @@ namespace {
 
 namespace ev = passledger::events;
 
-constexpr std::string_view kLogStream = "device-logs";
-constexpr std::string_view kLogActor = "device:anonymous";
+// Hex digits of a client network's keyed hash kept with its logs (64 bits: enough to tell
+// networks apart in a ring of a few hundred thousand records).
+constexpr std::size_t kClientHashHexDigits = 16;
 
 std::string_view TextOf(const boost::json::object& record, std::string_view key) {
   const auto* value = record.if_contains(key);
@@ -40,7 +46,17 @@ Error Unauthenticated() {
   return MakeError(ErrorCode::kUnauthenticated, "missing or invalid ApplePass authorization");
 }
 
-std::string DeviceStream(std::string_view device) { return "device-" + std::string(device); }
+using ev::DeviceStream;
+
+std::chrono::seconds RetryAfter(std::chrono::milliseconds wait) {
+  return std::max(std::chrono::ceil<std::chrono::seconds>(wait), std::chrono::seconds(1));
+}
+
+std::int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string RandomSecret() {
   std::string secret(signer::kTokenSecretSize, '\0');
@@ -76,7 +92,13 @@ PassKitService::PassKitService(events::EventLog* log, projections::ReadModel rea
       bundles_(bundles),
       options_(std::move(options)),
       dummy_secret_(RandomSecret()),
-      log_limiter_(options_.log_rate, options_.clock) {}
+      client_hash_key_(options_.client_hash_key.empty() ? RandomSecret()
+                                                        : options_.client_hash_key),
+      log_limiter_(options_.log_rate, options_.clock),
+      log_client_bytes_(options_.log_bytes_per_client, options_.clock),
+      log_total_bytes_(options_.log_bytes_total, options_.clock),
+      register_pass_limiter_(options_.register_per_pass, options_.clock),
+      register_client_limiter_(options_.register_per_client, options_.clock) {}
 
 // The same reads, one HMAC and one constant-time comparison on every path.
 Result<PassKitService::AuthorizedPass> PassKitService::Authorize(
@@ -98,37 +120,48 @@ Result<PassKitService::AuthorizedPass> PassKitService::Authorize(
 }
 
 Result<PassKitService::DeviceState> PassKitService::ReadDevice(std::string_view device,
+                                                               std::string_view pass_type,
                                                                std::string_view serial) const {
   // The version first: the views read next are at least that new, so an append expecting it
   // fails if anything changed in between.
   auto version = log_->StreamVersion(DeviceStream(device));
   if (!version) return version.error();
-  auto registrations = read_.DevicesForSerial(serial);
-  if (!registrations) return registrations.error();
-  DeviceState state{*version, false, {}};
-  for (auto& registration : *registrations) {
-    if (registration.device_id != device) continue;
-    state.registered = true;
-    state.push_token = std::move(registration.push_token);
-  }
+  auto token = read_.RegisteredPushToken(device, pass_type, serial);
+  if (!token) return token.error();
+  DeviceState state{*version, token->has_value(), token->value_or("")};
   return state;
 }
 
-Result<RegisterOutcome> PassKitService::Register(std::string_view device,
-                                                 std::string_view pass_type,
-                                                 std::string_view serial,
-                                                 std::string_view authorization,
-                                                 std::string_view body) {
+std::mutex& PassKitService::SerialLock(std::string_view serial) {
+  return serial_locks_[std::hash<std::string_view>{}(serial) % serial_locks_.size()];
+}
+
+Result<RegisterResult> PassKitService::Register(std::string_view device, std::string_view pass_type,
+                                                std::string_view serial,
+                                                std::string_view authorization,
+                                                std::string_view body,
+                                                std::string_view client_network) {
   if (auto ok = CheckIds(device, pass_type, serial); !ok) return ok.error();
+  // Per client before authentication (guessing tokens is throttled too). A registration
+  // that repeats the device's push token writes nothing and is given its token back, so a
+  // phone re-registering costs no budget; failures and writes keep it spent.
+  if (const auto wait = register_client_limiter_.Admit(client_network); wait.count() > 0) {
+    return RegisterResult{RegisterOutcome::kRateLimited, RetryAfter(wait)};
+  }
   if (auto authorized = Authorize(pass_type, serial, authorization); !authorized) {
     return authorized.error();
   }
   auto push_token = ParsePushToken(body);
   if (!push_token) return push_token.error();
+  std::lock_guard lock(SerialLock(serial));
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-    auto outcome = TryRegister(device, pass_type, serial, *push_token);
-    if (!outcome) return outcome.error();
-    if (*outcome) return **outcome;
+    auto result = TryRegister(device, pass_type, serial, *push_token);
+    if (!result) return result.error();
+    if (!*result) continue;
+    if ((*result)->outcome == RegisterOutcome::kAlreadyRegistered) {
+      register_client_limiter_.Refund(client_network);
+    }
+    return **result;
   }
   return MakeError(ErrorCode::kUnavailable,
                    "device " + std::string(device) + " changed under every registration attempt");
@@ -150,24 +183,40 @@ Result<bool> PassKitService::AppendToDevice(std::string_view device, std::uint64
   return true;
 }
 
-// nullopt: another append to the device's stream came first; decide again.
-Result<std::optional<RegisterOutcome>> PassKitService::TryRegister(std::string_view device,
-                                                                   std::string_view pass_type,
-                                                                   std::string_view serial,
-                                                                   const std::string& push_token) {
-  auto state = ReadDevice(device, serial);
+// nullopt: another append to the device's stream came first; decide again. The serial's
+// rate limit is spent only by a registration that would write (so only after
+// authentication: nobody without the pass can spend its budget).
+Result<std::optional<RegisterResult>> PassKitService::TryRegister(std::string_view device,
+                                                                  std::string_view pass_type,
+                                                                  std::string_view serial,
+                                                                  const std::string& push_token) {
+  auto state = ReadDevice(device, pass_type, serial);
   if (!state) return state.error();
   if (state->registered && state->push_token == push_token) {
-    return RegisterOutcome::kAlreadyRegistered;
+    return RegisterResult{RegisterOutcome::kAlreadyRegistered};
+  }
+  if (!state->registered) {
+    const std::size_t cap = options_.max_devices_per_pass;
+    auto devices = read_.CountDevicesForSerial(serial, cap);
+    if (!devices) return devices.error();
+    if (*devices >= cap) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       "pass " + std::string(serial) + " already has the most devices allowed (" +
+                           std::to_string(cap) + "); unregister one first");
+    }
+  }
+  if (const auto wait = register_pass_limiter_.Admit(serial); wait.count() > 0) {
+    return RegisterResult{RegisterOutcome::kRateLimited, RetryAfter(wait)};
   }
   auto appended = AppendToDevice(device, state->stream_version, ev::kDeviceRegistered,
                                  {{"deviceId", device},
                                   {"passTypeId", pass_type},
                                   {"serial", serial},
                                   {"pushToken", push_token}});
+  if (!appended || !*appended) register_pass_limiter_.Refund(serial);
   if (!appended) return appended.error();
   if (!*appended) return std::nullopt;
-  return state->registered ? RegisterOutcome::kUpdated : RegisterOutcome::kCreated;
+  return RegisterResult{state->registered ? RegisterOutcome::kUpdated : RegisterOutcome::kCreated};
 }
 
 Result<std::optional<projections::UpdatedSerials>> PassKitService::ListUpdated(
@@ -239,26 +288,54 @@ Result<std::optional<bool>> PassKitService::TryUnregister(std::string_view devic
   return true;
 }
 
-Result<LogResult> PassKitService::Log(std::string_view client_address, std::string_view body) {
-  const std::chrono::milliseconds wait = log_limiter_.Admit(client_address);
-  if (wait.count() > 0) {
-    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait);
-    return LogResult{std::max(seconds, std::chrono::seconds(1)), 0};
+std::optional<std::chrono::seconds> PassKitService::AdmitLog(std::string_view client_network,
+                                                             std::uint64_t declared_bytes) {
+  const auto bytes = static_cast<double>(declared_bytes);
+  if (const auto wait = log_limiter_.Admit(client_network); wait.count() > 0) {
+    return RetryAfter(wait);
+  }
+  if (const auto wait = log_client_bytes_.Admit(client_network, bytes); wait.count() > 0) {
+    log_limiter_.Refund(client_network);
+    return RetryAfter(wait);
+  }
+  if (const auto wait = log_total_bytes_.Admit("", bytes); wait.count() > 0) {
+    log_limiter_.Refund(client_network);
+    log_client_bytes_.Refund(client_network, bytes);
+    return RetryAfter(wait);
+  }
+  return std::nullopt;
+}
+
+std::string PassKitService::ClientHash(std::string_view client_network) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), client_hash_key_.data(), static_cast<int>(client_hash_key_.size()),
+       reinterpret_cast<const unsigned char*>(client_network.data()), client_network.size(), digest,
+       &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size && out.size() < kClientHashHexDigits; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+Result<std::size_t> PassKitService::Log(std::string_view client_network, std::string_view body) {
+  if (options_.device_logs == nullptr) {
+    return MakeError(ErrorCode::kUnavailable, "device logs are not kept by this server");
   }
   auto lines = ParseLogLines(body, options_.log_limits);
   if (!lines) return lines.error();
-  if (lines->empty()) return LogResult{};
-  boost::json::array stored;
-  for (auto& line : *lines) stored.emplace_back(std::move(line));
-  ev::AppendRequest request;
-  request.stream = std::string(kLogStream);
-  request.actor = std::string(kLogActor);
-  request.events.push_back(ev::NewEvent{
-      std::string(ev::kDeviceLogReceived), 0, {{"lines", std::move(stored)}}, {}, std::nullopt});
+  if (lines->empty()) return std::size_t{0};
   const std::size_t count = lines->size();
-  auto appended = log_->Append(std::move(request));
-  if (!appended) return appended.error();
-  return LogResult{std::nullopt, count};
+  projections::DeviceLogRecord record;
+  record.at_ms = NowUnixMs();
+  record.client = ClientHash(client_network);
+  record.lines = std::move(*lines);
+  auto stored = options_.device_logs->Append(std::move(record));
+  if (!stored) return stored.error();
+  return count;
 }
 
 }  // namespace passledger::handlers

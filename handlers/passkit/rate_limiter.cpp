@@ -42,17 +42,25 @@ RateLimiter::Bucket& RateLimiter::BucketFor(std::string_view key,
   return buckets_.emplace(std::string(key), Bucket{limit_.burst, now}).first->second;
 }
 
-std::chrono::milliseconds RateLimiter::Admit(std::string_view key) {
+std::chrono::milliseconds RateLimiter::Admit(std::string_view key, double cost) {
   const auto now = clock_();
   std::lock_guard lock(mutex_);
   Bucket& bucket = BucketFor(key, now);
   Refill(bucket, now);
-  if (bucket.tokens >= 1) {
-    bucket.tokens -= 1;
+  if (bucket.tokens >= cost) {
+    bucket.tokens -= cost;
     return std::chrono::milliseconds(0);
   }
-  const double minutes = (1 - bucket.tokens) / limit_.per_minute;
+  const double minutes = (std::min(cost, limit_.burst) - bucket.tokens) / limit_.per_minute;
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(minutes * 60'000)));
+}
+
+void RateLimiter::Refund(std::string_view key, double cost) {
+  const auto now = clock_();
+  std::lock_guard lock(mutex_);
+  Bucket& bucket = BucketFor(key, now);
+  Refill(bucket, now);
+  bucket.tokens = std::min(limit_.burst, bucket.tokens + cost);
 }
 
 }  // namespace passledger::handlers

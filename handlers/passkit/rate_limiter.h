@@ -1,8 +1,9 @@
-// RateLimiter: one token bucket per key (a client address): `burst` requests at once, then
-// `per_minute` a minute. Buckets that have filled up again are forgotten, and the number of
-// buckets is capped, so a flood of distinct keys cannot grow memory without bound (past the
-// cap, new keys share one overflow bucket rather than being let through unlimited). At the
-// cap the map is swept for full buckets at most once per token interval (1 / per_minute).
+// RateLimiter: one token bucket per key (a client network, a serial): `burst` tokens at once,
+// then `per_minute` a minute; a request costs one token, or what its caller says (bytes). Buckets
+// that have filled up again are forgotten, and the number of buckets is capped, so a flood of
+// distinct keys cannot grow memory without bound (past the cap, new keys share one overflow bucket
+// rather than being let through unlimited). At the cap the map is swept for full buckets at most
+// once per token interval (1 / per_minute).
 //
 // Thread-safe: Admit may be called from any thread.
 #pragma once
@@ -30,9 +31,12 @@ class RateLimiter {
   // REQUIRES: limit.per_minute > 0, limit.burst >= 1.
   explicit RateLimiter(RateLimit limit, Clock clock = std::chrono::steady_clock::now);
 
-  // Zero when a request from `key` may go ahead now (and takes a token); otherwise how long
-  // until it may (nothing is taken).
-  std::chrono::milliseconds Admit(std::string_view key);
+  // Zero when a request from `key` costing `cost` tokens may go ahead now (and takes them);
+  // otherwise how long until it may (nothing is taken). A cost above the burst never goes
+  // ahead (the wait is then the time to refill a whole burst).
+  std::chrono::milliseconds Admit(std::string_view key, double cost = 1);
+  // Gives back what Admit took (another limit refused the request after all).
+  void Refund(std::string_view key, double cost = 1);
 
  private:
   struct Bucket {

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <thread>
 
+#include "events/stream_names.h"
 #include "handlers/passkit/passkit_service.h"
 #include "tests/testing/dev_passes.h"
 #include "tests/testing/projected_log.h"
@@ -35,6 +36,7 @@ class Fixture {
   Fixture()
       : log_(ProjectedLog::Open(dir_.path() / "data")),
         read_(log_->read()),
+        device_logs_(OpenDeviceLogs(log_->log())),
         factory_(DevPassFactory(dir_.path() / "certs")),
         bundles_(&read_, {factory_}) {
     Import(SampleRoster());
@@ -52,9 +54,18 @@ class Fixture {
     return "ApplePass " + factory_->AuthToken(serial, 1);
   }
 
+  static std::unique_ptr<projections::DeviceLogStore> OpenDeviceLogs(events::EventLog& log) {
+    auto store = projections::DeviceLogStore::Open(&log, 64 << 20);
+    BOOST_TEST_REQUIRE(Succeeded(store));
+    return std::move(*store);
+  }
+
   PassKitService Service(PassKitOptions options = {}) {
+    if (options.device_logs == nullptr) options.device_logs = device_logs_.get();
     return PassKitService(&log_->log(), read_, &bundles_, std::move(options));
   }
+
+  std::uint64_t Head() const { return log_->log().GetHead().position; }
 
   std::uint64_t DeviceEvents(std::string_view device) const {
     auto version = log_->log().StreamVersion("device-" + std::string(device));
@@ -65,6 +76,7 @@ class Fixture {
   TempDir dir_;
   std::unique_ptr<ProjectedLog> log_;
   projections::ReadModel read_;
+  std::unique_ptr<projections::DeviceLogStore> device_logs_;  // destroyed before log_
   std::shared_ptr<const signer::PassFactory> factory_;
   PassBundles bundles_;
   std::string serial_;
@@ -78,10 +90,10 @@ BOOST_AUTO_TEST_CASE(a_device_lifecycle_without_http) {
   PassKitService service = Service();
   auto created = service.Register("device1", kType, serial_, auth_, Body("00ff"));
   BOOST_TEST_REQUIRE(Succeeded(created));
-  BOOST_TEST((*created == RegisterOutcome::kCreated));
+  BOOST_TEST((created->outcome == RegisterOutcome::kCreated));
   auto again = service.Register("device1", kType, serial_, auth_, Body("00ff"));
   BOOST_TEST_REQUIRE(Succeeded(again));
-  BOOST_TEST((*again == RegisterOutcome::kAlreadyRegistered));
+  BOOST_TEST((again->outcome == RegisterOutcome::kAlreadyRegistered));
   BOOST_TEST(DeviceEvents("device1") == 1u);
 
   auto all = service.ListUpdated("device1", kType, "");
@@ -136,7 +148,7 @@ BOOST_AUTO_TEST_CASE(a_new_push_token_is_one_new_event) {
   BOOST_TEST_REQUIRE(Succeeded(service.Register("device1", kType, serial_, auth_, Body("aa"))));
   auto updated = service.Register("device1", kType, serial_, auth_, Body("BB01"));
   BOOST_TEST_REQUIRE(Succeeded(updated));
-  BOOST_TEST((*updated == RegisterOutcome::kUpdated));
+  BOOST_TEST((updated->outcome == RegisterOutcome::kUpdated));
   BOOST_TEST(DeviceEvents("device1") == 2u);
   auto devices = read_.DevicesForSerial(serial_);
   BOOST_TEST_REQUIRE(Succeeded(devices));
@@ -144,7 +156,7 @@ BOOST_AUTO_TEST_CASE(a_new_push_token_is_one_new_event) {
   BOOST_TEST(devices->at(0).push_token == "bb01");  // stored lowercased
   auto same = service.Register("device1", kType, serial_, auth_, Body("bb01"));
   BOOST_TEST_REQUIRE(Succeeded(same));
-  BOOST_TEST((*same == RegisterOutcome::kAlreadyRegistered));
+  BOOST_TEST((same->outcome == RegisterOutcome::kAlreadyRegistered));
   BOOST_TEST(DeviceEvents("device1") == 2u);
 }
 
@@ -280,23 +292,56 @@ BOOST_AUTO_TEST_CASE(listing_unknown_devices_types_and_tags) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(logs_are_bounded_and_stored_verbatim) {
+std::vector<projections::DeviceLogRecord> StoredLogs(const projections::DeviceLogStore& store) {
+  std::vector<projections::DeviceLogRecord> out;
+  auto scanned = store.Scan({}, [&](const projections::DeviceLogRecord& record) {
+    out.push_back(record);
+    return true;
+  });
+  BOOST_TEST_REQUIRE(Succeeded(scanned));
+  return out;
+}
+
+// Issue 12: device logs leave the hash chain. The positive control: a DeviceLogReceived
+// appended the old way is seen on device-logs and moves the head; Log() moves neither.
+BOOST_AUTO_TEST_CASE(logs_go_to_the_device_log_store_not_the_event_log) {
   PassKitService service = Service();
+  const std::uint64_t before_control = Head();
+  log_->Append(passledger::testing::catalogued::DeviceLogReceived("the old way"));
+  BOOST_TEST_REQUIRE(Head() == before_control + 1);
+  BOOST_TEST_REQUIRE(*log_->log().StreamVersion("device-logs") == 1u);
+
+  const std::uint64_t head = Head();
   const std::string longest(4096, 'x');
   auto stored = service.Log(
       "10.0.0.1", R"({"logs":["first line","second \"quoted\" é",")" + longest + R"("]})");
   BOOST_TEST_REQUIRE(Succeeded(stored));
-  BOOST_TEST(!stored->retry_after.has_value());
-  BOOST_TEST(stored->lines_stored == 3u);
-  auto events = log_->log().ReadStream("device-logs", 1, 10);
-  BOOST_TEST_REQUIRE(Succeeded(events));
-  BOOST_TEST_REQUIRE(events->size() == 1u);
-  const auto& lines = events->at(0).payload.at("lines").as_array();
-  BOOST_TEST_REQUIRE(lines.size() == 3u);
-  BOOST_TEST(lines[1].as_string() == "second \"quoted\" é");
-  BOOST_TEST(lines[2].as_string() == longest);
-  BOOST_TEST(events->at(0).envelope.actor.find("10.0.0.1") == std::string::npos);
+  BOOST_TEST(*stored == 3u);
+  BOOST_TEST(Head() == head);
+  BOOST_TEST(*log_->log().StreamVersion("device-logs") == 1u);
 
+  const auto records = StoredLogs(*device_logs_);
+  BOOST_TEST_REQUIRE(records.size() == 1u);
+  BOOST_TEST_REQUIRE(records[0].lines.size() == 3u);
+  BOOST_TEST(records[0].lines[1] == "second \"quoted\" é");
+  BOOST_TEST(records[0].lines[2] == longest);
+  BOOST_TEST(records[0].device.empty());  // POST /v1/log names no device
+  // The client network is kept only as a keyed hash: the same for the same network, another
+  // for another, and never the address.
+  BOOST_TEST(records[0].client == service.ClientHash("10.0.0.1"));
+  BOOST_TEST(records[0].client != service.ClientHash("10.0.0.2"));
+  BOOST_TEST(records[0].client.size() == 16u);
+  BOOST_TEST(records[0].client.find("10.0.0.1") == std::string::npos);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  BOOST_TEST(records[0].at_ms <= now_ms);
+  BOOST_TEST(records[0].at_ms > now_ms - 60'000);
+}
+
+BOOST_AUTO_TEST_CASE(log_bodies_are_bounded) {
+  PassKitService service = Service();
+  const std::string longest(4096, 'x');
   std::string hundred_and_one = R"({"logs":[)";
   for (int i = 0; i < 101; ++i) hundred_and_one += (i ? ",\"l\"" : "\"l\"");
   hundred_and_one += "]}";
@@ -313,45 +358,203 @@ BOOST_AUTO_TEST_CASE(logs_are_bounded_and_stored_verbatim) {
   }
   auto empty = service.Log("10.0.0.2", R"({"logs":[]})");
   BOOST_TEST_REQUIRE(Succeeded(empty));
-  BOOST_TEST(empty->lines_stored == 0u);
-  auto after = log_->log().StreamVersion("device-logs");
-  BOOST_TEST_REQUIRE(Succeeded(after));
-  BOOST_TEST(*after == 1u);
+  BOOST_TEST(*empty == 0u);
+  BOOST_TEST(device_logs_->Stats().records == 0u);
+  PassKitOptions without_store;
+  without_store.device_logs = nullptr;
+  PassKitService no_store(&log_->log(), read_, &bundles_, without_store);
+  BOOST_TEST(FailedWith(no_store.Log("10.0.0.2", R"({"logs":["a"]})"), ErrorCode::kUnavailable));
 }
 
-BOOST_AUTO_TEST_CASE(logs_are_rate_limited_per_client_address) {
+BOOST_AUTO_TEST_CASE(logs_are_admitted_per_client_network) {
   auto now = std::chrono::steady_clock::now();
   PassKitOptions options;
   options.log_rate = RateLimit{10, 20, 1000};
   options.clock = [&now] { return now; };
   PassKitService service = Service(options);
-  const std::string body = R"({"logs":["hello"]})";
-  for (int i = 0; i < 20; ++i) {
-    auto admitted = service.Log("10.0.0.1", body);
-    BOOST_TEST_REQUIRE(Succeeded(admitted));
-    BOOST_TEST_REQUIRE(!admitted->retry_after.has_value());
-  }
-  auto limited = service.Log("10.0.0.1", body);
-  BOOST_TEST_REQUIRE(Succeeded(limited));
-  BOOST_TEST_REQUIRE(limited->retry_after.has_value());
-  BOOST_TEST(limited->retry_after->count() == 6);  // 10 a minute: one every 6 s
-  BOOST_TEST(limited->lines_stored == 0u);
-  // Even a bad body is not looked at while limited.
-  auto limited_bad = service.Log("10.0.0.1", "nope");
-  BOOST_TEST_REQUIRE(Succeeded(limited_bad));
-  BOOST_TEST(limited_bad->retry_after.has_value());
-  auto other = service.Log("10.0.0.2", body);
-  BOOST_TEST_REQUIRE(Succeeded(other));
-  BOOST_TEST(!other->retry_after.has_value());
-
+  for (int i = 0; i < 20; ++i) BOOST_TEST_REQUIRE(!service.AdmitLog("10.0.0.1", 100));
+  const auto limited = service.AdmitLog("10.0.0.1", 100);
+  BOOST_TEST_REQUIRE(limited.has_value());
+  BOOST_TEST(limited->count() == 6);  // 10 a minute: one every 6 s
+  BOOST_TEST(!service.AdmitLog("10.0.0.2", 100));
   now += std::chrono::seconds(6);
-  auto refilled = service.Log("10.0.0.1", body);
+  BOOST_TEST(!service.AdmitLog("10.0.0.1", 100));
+  BOOST_TEST(service.AdmitLog("10.0.0.1", 100).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(logs_are_admitted_within_byte_budgets) {
+  auto now = std::chrono::steady_clock::now();
+  PassKitOptions options;
+  options.log_rate = RateLimit{1000, 1000, 1000};
+  options.log_bytes_per_client = RateLimit{1000, 1000, 1000};  // bytes a minute
+  options.log_bytes_total = RateLimit{2500, 2500, 1};
+  options.clock = [&now] { return now; };
+  PassKitService service = Service(options);
+  BOOST_TEST(!service.AdmitLog("10.0.0.1", 600));
+  // The second 600 bytes would pass the request count but not the network's byte budget.
+  const auto over_client = service.AdmitLog("10.0.0.1", 600);
+  BOOST_TEST_REQUIRE(over_client.has_value());
+  BOOST_TEST(over_client->count() == 12);  // 200 bytes short at 1000 a minute
+  BOOST_TEST(!service.AdmitLog("10.0.0.2", 900));
+  BOOST_TEST(!service.AdmitLog("10.0.0.3", 900));
+  // 2400 of the 2500 global bytes are spent: a fourth network is refused although its own
+  // budget is untouched, and what it was refused is not charged to it.
+  BOOST_TEST(service.AdmitLog("10.0.0.4", 900).has_value());
+  BOOST_TEST(!service.AdmitLog("10.0.0.4", 100));
+}
+
+// Issue 12: one pass token cannot buy unlimited registrations. The limits are raised so the
+// device cap is what stops the flood.
+BOOST_AUTO_TEST_CASE(ten_thousand_registrations_with_one_token_stay_under_the_cap) {
+  PassKitOptions options;
+  options.register_per_pass = RateLimit{1e9, 1e9, 1000};
+  options.register_per_client = RateLimit{1e9, 1e9, 1000};
+  PassKitService service = Service(options);
+  const std::uint64_t head = Head();
+  int created = 0;
+  int refused = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    auto registered = service.Register("flood" + std::to_string(i), kType, serial_, auth_,
+                                       Body("ab" + std::to_string(i)), "10.0.0.66");
+    if (registered) {
+      created += registered->outcome == RegisterOutcome::kCreated ? 1 : 0;
+      // While the cap is not reached each registration is one event (the growth is seen).
+      if (i < 20) BOOST_TEST_REQUIRE(Head() == head + i + 1);
+    } else {
+      BOOST_TEST_REQUIRE(FailedWith(registered, ErrorCode::kPermissionDenied));
+      ++refused;
+    }
+    if (i % 1000 == 999) {
+      // The pass's second cardholder is served meanwhile.
+      auto other = service.Register("other" + std::to_string(i), kType, other_serial_,
+                                    Auth(other_serial_), Body("cd"), "10.0.0.7");
+      BOOST_TEST_REQUIRE(Succeeded(other));
+      BOOST_TEST((other->outcome == RegisterOutcome::kCreated));
+    }
+  }
+  BOOST_TEST(created == 20);
+  BOOST_TEST(refused == 10'000 - 20);
+  auto counted = read_.CountDevicesForSerial(serial_, 100'000);
+  BOOST_TEST_REQUIRE(Succeeded(counted));
+  BOOST_TEST(*counted == 20u);
+  BOOST_TEST(Head() == head + 20 + 10);  // the cap's 20 and the other pass's 10
+  // A registered device may still change its push token at the cap; a repeat writes nothing.
+  auto updated = service.Register("flood3", kType, serial_, auth_, Body("ffff"), "10.0.0.66");
+  BOOST_TEST_REQUIRE(Succeeded(updated));
+  BOOST_TEST((updated->outcome == RegisterOutcome::kUpdated));
+  auto repeated = service.Register("flood3", kType, serial_, auth_, Body("ffff"), "10.0.0.66");
+  BOOST_TEST_REQUIRE(Succeeded(repeated));
+  BOOST_TEST((repeated->outcome == RegisterOutcome::kAlreadyRegistered));
+  BOOST_TEST(Head() == head + 31);
+  // After one unregisters, one more may come.
+  BOOST_TEST_REQUIRE(Succeeded(service.Unregister("flood0", kType, serial_, auth_)));
+  auto next = service.Register("late", kType, serial_, auth_, Body("01"), "10.0.0.66");
+  BOOST_TEST_REQUIRE(Succeeded(next));
+  BOOST_TEST((next->outcome == RegisterOutcome::kCreated));
+  BOOST_TEST(FailedWith(service.Register("later", kType, serial_, auth_, Body("01"), "10.0.0.66"),
+                        ErrorCode::kPermissionDenied));
+}
+
+BOOST_AUTO_TEST_CASE(racing_devices_cannot_overshoot_the_cap) {
+  PassKitOptions options;
+  options.max_devices_per_pass = 3;
+  options.register_per_pass = RateLimit{1e9, 1e9, 1000};
+  PassKitService service = Service(options);
+  std::vector<Result<RegisterResult>> outcomes(12, MakeError(ErrorCode::kInternal, "not run"));
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      threads.emplace_back([&, i] {
+        outcomes[i] = service.Register("racer" + std::to_string(i), kType, serial_, auth_,
+                                       Body("aa"), "10.0.0.1");
+      });
+    }
+  }
+  int created = 0;
+  for (const auto& outcome : outcomes) created += outcome ? 1 : 0;
+  BOOST_TEST(created == 3);
+  BOOST_TEST(*read_.CountDevicesForSerial(serial_, 100) == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(registrations_are_rate_limited_per_serial_and_per_client) {
+  auto now = std::chrono::steady_clock::now();
+  PassKitOptions options;
+  options.register_per_pass = RateLimit{6, 3, 1000};
+  options.register_per_client = RateLimit{6, 5, 1000};
+  options.clock = [&now] { return now; };
+  PassKitService service = Service(options);
+  for (int i = 0; i < 3; ++i) {
+    auto registered =
+        service.Register("d" + std::to_string(i), kType, serial_, auth_, Body("aa"), "10.0.0.1");
+    BOOST_TEST_REQUIRE(Succeeded(registered));
+    BOOST_TEST((registered->outcome == RegisterOutcome::kCreated));
+  }
+  const std::uint64_t head = Head();
+  auto limited = service.Register("d9", kType, serial_, auth_, Body("aa"), "10.0.0.1");
+  BOOST_TEST_REQUIRE(Succeeded(limited));
+  BOOST_TEST((limited->outcome == RegisterOutcome::kRateLimited));
+  BOOST_TEST(limited->retry_after.count() == 10);  // 6 a minute
+  // Another pass from the same client is not limited by the first pass's budget ...
+  auto other =
+      service.Register("d0", kType, other_serial_, Auth(other_serial_), Body("aa"), "10.0.0.1");
+  BOOST_TEST_REQUIRE(Succeeded(other));
+  BOOST_TEST((other->outcome == RegisterOutcome::kCreated));
+  // ... but the client's own budget (5) is spent now, for any pass, even with a bad token.
+  auto client_limited =
+      service.Register("d1", kType, other_serial_, "ApplePass x", Body("aa"), "10.0.0.1");
+  BOOST_TEST_REQUIRE(Succeeded(client_limited));
+  BOOST_TEST((client_limited->outcome == RegisterOutcome::kRateLimited));
+  // A wrong token from elsewhere does not spend the serial's budget.
+  now += std::chrono::seconds(10);
+  BOOST_TEST(
+      FailedWith(service.Register("d9", kType, serial_, "ApplePass x", Body("aa"), "10.0.0.2"),
+                 ErrorCode::kUnauthenticated));
+  auto refilled = service.Register("d9", kType, serial_, auth_, Body("aa"), "10.0.0.2");
   BOOST_TEST_REQUIRE(Succeeded(refilled));
-  BOOST_TEST(!refilled->retry_after.has_value());
-  BOOST_TEST(service.Log("10.0.0.1", body)->retry_after.has_value());
-  auto stored = log_->log().StreamVersion("device-logs");
-  BOOST_TEST_REQUIRE(Succeeded(stored));
-  BOOST_TEST(*stored == 22u);
+  BOOST_TEST((refilled->outcome == RegisterOutcome::kCreated));
+  BOOST_TEST(Head() == head + 2);
+  // A phone repeating its registration writes nothing and spends neither budget (the
+  // client's 5 and the serial's, now empty, would otherwise refuse the 6th).
+  for (int i = 0; i < 50; ++i) {
+    auto repeated = service.Register("d0", kType, serial_, auth_, Body("aa"), "10.0.0.3");
+    BOOST_TEST_REQUIRE(Succeeded(repeated));
+    BOOST_TEST_REQUIRE((repeated->outcome == RegisterOutcome::kAlreadyRegistered));
+  }
+  BOOST_TEST(Head() == head + 2);
+}
+
+// Issue 12: internal streams cannot be reached through a device id. The positive control:
+// the legacy device-logs stream holds an event; the device "logs" gets a stream of its own.
+BOOST_AUTO_TEST_CASE(no_device_id_reaches_an_internal_stream) {
+  PassKitService service = Service();
+  log_->Append(passledger::testing::catalogued::DeviceLogReceived("old"));
+  BOOST_TEST_REQUIRE(*log_->log().StreamVersion("device-logs") == 1u);
+  for (const std::string_view reserved : events::kReservedDeviceStreams) {
+    const std::string id(reserved.substr(std::string_view("device-").size()));
+    BOOST_TEST_CONTEXT(id) {
+      BOOST_TEST(events::DeviceStream(id) != reserved);
+      auto registered = service.Register(id, kType, serial_, auth_, Body("00ff"));
+      BOOST_TEST_REQUIRE(Succeeded(registered));
+      BOOST_TEST((registered->outcome == RegisterOutcome::kCreated));
+      BOOST_TEST(*log_->log().StreamVersion(events::DeviceStream(id)) == 1u);
+      auto listed = service.ListUpdated(id, kType, "");
+      BOOST_TEST_REQUIRE(Succeeded(listed));
+      BOOST_TEST_REQUIRE(listed->has_value());
+      BOOST_TEST_REQUIRE(Succeeded(service.Unregister(id, kType, serial_, auth_)));
+      BOOST_TEST(*log_->log().StreamVersion(events::DeviceStream(id)) == 2u);
+    }
+  }
+  BOOST_TEST(*log_->log().StreamVersion("device-logs") == 1u);
+  BOOST_TEST(*log_->log().StreamVersion("device-pushes") == 0u);
+  BOOST_TEST(!events::kPushBatchStream.starts_with("device-"));
+  // The escaped names cannot be asked for directly: '~' (and '$', ':' ...) is in no device id.
+  for (const std::string id : {"~logs", "~pushes", "$logs", "x:logs", "logs/x"}) {
+    BOOST_TEST_CONTEXT(id) {
+      BOOST_TEST(FailedWith(service.Register(id, kType, serial_, auth_, Body("00")),
+                            ErrorCode::kInvalidArgument));
+    }
+  }
+  BOOST_TEST(events::DeviceStream("logs2") == "device-logs2");
 }
 
 BOOST_AUTO_TEST_CASE(the_rate_limiter_bounds_its_keys) {
@@ -385,7 +588,7 @@ BOOST_AUTO_TEST_CASE(the_rate_limiter_sweeps_at_most_once_per_token_interval) {
 
 BOOST_AUTO_TEST_CASE(concurrent_identical_registrations_write_one_event) {
   PassKitService service = Service();
-  std::vector<Result<RegisterOutcome>> outcomes(8, MakeError(ErrorCode::kInternal, "not run"));
+  std::vector<Result<RegisterResult>> outcomes(8, MakeError(ErrorCode::kInternal, "not run"));
   {
     std::vector<std::jthread> threads;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -397,8 +600,8 @@ BOOST_AUTO_TEST_CASE(concurrent_identical_registrations_write_one_event) {
   int created = 0;
   for (const auto& outcome : outcomes) {
     BOOST_TEST_REQUIRE(Succeeded(outcome));
-    created += *outcome == RegisterOutcome::kCreated ? 1 : 0;
-    BOOST_TEST((*outcome != RegisterOutcome::kUpdated));
+    created += outcome->outcome == RegisterOutcome::kCreated ? 1 : 0;
+    BOOST_TEST((outcome->outcome != RegisterOutcome::kUpdated));
   }
   BOOST_TEST(created == 1);
   BOOST_TEST(DeviceEvents("device1") == 1u);

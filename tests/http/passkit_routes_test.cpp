@@ -15,7 +15,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "tests/http/client.h"
 #include "tests/http/passkit_server.h"
@@ -36,20 +38,30 @@ using testing::Connection;
 constexpr std::string_view kType = "pass.org.example.member";
 constexpr std::string_view kFamily = "8-10000001";
 
-handlers::PassKitOptions SmallLogBurst() {
+handlers::PassKitOptions SmallLogBurst(projections::DeviceLogStore* device_logs) {
   handlers::PassKitOptions options;
   options.log_rate = handlers::RateLimit{1, 3, 1000};
+  options.device_logs = device_logs;
   return options;
 }
+
+std::unique_ptr<projections::DeviceLogStore> OpenDeviceLogs(events::EventLog& log) {
+  auto store = projections::DeviceLogStore::Open(&log, 1 << 20);
+  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(store));
+  return std::move(*store);
+}
+
+Network Loopback() { return *ParseNetwork("127.0.0.1"); }
 
 class Fixture {
  public:
   Fixture()
       : log_(passledger::testing::ProjectedLog::Open(dir_.path() / "data")),
         read_(log_->read()),
+        device_logs_(OpenDeviceLogs(log_->log())),
         factory_(DevPassFactory(dir_.path() / "certs")),
         bundles_(&read_, {factory_}),
-        service_(&log_->log(), read_, &bundles_, SmallLogBurst()) {
+        service_(&log_->log(), read_, &bundles_, SmallLogBurst(device_logs_.get())) {
     Import(SampleRoster());
     auto passes = read_.PassesOfMember(kFamily);
     BOOST_TEST_REQUIRE(passledger::testing::Succeeded(passes));
@@ -80,10 +92,13 @@ class Fixture {
   passledger::testing::TempDir dir_;
   std::unique_ptr<passledger::testing::ProjectedLog> log_;
   projections::ReadModel read_;
+  std::unique_ptr<projections::DeviceLogStore> device_logs_;
   std::shared_ptr<const signer::PassFactory> factory_;
   handlers::PassBundles bundles_;
   handlers::PassKitService service_;
   testing::PassKitServer server_{service_};
+  // The same service behind a server that trusts 127.0.0.1 as a reverse proxy.
+  testing::PassKitServer proxied_{service_, 64, {Loopback()}};
   WorkerPool& workers_ = server_.workers();
   std::string serial_;
   std::string auth_;
@@ -219,11 +234,88 @@ BOOST_AUTO_TEST_CASE(bad_bodies_unknown_pass_types_and_wrong_methods) {
 
 BOOST_AUTO_TEST_CASE(logs_are_taken_until_the_burst_is_spent) {
   const std::string body = R"({"logs":["a line"]})";
-  for (int i = 0; i < 3; ++i) BOOST_TEST(Call("POST", "/v1/log", "", body).status == 200);
-  const ClientResponse limited = Call("POST", "/v1/log", "", body);
+  // Without a trusted proxy, X-Forwarded-For is the client's own word and is ignored.
+  for (int i = 0; i < 3; ++i) {
+    const std::string forwarded = "X-Forwarded-For: 198.51.100." + std::to_string(i) + "\r\n";
+    BOOST_TEST(Call("POST", "/v1/log", forwarded, body).status == 200);
+  }
+  const ClientResponse limited = Call("POST", "/v1/log", "X-Forwarded-For: 198.51.100.9\r\n", body);
   BOOST_TEST(limited.status == 429);
   BOOST_TEST(std::stoi(limited.Header("retry-after")) >= 1);
   BOOST_TEST(Json(limited).contains("error"));
+  BOOST_TEST(device_logs_->Stats().records == 3u);
+}
+
+// The refusal is decided from Content-Length: the 429 comes although no byte of the body was
+// sent. The positive control: while admitted, the same header alone gets no answer until the
+// body follows.
+BOOST_AUTO_TEST_CASE(a_log_over_budget_is_refused_before_its_body_is_read) {
+  const std::string body = R"({"logs":["a line"]})";
+  const std::string header =
+      "POST /v1/log HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    Connection admitted(server_.port());
+    BOOST_TEST_REQUIRE(admitted.Send(header));
+    std::this_thread::sleep_for(50ms);
+    BOOST_TEST_REQUIRE(admitted.Send(body));
+    const auto response = admitted.Read();
+    BOOST_TEST_REQUIRE(response.has_value());
+    BOOST_TEST(response->status == 200);
+  }
+  Connection refused(server_.port(), 5s);
+  BOOST_TEST_REQUIRE(refused.Send(header));
+  const auto response = refused.Read();
+  BOOST_TEST_REQUIRE(response.has_value());
+  BOOST_TEST(response->status == 429);
+  BOOST_TEST(response->Header("connection") == "close");
+  BOOST_TEST(device_logs_->Stats().records == 3u);
+}
+
+// A chunked body declares no length, so it cannot be judged before it is read: 411, nothing
+// stored, and the request count is not spent (three logs still pass afterwards).
+BOOST_AUTO_TEST_CASE(a_log_without_content_length_is_411) {
+  Connection chunked(server_.port());
+  BOOST_TEST_REQUIRE(chunked.Send(
+      "POST /v1/log HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "13\r\n{\"logs\":[\"a line\"]}\r\n0\r\n\r\n"));
+  const auto response = chunked.Read();
+  BOOST_TEST_REQUIRE(response.has_value());
+  BOOST_TEST(response->status == 411);
+  BOOST_TEST(device_logs_->Stats().records == 0u);
+  const std::string body = R"({"logs":["a line"]})";
+  for (int i = 0; i < 3; ++i) BOOST_TEST(Call("POST", "/v1/log", "", body).status == 200);
+  BOOST_TEST(device_logs_->Stats().records == 3u);
+}
+
+// Behind a trusted proxy each client has its own budget: an IPv4 address, an IPv6 /64.
+BOOST_AUTO_TEST_CASE(behind_a_trusted_proxy_logs_are_limited_per_forwarded_network) {
+  const std::string body = R"({"logs":["a line"]})";
+  const auto post = [&](std::string_view forwarded_for) {
+    return proxied_.Call("POST", "/v1/log",
+                         "X-Forwarded-For: " + std::string(forwarded_for) + "\r\n", body);
+  };
+  for (int i = 0; i < 3; ++i) BOOST_TEST(post("203.0.113.5").status == 200);
+  BOOST_TEST(post("203.0.113.5").status == 429);
+  // A client cannot pick its own address: what it sent is left of the proxy's entry.
+  BOOST_TEST(post("198.51.100.1, 203.0.113.5").status == 429);
+  BOOST_TEST(post("203.0.113.6").status == 200);
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(post("2001:db8:1:2::" + std::to_string(i + 1)).status == 200);
+  }
+  BOOST_TEST(post("2001:db8:1:2:ffff:ffff:ffff:ffff").status == 429);  // the same /64
+  BOOST_TEST(post("2001:db8:1:3::1").status == 200);                   // the next one
+  // Without X-Forwarded-For the proxy itself is the client.
+  BOOST_TEST(proxied_.Call("POST", "/v1/log", "", body).status == 200);
+  std::set<std::string> clients;
+  auto scanned = device_logs_->Scan({}, [&](const projections::DeviceLogRecord& record) {
+    clients.insert(record.client);
+    return true;
+  });
+  BOOST_TEST_REQUIRE(passledger::testing::Succeeded(scanned));
+  BOOST_TEST(clients.size() == 5u);  // .5, .6, the two /64s and the proxy
+  BOOST_TEST(clients.count(service_.ClientHash("203.0.113.5")) == 1u);
+  BOOST_TEST(clients.count(service_.ClientHash("2001:db8:1:2::/64")) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_full_worker_pool_is_503) {

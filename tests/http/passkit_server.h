@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "handlers/passkit/passkit_service.h"
 #include "http/metrics.h"
@@ -23,7 +24,9 @@ namespace passledger::http::testing {
 class PassKitServer {
  public:
   // `service` is borrowed and must outlive this object. `queue`: the worker pool's queue.
-  explicit PassKitServer(handlers::PassKitService& service, std::size_t queue = 64)
+  // `trusted_proxies`: ServerOptions::trusted_proxies.
+  explicit PassKitServer(handlers::PassKitService& service, std::size_t queue = 64,
+                         std::vector<Network> trusted_proxies = {})
       : workers_(2, queue) {
     AddPassKitRoutes(router_, service, workers_, &metrics_);
     ServerOptions options;
@@ -31,6 +34,7 @@ class PassKitServer {
     options.threads = 2;
     options.access_log = {};
     options.metrics = &metrics_;
+    options.trusted_proxies = std::move(trusted_proxies);
     server_ = std::make_unique<Server>(std::move(options), router_);
     BOOST_TEST_REQUIRE(server_->Start().has_value());
   }

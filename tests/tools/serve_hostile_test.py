@@ -517,8 +517,10 @@ MALFORMED_REQUESTS = [
     b"POST /v1/log HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
     b"POST /v1/log HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
     b"POST /v1/log HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nab",
-    b"POST /v1/log HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    b"POST /v1/log HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+    # Chunked bodies on a route that takes them (POST /v1/log wants a Content-Length: 411).
+    b"POST /v1/devices/d/registrations/t/s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"POST /v1/devices/d/registrations/t/s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"2\r\nabc\r\n0\r\n\r\n",
 ]
 
 

@@ -3,7 +3,8 @@
 # empty data directory, a device goes through Apple's whole lifecycle, a writer beside the
 # server is refused naming its pid while read-only commands work, a roster change (server
 # stopped, CLI import, restart) shows up as exactly that serial with a larger tag, and
-# SIGTERM stops the server with exit status 0 and the state intact.
+# SIGTERM stops the server with exit status 0 and the state intact; a device log goes to the
+# bounded ring (read by `device-logs`), not to the event log.
 # Usage: serve_test.sh PASSLEDGER_BINARY SOURCE_DIR
 set -euo pipefail
 bin=${1:?passledger binary}
@@ -95,6 +96,34 @@ stop_server
 start_server
 [ "$(code "$reg")" = 200 ] || fail "registration lost over a restart"
 curl -fs "$base/metrics" | grep -q 'passledger_http_requests_total' || fail "metrics"
+
+# Device logs go to the bounded ring, not the event log. The positive control: a registration
+# beside it adds one event, which `log` (read-only beside the server) sees.
+events() { "$bin" --data "$data" log | wc -l; }
+count0=$(events)
+[ "$(code -X POST -H "$auth" -d '{"pushToken":"0d"}' "$base/v1/devices/device2/registrations/$type/$serial")" = 201 ] ||
+  fail "register device2"
+count1=$(events)
+[ "$count1" -eq $((count0 + 1)) ] || fail "the registration is not seen by log ($count0 -> $count1)"
+[ "$(code -X POST -d '{"logs":["serve_test log line"]}' "$base/v1/log")" = 200 ] || fail "POST /v1/log"
+[ "$(events)" -eq "$count1" ] || fail "a device log reached the event log"
+"$bin" --data "$data" device-logs > "$work/device-logs" || fail "device-logs"
+python3 - "$work/device-logs" <<'PY' || fail "device-logs output: $(cat "$work/device-logs")"
+import json, re, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+assert len(records) == 1, records
+r = records[0]
+assert r["lines"] == ["serve_test log line"], r
+assert r["device"] is None, r
+assert re.fullmatch(r"[0-9a-f]{16}", r["client"]), r
+assert "127.0.0.1" not in json.dumps(r), r
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["at"]), r
+PY
+[ "$("$bin" --data "$data" device-logs --since 2000-01-01 | wc -l)" -eq 1 ] || fail "device-logs --since (past)"
+[ -z "$("$bin" --data "$data" device-logs --since 2100-01-01)" ] || fail "device-logs --since (future)"
+[ -z "$("$bin" --data "$data" device-logs --device device1)" ] || fail "device-logs --device"
+"$bin" --data "$data" device-logs --since 42 > /dev/null 2>&1 && fail "device-logs --since a position"
+curl -fs "$base/metrics" | grep -q '^passledger_device_log_records 1' || fail "device log metrics"
 grep -q "$token" "$work/server.err" "$work/server.out" && fail "a token appears in the server's output"
 stop_server
 echo "serve_test: ok"

@@ -18,6 +18,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
+#include "projections/device_log_store.h"
 #include "projections/read_model.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/demo_roster.h"
@@ -123,6 +124,26 @@ http::ServerOptions ServerOptionsFrom(const ServerSettings& s, http::Metrics* me
   options.tls_certificate_file = s.tls_certificate;
   options.tls_key_file = s.tls_key;
   options.metrics = metrics;
+  options.trusted_proxies = *http::ParseNetworks(s.trusted_proxies);  // checked by LoadConfig
+  return options;
+}
+
+handlers::PassKitOptions PassKitOptionsFrom(const PassKitSettings& s,
+                                            projections::DeviceLogStore* device_logs,
+                                            const events::Key& client_hash_key) {
+  handlers::PassKitOptions options;
+  options.max_devices_per_pass = s.max_devices_per_pass;
+  options.register_per_pass = {static_cast<double>(s.register_per_minute_per_pass),
+                               static_cast<double>(s.register_burst_per_pass)};
+  options.register_per_client = {static_cast<double>(s.register_per_minute_per_client),
+                                 static_cast<double>(s.register_burst_per_client)};
+  options.log_rate = {static_cast<double>(s.log_per_minute), static_cast<double>(s.log_burst)};
+  const auto client_bytes = static_cast<double>(s.log_bytes_per_minute_per_client);
+  const auto total_bytes = static_cast<double>(s.log_bytes_per_minute);
+  options.log_bytes_per_client = {client_bytes, client_bytes};
+  options.log_bytes_total = {total_bytes, total_bytes, 1};
+  options.device_logs = device_logs;
+  options.client_hash_key.assign(client_hash_key.begin(), client_hash_key.end());
   return options;
 }
 
@@ -137,6 +158,16 @@ void AddServerMetrics(http::Metrics& metrics, const OpenedLog& log,
                      [&cache] { return static_cast<double>(cache.Stats().misses); });
   metrics.AddGauge("passledger_pkpass_cache_bytes", "Bytes of signed passes in the cache",
                    [&cache] { return static_cast<double>(cache.Stats().bytes); });
+}
+
+void AddDeviceLogMetrics(http::Metrics& metrics, const projections::DeviceLogStore& store) {
+  metrics.AddGauge("passledger_device_log_records", "Records in the device log ring",
+                   [&store] { return static_cast<double>(store.Stats().records); });
+  metrics.AddGauge("passledger_device_log_bytes", "Bytes in the device log ring",
+                   [&store] { return static_cast<double>(store.Stats().bytes); });
+  metrics.AddCounter("passledger_device_log_dropped_total",
+                     "Device log records dropped, oldest first, to stay within the budget",
+                     [&store] { return static_cast<double>(store.Stats().dropped); });
 }
 
 void Run(const ServeArgs& args, CommandContext& ctx) {
@@ -177,9 +208,23 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
 
   const projections::ReadModel read(log.projections.get());
   const handlers::PassBundles bundles(&read, {setup->factory});
-  handlers::PassKitService service(log.log.get(), read, &bundles);
+  auto device_logs =
+      projections::DeviceLogStore::Open(log.log.get(), config->passkit.device_log_mib << 20);
+  if (!device_logs) {
+    ctx.exit_status = ReportError("serve: device logs", device_logs.error());
+    return;
+  }
+  auto client_hash_key = log->DeriveKey("passkit/device-log-client");
+  if (!client_hash_key) {
+    ctx.exit_status = ReportError("serve", client_hash_key.error());
+    return;
+  }
+  handlers::PassKitService service(
+      log.log.get(), read, &bundles,
+      PassKitOptionsFrom(config->passkit, device_logs->get(), *client_hash_key));
   http::Metrics metrics;
   AddServerMetrics(metrics, log, *setup->factory);
+  AddDeviceLogMetrics(metrics, **device_logs);
   http::Router router;
   http::WorkerPool workers(OrCores(config->server.workers), 4096,
                            config->server.worker_queue_bytes);

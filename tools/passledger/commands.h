@@ -24,6 +24,8 @@ struct CommandContext {
 
 void AddAppendCommand(CLI::App& app, CommandContext& ctx);
 void AddLogCommand(CLI::App& app, CommandContext& ctx);
+// `device-logs`: the bounded store of what devices sent to POST /v1/log.
+void AddDeviceLogsCommand(CLI::App& app, CommandContext& ctx);
 void AddVerifyCommand(CLI::App& app, CommandContext& ctx);
 void AddExportCommand(CLI::App& app, CommandContext& ctx);
 // `backup` and `restore`. REQUIRES: the global --data option is already added.

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <set>
 
+#include "http/client_address.h"
+
 namespace passledger::tools {
 namespace {
 
@@ -164,6 +166,25 @@ Apply ServerNumber(T ServerSettings::*member, std::uint64_t max, std::uint64_t m
   };
 }
 
+template <class T>
+Apply PassKitNumber(T PassKitSettings::*member, std::uint64_t max, std::uint64_t min = 1) {
+  return [member, max, min](Config& c, std::string_view v) -> Result<void> {
+    auto value = ParseUnsigned(v);
+    if (!value) return value.error();
+    if (*value > max) return Invalid("must be at most " + std::to_string(max));
+    if (*value < min) return Invalid("must be at least " + std::to_string(min));
+    c.passkit.*member = static_cast<T>(*value);
+    return {};
+  };
+}
+
+Result<void> ApplyTrustedProxies(Config& c, std::string_view v) {
+  auto entries = SplitList(v);
+  if (auto networks = http::ParseNetworks(entries); !networks) return networks.error();
+  c.server.trusted_proxies = std::move(entries);
+  return {};
+}
+
 Result<void> ApplyPassTypeId(Config& c, std::string_view v) {
   if (v.empty()) return Invalid("the pass type id must not be empty");
   c.pass.pass_type_id = std::string(v);
@@ -277,6 +298,38 @@ std::vector<ConfigKey> MakeKeys() {
        PartText(&Config::server, &ServerSettings::tls_key)},
       {"server.drain_seconds", "10", "On SIGTERM/SIGINT: how long requests in flight may finish",
        false, ServerNumber(&ServerSettings::drain_seconds, 3600)},
+      {"server.trusted_proxies", "[]",
+       "Reverse proxies (addresses or networks, e.g. \"10.0.0.0/8\") whose X-Forwarded-For "
+       "names the client; from any other peer the header is ignored",
+       false, ApplyTrustedProxies},
+      {"passkit.max_devices_per_pass", "20",
+       "Devices one pass may be registered on; more are refused (403)", false,
+       PassKitNumber(&PassKitSettings::max_devices_per_pass, 10'000)},
+      {"passkit.register_per_minute_per_pass", "10",
+       "Registrations a minute for one pass (after a burst), then 429", false,
+       PassKitNumber(&PassKitSettings::register_per_minute_per_pass, 1'000'000)},
+      {"passkit.register_burst_per_pass", "40", "Registrations one pass may make at once", false,
+       PassKitNumber(&PassKitSettings::register_burst_per_pass, 1'000'000)},
+      {"passkit.register_per_minute_per_client", "60",
+       "Registrations a minute from one client network (IPv4 address, IPv6 /64), then 429", false,
+       PassKitNumber(&PassKitSettings::register_per_minute_per_client, 1'000'000)},
+      {"passkit.register_burst_per_client", "120",
+       "Registrations one client network may make at once", false,
+       PassKitNumber(&PassKitSettings::register_burst_per_client, 1'000'000)},
+      {"passkit.log_per_minute", "10",
+       "POST /v1/log requests a minute from one client network (after a burst), then 429", false,
+       PassKitNumber(&PassKitSettings::log_per_minute, 1'000'000)},
+      {"passkit.log_burst", "20", "POST /v1/log requests one client network may make at once",
+       false, PassKitNumber(&PassKitSettings::log_burst, 1'000'000)},
+      {"passkit.log_bytes_per_minute_per_client", "1048576",
+       "Declared POST /v1/log body bytes a minute from one client network (at least 524288)", false,
+       PassKitNumber(&PassKitSettings::log_bytes_per_minute_per_client, 1ull << 40, 512 << 10)},
+      {"passkit.log_bytes_per_minute", "16777216",
+       "Declared POST /v1/log body bytes a minute from all clients together (at least 524288)",
+       false, PassKitNumber(&PassKitSettings::log_bytes_per_minute, 1ull << 40, 512 << 10)},
+      {"passkit.device_log_mib", "64",
+       "Byte budget of the device log ring (MiB); the oldest records are dropped past it", false,
+       PassKitNumber(&PassKitSettings::device_log_mib, 1 << 20)},
       {"organization.name", "\"" + pass.organization_name + "\"",
        "Organisation name on the pass (organizationName) and in e-mails", false,
        PartText(&Config::pass, &PassTypeConfig::organization_name)},

@@ -43,10 +43,27 @@ struct ServerSettings {
   std::string tls_certificate;  // PEM; with tls_key: native TLS 1.2+
   std::string tls_key;
   unsigned drain_seconds = 10;  // graceful shutdown bound
+  // Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
+};
+
+// [passkit]: limits of the public PassKit routes (handlers::PassKitOptions, docs/PASSKIT.md).
+struct PassKitSettings {
+  unsigned max_devices_per_pass = 20;
+  unsigned register_per_minute_per_pass = 10;
+  unsigned register_burst_per_pass = 40;
+  unsigned register_per_minute_per_client = 60;
+  unsigned register_burst_per_client = 120;
+  unsigned log_per_minute = 10;  // POST /v1/log requests per client network
+  unsigned log_burst = 20;
+  std::uint64_t log_bytes_per_minute_per_client = 1 << 20;
+  std::uint64_t log_bytes_per_minute = 16 << 20;  // all clients together
+  std::uint64_t device_log_mib = 64;              // the device log ring's byte budget
 };
 
 struct Config {
   ServerSettings server;
+  PassKitSettings passkit;
   signer::PassTypeConfig pass;
   // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
   signer::CertificateConfig certificates;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       ->envname("PASSLEDGER_CONFIG");
   AddAppendCommand(app, ctx);
   AddLogCommand(app, ctx);
+  AddDeviceLogsCommand(app, ctx);
   AddVerifyCommand(app, ctx);
   AddExportCommand(app, ctx);
   AddBackupCommands(app, ctx);
