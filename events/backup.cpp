@@ -336,8 +336,9 @@ Result<void> CopyBackupFiles(const fs::path& backup_dir, const BackupManifest& m
 }
 
 struct ChosenKey {
-  std::optional<Key> key;  // nullopt: $PASSLEDGER_MASTER_KEY at open
+  std::optional<Key> key;
   std::string source;
+  bool write_file = true;  // false for $PASSLEDGER_MASTER_KEY: it stays where it came from
 };
 
 Result<ChosenKey> ChooseMasterKey(const fs::path& backup_dir, const BackupManifest& manifest,
@@ -352,7 +353,10 @@ Result<ChosenKey> ChooseMasterKey(const fs::path& backup_dir, const BackupManife
     return ChosenKey{*key, "the backup"};
   }
   const std::string env(format::kMasterKeyEnv);
-  if (std::getenv(env.c_str()) != nullptr) return ChosenKey{std::nullopt, "$" + env};
+  if (auto from_env = EnvironmentMasterKey()) {
+    if (!*from_env) return from_env->error();
+    return ChosenKey{**from_env, "$" + env, /*write_file=*/false};
+  }
   return MakeError(ErrorCode::kInvalidArgument,
                    "the backup holds no master key: pass --master-key FILE or set $" + env);
 }
@@ -523,7 +527,7 @@ Result<RestoreResult> RestoreBackup(const fs::path& backup_dir, const fs::path& 
   }
 
   if (auto ok = CopyBackupFiles(backup_dir, *manifest, staging); !ok) return ok.error();
-  if (key->key) {
+  if (key->key && key->write_file) {
     auto ok = WriteSecretFile(staging / format::kMasterKeyFile, ToHex(*key->key) + "\n");
     if (!ok) return ok.error();
   }

@@ -114,7 +114,8 @@ const std::array kSpecs = {
     EventSpec{kMemberLapsed, "member", 1, kLapsedPayload, kNone},
     EventSpec{kMemberReinstated, "member", 1, kLapsedPayload, kNone},
     EventSpec{kMemberLeftRoster, "member", 1, kLeftPayload, kNone},
-    EventSpec{kSubjectForgotten, "", kSubjectForgottenVersion, kForgottenPayload, kNone},
+    EventSpec{kSubjectForgotten, "", kSubjectForgottenVersion, kForgottenPayload, kNone,
+              "EventLog::Forget (`passledger forget`), which destroys the subject's key with it"},
     EventSpec{kPassIssued, "pass", 1, kPassIssuedPayload, kPassIssuedPersonal},
     EventSpec{kPassRevised, "pass", 1, kPassRevisedPayload, kPassRevisedPersonal},
     EventSpec{kPassVoided, "pass", 1, kPassReasonPayload, kNone},
@@ -245,11 +246,23 @@ const EventSpec* FindEventSpec(std::string_view type) {
 
 std::span<const EventSpec> AllEventSpecs() { return kSpecs; }
 
+Result<void> CheckNotReserved(std::string_view type) {
+  const EventSpec* spec = FindEventSpec(type);
+  if (!spec || spec->reserved_for.empty()) return {};
+  return MakeError(ErrorCode::kPermissionDenied,
+                   std::string(type) + " events can only be appended by " +
+                       std::string(spec->reserved_for));
+}
+
 Result<void> ValidateCatalogued(std::string_view stream, std::string_view type,
                                 std::uint32_t schema_version, const boost::json::object& payload,
                                 const boost::json::object* personal, std::string_view subject) {
   const EventSpec* spec = FindEventSpec(type);
-  if (!spec || schema_version != spec->version) return {};  // older shapes: upcast on read
+  if (!spec) return {};
+  if (schema_version != spec->version) {
+    return Invalid(type, "v" + std::to_string(schema_version) + " is checked in its newest shape (v" +
+                             std::to_string(spec->version) + "); upcast it first");
+  }
   const std::string_view category = stream.substr(0, stream.find('-'));
   if (!spec->stream_category.empty() && category != spec->stream_category) {
     return Invalid(type, "belongs in a " + std::string(spec->stream_category) + "-… stream, not " +

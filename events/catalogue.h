@@ -71,14 +71,21 @@ struct EventSpec {
   std::uint32_t version;             // current schema version
   std::span<const FieldSpec> payload;
   std::span<const FieldSpec> personal;  // empty: the event carries no personal part
+  // Non-empty: the only path that may append this type (its special meaning must not be
+  // forged through the generic append, e.g. a SubjectForgotten without its key destroyed).
+  std::string_view reserved_for = {};
 };
 
 // nullptr for types outside the catalogue.
 const EventSpec* FindEventSpec(std::string_view type);
+// kPermissionDenied when `type` is reserved for another path (EventSpec::reserved_for).
+Result<void> CheckNotReserved(std::string_view type);
 std::span<const EventSpec> AllEventSpecs();
 
-// Checks a catalogued event about to be appended to `stream` (the newest schema version);
-// kInvalidArgument naming the field otherwise. Uncatalogued types pass.
+// Checks a catalogued event about to be appended to `stream`, in the newest shape: an event
+// written in an older schema version is checked after upcasting (PrepareEvent does it), so
+// every version is validated; any other version is kInvalidArgument. kInvalidArgument naming
+// the field otherwise. Uncatalogued types pass.
 Result<void> ValidateCatalogued(std::string_view stream, std::string_view type,
                                 std::uint32_t schema_version, const boost::json::object& payload,
                                 const boost::json::object* personal, std::string_view subject);

@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <openssl/crypto.h>
 #include <sstream>
 #include <utility>
 
@@ -44,11 +47,23 @@ Result<void> CheckMarker(const fs::path& root) {
   return {};
 }
 
-// Creates `root` if absent; returns whether it was created or empty (a fresh directory).
+// What a directory may hold before its first initialisation: `passledger dev-certs` writes
+// its certificates into <data dir>/dev-certs, often as the very first command.
+bool HoldsOnlyPreInitFiles(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    if (entry.path().filename() != "dev-certs") return false;
+  }
+  return !ec;
+}
+
+// Creates `root` (0700) if absent; returns whether it is fresh: just created, empty, or
+// holding only what may come before initialisation, and without a marker.
 Result<bool> PrepareRoot(const fs::path& root) {
   std::error_code ec;
   if (!fs::exists(root, ec)) {
     fs::create_directories(root, ec);
+    if (!ec) fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
     if (ec) {
       return MakeError(ErrorCode::kUnavailable,
                        "cannot create data directory " + root.string() + ": " + ec.message());
@@ -58,12 +73,28 @@ Result<bool> PrepareRoot(const fs::path& root) {
   if (!fs::is_directory(root, ec)) {
     return MakeError(ErrorCode::kFailedPrecondition, root.string() + " is not a directory");
   }
-  return fs::is_empty(root, ec);
+  if (fs::exists(root / format::kMarkerFile, ec)) return false;
+  if (!HoldsOnlyPreInitFiles(root)) return false;
+  fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return true;
+}
+
+// ssh's rule for private keys: readable by the owner only.
+Result<void> CheckPrivate(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return SysError(ErrorCode::kUnavailable, "cannot stat", path);
+  if ((st.st_mode & 077) == 0) return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return MakeError(ErrorCode::kFailedPrecondition,
+                   "master key file " + path.string() + " is accessible by group or others (mode " +
+                       mode + "); run `chmod 600 " + path.string() +
+                       "` (and check who may have read it)");
 }
 
 Result<int> TakeLock(const fs::path& root) {
   const fs::path path = root / format::kLockFile;
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot open lock file", path);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return SysError(ErrorCode::kUnavailable, "cannot lock", path);
@@ -110,7 +141,7 @@ Result<DataDir> DataDir::Open(const fs::path& root, Mode mode) {
   if (*fresh) {
     // The marker goes first: a crash later in initialisation leaves a directory that
     // opens as ours and finishes initialising.
-    if (auto ok = WriteFileAtomically(root / format::kMarkerFile, MarkerText(), 0644); !ok) {
+    if (auto ok = WriteFileAtomically(root / format::kMarkerFile, MarkerText(), 0600); !ok) {
       return ok.error();
     }
   }
@@ -141,11 +172,45 @@ DataDir::~DataDir() {
 
 fs::path DataDir::db_path() const { return root_ / format::kDbDir; }
 
+namespace {
+std::mutex env_key_mutex;
+bool keep_env_key = false;                 // guarded by env_key_mutex
+std::optional<Result<Key>> kept_env_key;  // guarded by env_key_mutex
+
+std::optional<Result<Key>> TakeEnvironmentKeyLocked() {
+  const std::string name(format::kMasterKeyEnv);
+  char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  auto key = ParseHexKey(value, "$" + name);
+  // The entry is one "NAME=value" string (for the initial environment, the bytes that
+  // /proc/<pid>/environ shows). Dropped from environ first, then wiped: glibc frees neither
+  // the initial strings nor those setenv made.
+  char* entry = value - name.size() - 1;
+  const std::size_t length = name.size() + 1 + std::strlen(value);
+  ::unsetenv(name.c_str());
+  OPENSSL_cleanse(entry, length);
+  return key;
+}
+}  // namespace
+
+std::optional<Result<Key>> EnvironmentMasterKey() {
+  const std::lock_guard lock(env_key_mutex);
+  if (auto taken = TakeEnvironmentKeyLocked()) {
+    if (keep_env_key) kept_env_key = taken;
+    return taken;
+  }
+  return kept_env_key;
+}
+
+void KeepEnvironmentMasterKey() {
+  const std::lock_guard lock(env_key_mutex);
+  keep_env_key = true;
+  if (auto taken = TakeEnvironmentKeyLocked()) kept_env_key = std::move(taken);
+}
+
 Result<Key> DataDir::LoadMasterKey(const std::optional<Key>& configured) const {
   if (configured) return *configured;
-  if (const char* env = std::getenv(std::string(format::kMasterKeyEnv).c_str())) {
-    return ParseHexKey(env, "$" + std::string(format::kMasterKeyEnv));
-  }
+  if (auto from_env = EnvironmentMasterKey()) return *from_env;
   const fs::path path = file(format::kMasterKeyFile);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -161,9 +226,12 @@ Result<Key> DataDir::LoadMasterKey(const std::optional<Key>& configured) const {
     if (auto ok = WriteSecretFile(path, ToHex(key) + "\n"); !ok) return ok.error();
     return key;
   }
+  if (auto ok = CheckPrivate(path); !ok) return ok.error();
   auto text = ReadSmallFile(path, 256);
   if (!text) return text.error();
-  return ParseHexKey(*text, path.string());
+  auto key = ParseHexKey(*text, path.string());
+  OPENSSL_cleanse(text->data(), text->size());
+  return key;
 }
 
 Result<void> WriteFileAtomically(const fs::path& path, std::string_view contents, unsigned mode) {

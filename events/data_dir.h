@@ -35,9 +35,11 @@ class DataDir {
   // True when Open() created the directory (no database yet).
   bool fresh() const { return fresh_; }
 
-  // The master key: `configured` if given, else $PASSLEDGER_MASTER_KEY, else master.key.
-  // A missing file is generated (0600) only when the directory is fresh; otherwise losing
-  // it would silently make every sealed part unreadable, so it is an error.
+  // The master key: `configured` if given, else $PASSLEDGER_MASTER_KEY (taken out of the
+  // environment, see EnvironmentMasterKey), else master.key. A missing file is generated (0600) only
+  // when the directory is fresh; otherwise losing it would silently make every sealed part
+  // unreadable, so it is an error. A master.key that group or others may read is refused
+  // (kFailedPrecondition naming the `chmod` that fixes it), as ssh refuses such a key.
   Result<Key> LoadMasterKey(const std::optional<Key>& configured) const;
 
  private:
@@ -47,6 +49,15 @@ class DataDir {
   int lock_fd_ = -1;
   bool fresh_ = false;
 };
+
+// $PASSLEDGER_MASTER_KEY, taken out of the environment: a call that finds it set parses it,
+// overwrites the value in place (so /proc/<pid>/environ no longer shows it) and unsets it.
+// nullopt when it is not set (and was not kept, below); the parse error when malformed.
+// A process that opens its data directory more than once (the CLI) first calls
+// KeepEnvironmentMasterKey(): the key is then taken at once and every later call returns it.
+// Thread-safe, but unsetenv is not: take it before starting threads (main does, first thing).
+std::optional<Result<Key>> EnvironmentMasterKey();
+void KeepEnvironmentMasterKey();
 
 // Writes `contents` to `path` (mode `mode`) through a temporary file, fsync and rename: after
 // a crash the file is either absent or complete.

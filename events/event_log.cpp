@@ -40,10 +40,13 @@ class EventLog::Impl {
   std::unique_ptr<KeyRing> keys;   // null when the master key could not be loaded (read-only)
   std::optional<Error> key_error;  // why keys is null
   const SchemaRegistry* schemas;
+  bool historical_writes = false;  // OpenOptions::historical_writes
   HeadState head;
   std::unique_ptr<Writer> writer;  // null when read-only
 
-  Result<std::vector<PreparedRequest>> Prepare(std::vector<AppendRequest>& requests) const;
+  // allow_reserved: the caller is the reserved type's own path (Forget), or historical_writes.
+  Result<std::vector<PreparedRequest>> Prepare(std::vector<AppendRequest>& requests,
+                                               bool allow_reserved = false) const;
   Result<RecordedEvent> ToRecorded(
       std::string_view record, const ReadOptions& options, const rocksdb::Snapshot* snapshot,
       std::unordered_map<std::string, std::optional<Key>>* keys_seen) const;
@@ -80,9 +83,29 @@ bool HasNonFiniteNumber(const boost::json::object& object) {
                      [](const auto& member) { return HasNonFiniteNumber(member.value()); });
 }
 
+// The catalogue checks the newest shape, so an event written in an older schema version is
+// checked as it will be read: upcast (on a copy; the stored bytes keep the written shape).
+Result<void> ValidateShape(std::string_view stream, const NewEvent& event, std::uint32_t version,
+                           std::uint32_t current, const SchemaRegistry& schemas) {
+  const boost::json::object* personal = event.personal ? &*event.personal : nullptr;
+  if (version == current) {
+    return ValidateCatalogued(stream, event.type, version, event.payload, personal, event.subject);
+  }
+  boost::json::object payload = event.payload;
+  std::optional<boost::json::object> upcast_personal = event.personal;
+  auto upcast = schemas.Upcast(event.type, version, payload,
+                               upcast_personal ? &*upcast_personal : nullptr);
+  if (!upcast) return upcast.error();
+  return ValidateCatalogued(stream, event.type, *upcast, payload,
+                            upcast_personal ? &*upcast_personal : nullptr, event.subject);
+}
+
 Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
-                                   const SchemaRegistry& schemas) {
+                                   const SchemaRegistry& schemas, bool allow_reserved) {
   if (auto ok = ValidateEventType(event.type); !ok) return ok.error();
+  if (!allow_reserved) {
+    if (auto ok = CheckNotReserved(event.type); !ok) return ok.error();
+  }
   PreparedEvent out;
   out.type = event.type;
   const std::uint32_t current = schemas.CurrentVersion(event.type);
@@ -91,9 +114,7 @@ Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
     return Invalid(event.type + " v" + std::to_string(out.schema_version) +
                    " is newer than this build knows (v" + std::to_string(current) + ")");
   }
-  if (auto ok = ValidateCatalogued(stream, event.type, out.schema_version, event.payload,
-                                   event.personal ? &*event.personal : nullptr, event.subject);
-      !ok) {
+  if (auto ok = ValidateShape(stream, event, out.schema_version, current, schemas); !ok) {
     return ok.error();
   }
   if (HasNonFiniteNumber(event.payload) ||
@@ -127,7 +148,32 @@ Result<PreparedEvent> PrepareEvent(std::string_view stream, NewEvent& event,
   return out;
 }
 
-Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegistry& schemas) {
+// What an idempotency key is compared with (docs/STORAGE.md, "Idempotency keys"): the
+// stream, the expected version, the actor and each event's type, schema version, subject and
+// public payload. Not the personal part, so that no digest of personal data outlives a
+// forget; not the correlation id or causation, which a retry may set afresh.
+Hash RequestFingerprint(const PreparedRequest& request) {
+  Sha256Stream sha;
+  const auto field = [&sha](std::string_view bytes) {
+    sha.Update(U64BE(bytes.size()));
+    sha.Update(bytes);
+  };
+  field("passledger request v1");
+  field(request.stream);
+  field(std::to_string(static_cast<int>(request.expected.kind)) + ":" +
+        std::to_string(request.expected.version));
+  field(request.actor);
+  for (const auto& event : request.events) {
+    field(event.type);
+    field(std::to_string(event.schema_version));
+    field(event.subject);
+    field(event.payload);
+  }
+  return sha.Finish();
+}
+
+Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegistry& schemas,
+                                       bool allow_reserved) {
   if (auto ok = ValidateStreamId(request.stream); !ok) return ok.error();
   if (auto ok = ValidateActor(request.actor); !ok) return ok.error();
   if (!request.idempotency_key.empty()) {
@@ -153,12 +199,13 @@ Result<PreparedRequest> PrepareRequest(AppendRequest& request, const SchemaRegis
   out.events.reserve(request.events.size());
   out.bytes = 128 + out.stream.size();
   for (auto& event : request.events) {
-    auto prepared = PrepareEvent(out.stream, event, schemas);
+    auto prepared = PrepareEvent(out.stream, event, schemas, allow_reserved);
     if (!prepared) return prepared.error();
     out.bytes +=
         prepared->payload.size() + (prepared->personal ? prepared->personal->size() : 0) + 128;
     out.events.push_back(std::move(*prepared));
   }
+  if (!out.idempotency_key.empty()) out.fingerprint = RequestFingerprint(out);
   return out;
 }
 
@@ -207,30 +254,89 @@ Result<std::pair<Head, std::int64_t>> RecoverHead(const Store& store) {
   return std::make_pair(head, recorded_at_us);
 }
 
-// Checks the master key against the check value stored with the database (storing it on
-// first use).
-Result<void> CheckMasterKey(const Store& store, const KeyRing& keys) {
+Result<void> WriteSynced(const Store& store, rocksdb::WriteBatch& batch, std::string_view what) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto status = store.db()->Write(sync, &batch);
+  if (!status.ok()) return FromRocks(status, what);
+  return {};
+}
+
+std::string KeySchemesText(KeySchemes schemes) {
+  return "wrap=" + std::to_string(schemes.wrap) + " derive=" + std::to_string(schemes.derive);
+}
+
+Result<KeySchemes> ParseKeySchemes(std::string_view text) {
+  for (const KeySchemes known : {KeySchemes{2, 2}, KeySchemes{2, 1}}) {
+    if (text == KeySchemesText(known)) return known;
+  }
+  return MakeError(ErrorCode::kFailedPrecondition,
+                   "this database uses key schemes \"" + std::string(text) +
+                       "\", which this build does not know (a newer PassLedger wrote it?)");
+}
+
+// Re-wraps every subject key of a wrap-scheme-1 database under the wrapping key and stores
+// the new check value and schemes, all in one synced batch: after a crash the database is
+// wholly in one scheme or the other. Derivation keeps scheme 1 (the pass tokens on phones).
+Result<std::unique_ptr<KeyRing>> MigrateWrapScheme(const Store& store, const KeyRing& legacy) {
+  auto migrated = legacy.WithWrapScheme2();
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store.db()->NewIterator(rocksdb::ReadOptions(), store.subject_keys));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string subject = it->key().ToString();
+    if (it->value() == format::kForgottenMarker) continue;
+    auto key = legacy.Unwrap(subject, it->value().ToString());
+    if (!key) return key.error();
+    batch.Put(store.subject_keys, subject, migrated->Wrap(subject, *key));
+    OPENSSL_cleanse(key->data(), key->size());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan subject_keys");
+  batch.Put(store.meta, format::kMetaMasterKeyCheck, migrated->MakeCheckValue());
+  batch.Put(store.meta, format::kMetaKeySchemes, KeySchemesText(migrated->schemes()));
+  if (auto ok = WriteSynced(store, batch, "migrate subject keys"); !ok) return ok.error();
+  return migrated;
+}
+
+Error WrongMasterKey() {
+  return MakeError(ErrorCode::kFailedPrecondition,
+                   "the master key does not match this database (wrong key file or "
+                   "$PASSLEDGER_MASTER_KEY?)");
+}
+
+// The key ring for this database: its key schemes from meta, the master key checked against
+// the stored check value. A new database gets the current schemes; a writable database from
+// before the schemes is migrated (MigrateWrapScheme); a read-only one is read as it is.
+Result<std::unique_ptr<KeyRing>> OpenKeyRing(const Store& store, const Key& master) {
   std::string check;
   auto status =
       store.db()->Get(rocksdb::ReadOptions(), store.meta, format::kMetaMasterKeyCheck, &check);
   if (status.IsNotFound()) {
-    if (store.read_only) return {};
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
+    auto keys = std::make_unique<KeyRing>(master);
+    if (store.read_only) return keys;
     rocksdb::WriteBatch batch;
-    batch.Put(store.meta, format::kMetaMasterKeyCheck, keys.MakeCheckValue());
+    batch.Put(store.meta, format::kMetaMasterKeyCheck, keys->MakeCheckValue());
+    batch.Put(store.meta, format::kMetaKeySchemes, KeySchemesText(keys->schemes()));
     batch.Put(store.meta, format::kMetaFormat, std::to_string(format::kFormatVersion));
-    status = store.db()->Write(sync, &batch);
-    if (!status.ok()) return FromRocks(status, "write master key check");
-    return {};
+    if (auto ok = WriteSynced(store, batch, "write master key check"); !ok) return ok.error();
+    return keys;
   }
   if (!status.ok()) return FromRocks(status, "Get master key check");
-  if (!keys.MatchesCheckValue(check)) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the master key does not match this database (wrong key file or "
-                     "$PASSLEDGER_MASTER_KEY?)");
+  std::string schemes_text;
+  status = store.db()->Get(rocksdb::ReadOptions(), store.meta, format::kMetaKeySchemes,
+                           &schemes_text);
+  if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get key schemes");
+  if (status.IsNotFound()) {
+    auto legacy = std::make_unique<KeyRing>(master, KeySchemes{1, 1});
+    if (!legacy->MatchesCheckValue(check)) return WrongMasterKey();
+    if (store.read_only) return legacy;
+    return MigrateWrapScheme(store, *legacy);
   }
-  return {};
+  auto schemes = ParseKeySchemes(schemes_text);
+  if (!schemes) return schemes.error();
+  auto keys = std::make_unique<KeyRing>(master, *schemes);
+  if (!keys->MatchesCheckValue(check)) return WrongMasterKey();
+  return keys;
 }
 
 }  // namespace
@@ -241,19 +347,20 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
   if (!dir) return dir.error();
   auto master = dir->LoadMasterKey(options.master_key);
   if (!master && !options.read_only) return master.error();
-  std::unique_ptr<KeyRing> keys;
   std::optional<Error> key_error;
-  if (master) {
-    keys = std::make_unique<KeyRing>(*master);
-    OPENSSL_cleanse(master->data(), master->size());
-  } else {
-    key_error = master.error();
-  }
+  if (!master) key_error = master.error();
   auto store = Store::Open(dir->db_path(), options.read_only, options.extra_column_families,
                            options.block_cache_bytes, options.max_open_files);
-  if (!store) return store.error();
-  if (keys) {
-    if (auto ok = CheckMasterKey(**store, *keys); !ok) return ok.error();
+  if (!store) {
+    if (master) OPENSSL_cleanse(master->data(), master->size());
+    return store.error();
+  }
+  std::unique_ptr<KeyRing> keys;
+  if (master) {
+    auto ring = OpenKeyRing(**store, *master);
+    OPENSSL_cleanse(master->data(), master->size());
+    if (!ring) return ring.error();
+    keys = std::move(*ring);
   }
   auto recovered = RecoverHead(**store);
   if (!recovered && !options.read_only) return recovered.error();
@@ -264,6 +371,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
   const SchemaRegistry* schemas = options.schemas ? options.schemas : &DefaultSchemaRegistry();
   auto impl = std::make_unique<Impl>(std::move(*dir), std::move(*store), std::move(keys),
                                      std::move(key_error), schemas, head);
+  impl->historical_writes = options.historical_writes;
   if (!options.read_only) {
     impl->writer = std::make_unique<Writer>(impl->store.get(), impl->keys.get(), &impl->head, head,
                                             recovered->second, options.inline_projections);
@@ -277,14 +385,14 @@ EventLog::~EventLog() {
   impl_->writer.reset();  // drains the queue before the database closes
 }
 
-Result<std::vector<PreparedRequest>> EventLog::Impl::Prepare(
-    std::vector<AppendRequest>& requests) const {
+Result<std::vector<PreparedRequest>> EventLog::Impl::Prepare(std::vector<AppendRequest>& requests,
+                                                             bool allow_reserved) const {
   if (!writer) return MakeError(ErrorCode::kFailedPrecondition, "the event log is open read-only");
   if (requests.empty()) return Invalid("no append requests");
   std::vector<PreparedRequest> prepared;
   prepared.reserve(requests.size());
   for (auto& request : requests) {
-    auto p = PrepareRequest(request, *schemas);
+    auto p = PrepareRequest(request, *schemas, allow_reserved || historical_writes);
     if (!p) return p.error();
     prepared.push_back(std::move(*p));
   }
@@ -329,7 +437,7 @@ Result<AppendResult> EventLog::Forget(std::string_view subject, std::string_view
   request.events.push_back(std::move(event));
   std::vector<AppendRequest> requests;
   requests.push_back(std::move(request));
-  auto prepared = impl_->Prepare(requests);
+  auto prepared = impl_->Prepare(requests, /*allow_reserved=*/true);
   if (!prepared) return prepared.error();
   prepared->front().forget_subject = std::string(subject);
 

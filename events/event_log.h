@@ -119,6 +119,9 @@ struct OpenOptions {
   // RocksDB's cap on open table files (-1: keep every one open). A server sets it so that its
   // descriptor budget for sockets leaves the log room to open files (docs/HTTP.md).
   int max_open_files = -1;
+  // Tests only: appends may use reserved event types (catalogue.h), as logs written by older
+  // builds hold them. Nothing in the binary sets it.
+  bool historical_writes = false;
 };
 
 using AppendCallback = std::function<void(Result<std::vector<AppendResult>>)>;

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -22,22 +23,49 @@ std::string WrapAad(std::string_view subject) {
 std::string_view KeyBytes(const Key& key) {
   return {reinterpret_cast<const char*>(key.data()), key.size()};
 }
+
+// HKDF-SHA256 (RFC 5869) of the master key with no salt and `info` as the label.
+Key Hkdf(const Key& master, std::string_view info) {
+  Key out{};
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), EVP_PKEY_CTX_free);
+  std::size_t length = out.size();
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), master.data(), static_cast<int>(master.size())) <= 0 ||
+      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), reinterpret_cast<const unsigned char*>(info.data()),
+                                  static_cast<int>(info.size())) <= 0 ||
+      EVP_PKEY_derive(ctx.get(), out.data(), &length) <= 0 || length != out.size()) {
+    std::abort();  // HKDF over memory cannot fail short of a broken OpenSSL
+  }
+  return out;
+}
 }  // namespace
 
-KeyRing::KeyRing(const Key& master, std::size_t cache_capacity)
-    : master_(master), cache_capacity_(cache_capacity) {}
+KeyRing::KeyRing(const Key& master, KeySchemes schemes, std::size_t cache_capacity)
+    : master_(master),
+      wrap_key_(schemes.wrap == 1 ? master : Hkdf(master, "passledger/v2/wrap")),
+      derive_key_(schemes.derive == 1 ? master : Hkdf(master, "passledger/v2/derive")),
+      schemes_(schemes),
+      cache_capacity_(cache_capacity) {}
+
+std::unique_ptr<KeyRing> KeyRing::WithWrapScheme2() const {
+  return std::make_unique<KeyRing>(master_, KeySchemes{2, schemes_.derive}, cache_capacity_);
+}
 
 KeyRing::~KeyRing() {
   OPENSSL_cleanse(master_.data(), master_.size());
+  OPENSSL_cleanse(wrap_key_.data(), wrap_key_.size());
+  OPENSSL_cleanse(derive_key_.data(), derive_key_.size());
   for (auto& [subject, key] : cache_) OPENSSL_cleanse(key.data(), key.size());
 }
 
 std::string KeyRing::Wrap(std::string_view subject, const Key& data_key) const {
-  return AesGcmSeal(master_, KeyBytes(data_key), WrapAad(subject));
+  return AesGcmSeal(wrap_key_, KeyBytes(data_key), WrapAad(subject));
 }
 
 Result<Key> KeyRing::Unwrap(std::string_view subject, std::string_view wrapped) const {
-  auto plain = AesGcmOpen(master_, wrapped, WrapAad(subject));
+  auto plain = AesGcmOpen(wrap_key_, wrapped, WrapAad(subject));
   if (!plain || plain->size() != format::kKeySize) {
     return MakeError(ErrorCode::kCorruption,
                      "the data key of subject " + std::string(subject) +
@@ -53,7 +81,7 @@ Key KeyRing::Derive(std::string_view purpose) const {
   const std::string label = "passledger/" + std::string(purpose);
   Key out{};
   unsigned int length = 0;
-  if (HMAC(EVP_sha256(), master_.data(), static_cast<int>(master_.size()),
+  if (HMAC(EVP_sha256(), derive_key_.data(), static_cast<int>(derive_key_.size()),
            reinterpret_cast<const unsigned char*>(label.data()), label.size(), out.data(),
            &length) == nullptr ||
       length != out.size()) {
@@ -63,11 +91,11 @@ Key KeyRing::Derive(std::string_view purpose) const {
 }
 
 std::string KeyRing::MakeCheckValue() const {
-  return AesGcmSeal(master_, format::kMasterKeyCheckPlaintext, "master key check");
+  return AesGcmSeal(wrap_key_, format::kMasterKeyCheckPlaintext, "master key check");
 }
 
 bool KeyRing::MatchesCheckValue(std::string_view sealed) const {
-  auto plain = AesGcmOpen(master_, sealed, "master key check");
+  auto plain = AesGcmOpen(wrap_key_, sealed, "master key check");
   return plain && *plain == format::kMasterKeyCheckPlaintext;
 }
 

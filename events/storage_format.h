@@ -47,6 +47,8 @@ inline constexpr std::string_view kCfMeta = "meta";
 // meta keys
 inline constexpr std::string_view kMetaFormat = "format";                    // "1"
 inline constexpr std::string_view kMetaMasterKeyCheck = "master_key_check";  // sealed constant
+// "wrap=W derive=D" (events/key_ring.h); absent in databases from before the key schemes.
+inline constexpr std::string_view kMetaKeySchemes = "key_schemes";
 inline constexpr std::string_view kMasterKeyCheckPlaintext = "passledger master key check v1";
 
 inline constexpr char kStreamSeparator = '\0';

@@ -25,10 +25,17 @@ struct StagedEvent {
   std::shared_ptr<boost::json::object> personal;  // null when none
 };
 
+// What an idempotency key stands for: the result of its first request and a fingerprint of
+// that request (PreparedRequest::fingerprint), unset for keys stored before fingerprints.
+struct DedupEntry {
+  AppendResult result;
+  std::optional<Hash> fingerprint;
+};
+
 // What one submission (or, once merged, one group) changes on top of the database.
 struct Overlay {
   std::unordered_map<std::string, std::uint64_t> stream_versions;
-  std::unordered_map<std::string, AppendResult> dedup;
+  std::unordered_map<std::string, DedupEntry> dedup;
   std::unordered_map<std::string, SubjectKey> subjects;
   // streams CF entries (key, value), written sorted by Finish().
   std::vector<std::pair<std::string, std::string>> stream_runs;
@@ -102,17 +109,30 @@ std::string StreamRunValue(std::uint64_t first_position, std::uint32_t count) {
   return v;
 }
 
-std::string DedupValue(const AppendResult& r) {
+// u64be first position, u64be last position, u64be stream version, then the request's
+// 32-byte fingerprint (absent in entries written before fingerprints: 24 bytes).
+std::string DedupValue(const DedupEntry& entry) {
   std::string v;
-  PutU64BE(&v, r.first_position);
-  PutU64BE(&v, r.last_position);
-  PutU64BE(&v, r.stream_version);
+  PutU64BE(&v, entry.result.first_position);
+  PutU64BE(&v, entry.result.last_position);
+  PutU64BE(&v, entry.result.stream_version);
+  if (entry.fingerprint) {
+    v.append(reinterpret_cast<const char*>(entry.fingerprint->data()), entry.fingerprint->size());
+  }
   return v;
 }
 
-std::optional<AppendResult> ParseDedupValue(std::string_view v) {
-  if (v.size() != 24) return std::nullopt;
-  return AppendResult{LoadU64BE(v.data()), LoadU64BE(v.data() + 8), LoadU64BE(v.data() + 16), true};
+std::optional<DedupEntry> ParseDedupValue(std::string_view v) {
+  if (v.size() != 24 && v.size() != 24 + sizeof(Hash)) return std::nullopt;
+  DedupEntry entry{
+      AppendResult{LoadU64BE(v.data()), LoadU64BE(v.data() + 8), LoadU64BE(v.data() + 16), true},
+      std::nullopt};
+  if (v.size() > 24) {
+    Hash fingerprint{};
+    std::copy(v.begin() + 24, v.end(), reinterpret_cast<char*>(fingerprint.data()));
+    entry.fingerprint = fingerprint;
+  }
+  return entry;
 }
 
 std::string HeadValue(const Head& head) {
@@ -209,7 +229,14 @@ class GroupBuilder {
       auto seen = LookupDedup(request.idempotency_key, stage);
       if (!seen) return seen.error();
       if (*seen) {
-        AppendResult dup = **seen;
+        if ((*seen)->fingerprint && *(*seen)->fingerprint != request.fingerprint) {
+          return MakeError(ErrorCode::kConflict,
+                           "idempotency key \"" + request.idempotency_key +
+                               "\" was used before with a different request (at position " +
+                               std::to_string((*seen)->result.first_position) +
+                               "); use a new key for a new request");
+        }
+        AppendResult dup = (*seen)->result;
         dup.duplicate = true;
         return dup;
       }
@@ -236,7 +263,9 @@ class GroupBuilder {
         StreamRunKey(request.stream, *current + 1),
         StreamRunValue(result.first_position, static_cast<std::uint32_t>(request.events.size())));
     stage.stream_versions[request.stream] = version;
-    if (!request.idempotency_key.empty()) stage.dedup[request.idempotency_key] = result;
+    if (!request.idempotency_key.empty()) {
+      stage.dedup[request.idempotency_key] = DedupEntry{result, request.fingerprint};
+    }
     return result;
   }
 
@@ -307,13 +336,13 @@ class GroupBuilder {
                                                expected_text);
   }
 
-  Result<std::optional<AppendResult>> LookupDedup(const std::string& key, const Overlay& stage) {
+  Result<std::optional<DedupEntry>> LookupDedup(const std::string& key, const Overlay& stage) {
     if (const auto* found = FindInOverlays(key, &Overlay::dedup, stage, *group_, in_flight_)) {
-      return std::optional<AppendResult>(*found);
+      return std::optional<DedupEntry>(*found);
     }
     std::string value;
     auto status = store_->db()->Get(rocksdb::ReadOptions(), store_->dedup, key, &value);
-    if (status.IsNotFound()) return std::optional<AppendResult>();
+    if (status.IsNotFound()) return std::optional<DedupEntry>();
     if (!status.ok()) return FromRocks(status, "Get dedup");
     auto parsed = ParseDedupValue(value);
     if (!parsed) return MakeError(ErrorCode::kCorruption, "dedup entry has a bad size");

@@ -58,6 +58,9 @@ struct PreparedRequest {
   std::string correlation_id;
   std::uint64_t causation = 0;
   std::string idempotency_key;
+  // With an idempotency key: SHA-256 of what the request asks for (RequestFingerprint), so
+  // that a key reused for a different request is a conflict, not a silent replay.
+  Hash fingerprint{};
   std::string forget_subject;  // non-empty: destroy this subject's key in the same batch
   std::size_t bytes = 0;       // approximate size, for group limits
 };

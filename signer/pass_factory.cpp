@@ -1,5 +1,7 @@
 #include "signer/pass_factory.h"
 
+#include <openssl/crypto.h>
+
 #include <vector>
 
 #include "signer/auth_token.h"
@@ -16,6 +18,8 @@ PassFactory::PassFactory(PassTypeConfig config, std::shared_ptr<const PassTempla
       cache_(std::move(cache)),
       token_secret_(std::move(token_secret)),
       clock_(std::move(clock)) {}
+
+PassFactory::~PassFactory() { OPENSSL_cleanse(token_secret_.data(), token_secret_.size()); }
 
 std::string PassFactory::AuthToken(std::string_view serial, std::uint64_t generation) const {
   return PassAuthToken(token_secret_, serial, generation);

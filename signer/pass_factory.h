@@ -29,6 +29,9 @@ class PassFactory {
   PassFactory(PassTypeConfig config, std::shared_ptr<const PassTemplate> pass_template,
               CmsSigner signer, std::shared_ptr<BundleCache> cache, std::string token_secret,
               Clock clock = std::chrono::system_clock::now);
+  ~PassFactory();  // wipes the token secret
+  PassFactory(const PassFactory&) = delete;
+  PassFactory& operator=(const PassFactory&) = delete;
 
   // A freshly rendered and signed bundle (signing time = the clock's now), not cached.
   // kInvalidArgument when the template does not render for this member.
@@ -50,7 +53,7 @@ class PassFactory {
   const std::shared_ptr<const PassTemplate> template_;
   const CmsSigner signer_;
   const std::shared_ptr<BundleCache> cache_;
-  const std::string token_secret_;
+  std::string token_secret_;  // not const only so that the destructor can wipe it
   const Clock clock_;
 };
 

@@ -138,6 +138,68 @@ BOOST_AUTO_TEST_CASE(EveryTypeIsDeclaredInTheDefaultRegistry) {
   BOOST_TEST(AllEventSpecs().size() >= 27u);
 }
 
+// SubjectForgotten means "this subject's key is destroyed": through the generic append it
+// would claim a forget that never happened. Only EventLog::Forget appends it.
+BOOST_AUTO_TEST_CASE(ReservedTypesOnlyThroughTheirOwnPath) {
+  TempDir dir;
+  auto log = OpenLog(dir / "data");
+  NewEvent personal{"MemberEnrolled", 0, kEnrolled, "8-1", object{{"name", "Ada"}}};
+  BOOST_TEST_REQUIRE(Succeeded(log->Append(AppendRequest{"member-8-1", {}, {personal}, "test"})));
+  const object forged = {{"subject", "8-1"}, {"reason", "forged"}};
+  for (const std::uint32_t version : {0u, 1u, kSubjectForgottenVersion}) {
+    BOOST_TEST_CONTEXT("schema version " << version) {
+      NewEvent event{std::string(kSubjectForgotten), version, forged, "", std::nullopt};
+      auto appended = log->Append(AppendRequest{"member-8-1", {}, {event}, "test"});
+      BOOST_TEST_REQUIRE(FailedWith(appended, ErrorCode::kPermissionDenied));
+      BOOST_TEST(appended.error().message.find("passledger forget") != std::string::npos,
+                 appended.error().message);
+    }
+  }
+  BOOST_TEST(log->GetHead().position == 1u);
+  BOOST_TEST(!*log->IsForgotten("8-1"));
+  auto forgotten = log->Forget("8-1", "member-8-1", "test", "request");
+  BOOST_TEST_REQUIRE(Succeeded(forgotten));
+  BOOST_TEST(*log->IsForgotten("8-1"));
+  std::size_t reserved = 0;
+  for (const auto& spec : AllEventSpecs()) reserved += !spec.reserved_for.empty();
+  BOOST_TEST(reserved >= 1u);
+}
+
+// Older schema versions are validated too, in the shape they are read in (upcast).
+BOOST_AUTO_TEST_CASE(EverySchemaVersionIsValidated) {
+  TempDir dir;
+  OpenOptions options = passledger::testing::TestOptions(dir / "data");
+  options.historical_writes = true;  // SubjectForgotten v1, as old logs hold it
+  auto log = OpenLog(options);
+  struct VersionCase {
+    std::string name;
+    std::uint32_t version;
+    object payload;
+    bool valid;
+  };
+  const std::vector<VersionCase> cases = {
+      {"v1 as written then", 1, {{"subject", "8-1"}}, true},
+      {"v1 with an unknown field", 1, {{"subject", "8-2"}, {"surname", "Lovelace"}}, false},
+      {"v1 without its subject", 1, {{"who", "8-3"}}, false},
+      {"v1 with a subject of the wrong kind", 1, {{"subject", 7}}, false},
+      {"v2 as written now", 2, {{"subject", "8-4"}, {"reason", "request"}}, true},
+      {"v2 without its reason", 2, {{"subject", "8-5"}}, false},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      const auto head = log->GetHead().position;
+      NewEvent event{std::string(kSubjectForgotten), c.version, c.payload, "", std::nullopt};
+      auto appended = log->Append(AppendRequest{"member-8-0", {}, {event}, "test"});
+      if (c.valid) {
+        BOOST_TEST(Succeeded(appended));
+      } else {
+        BOOST_TEST(FailedWith(appended, ErrorCode::kInvalidArgument));
+        BOOST_TEST(log->GetHead().position == head);
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

@@ -2,6 +2,7 @@
 // OpenOptions, $PASSLEDGER_MASTER_KEY or master.key.
 #include "events/data_dir.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -273,6 +274,99 @@ BOOST_AUTO_TEST_CASE(ReadOnlyOpenWithoutTheMasterKeyReadsSealedParts) {
   auto report = log->Verify();
   BOOST_TEST_REQUIRE(Succeeded(report));
   BOOST_TEST(report->ok(), report->problem);
+}
+
+fs::perms PermsOf(const fs::path& path) { return fs::status(path).permissions(); }
+
+constexpr fs::perms kOwnerRw = fs::perms::owner_read | fs::perms::owner_write;
+
+// Private whatever the process's umask: the directory 0700, every file the log itself writes
+// 0600 (RocksDB's own files follow the umask, which `passledger` sets to 077 at start).
+BOOST_AUTO_TEST_CASE(NewDirectoryAndItsFilesArePrivate) {
+  const mode_t old_umask = ::umask(022);
+  TempDir dir;
+  const auto data = dir / "data";
+  {
+    auto log = OpenLog(data);
+    BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-1"))));
+  }
+  ::umask(old_umask);
+  BOOST_TEST((PermsOf(data) == fs::perms::owner_all));
+  for (const auto name : {format::kMarkerFile, format::kLockFile, format::kMasterKeyFile,
+                          format::kSigningKeyFile}) {
+    BOOST_TEST((PermsOf(data / name) == kOwnerRw), name);
+  }
+}
+
+// As ssh refuses a private key others can read: the message names the file and the fix.
+BOOST_AUTO_TEST_CASE(MasterKeyOthersMayReadIsRefused) {
+  TempDir dir;
+  const auto data = dir / "data";
+  {
+    auto log = OpenLog(data);
+    BOOST_TEST_REQUIRE(Succeeded(log->Append(
+        MakeRequest("member-1", {MakePersonalEvent("Tick", {}, "member-1", {{"name", "Ada"}})}))));
+  }
+  const auto key_file = data / format::kMasterKeyFile;
+  const std::string advice = "run `chmod 600 " + key_file.string() + "`";
+  for (const auto perms : {fs::perms::group_read, fs::perms::others_read}) {
+    BOOST_TEST_CONTEXT("extra permission " << static_cast<unsigned>(perms)) {
+      fs::permissions(key_file, kOwnerRw | perms, fs::perm_options::replace);
+      for (const bool read_only : {false, true}) {
+        OpenOptions options = TestOptions(data);
+        options.read_only = read_only;
+        auto log = EventLog::Open(options);
+        if (read_only) {  // opens, but the sealed parts stay closed and say why
+          BOOST_TEST_REQUIRE(Succeeded(log));
+          auto revealed = (*log)->ReadRange(1, 1, ReadOptions{true});
+          BOOST_TEST_REQUIRE(FailedWith(revealed, ErrorCode::kFailedPrecondition));
+          BOOST_TEST(revealed.error().message.find(advice) != std::string::npos,
+                     revealed.error().message);
+          continue;
+        }
+        BOOST_TEST_REQUIRE(FailedWith(log, ErrorCode::kFailedPrecondition));
+        BOOST_TEST(log.error().message.find(advice) != std::string::npos, log.error().message);
+      }
+    }
+  }
+  fs::permissions(key_file, kOwnerRw, fs::perm_options::replace);
+  BOOST_TEST(Succeeded(EventLog::Open(TestOptions(data))));
+}
+
+// The key is taken out of the environment by the first open that reads it.
+BOOST_AUTO_TEST_CASE(MasterKeyLeavesTheEnvironmentOnceRead) {
+  TempDir dir;
+  const auto data = dir / "data";
+  { auto log = OpenLog(data); }
+  const std::string key_hex = ReadFile(data / format::kMasterKeyFile).substr(0, 64);
+  fs::remove(data / format::kMasterKeyFile);
+  ScopedEnv env(kKeyEnv, key_hex);
+  BOOST_TEST_REQUIRE(std::getenv(kKeyEnv.c_str()) != nullptr);  // the check would see it
+  auto log = OpenLog(data);
+  BOOST_TEST(std::getenv(kKeyEnv.c_str()) == nullptr);
+  BOOST_TEST(Succeeded(log->Append(TickRequest("member-1"))));
+}
+
+// `passledger dev-certs` is often the first command: it writes <data>/dev-certs before the
+// directory is initialised, and the next command must initialise it, not refuse it.
+BOOST_AUTO_TEST_CASE(DirectoryHoldingOnlyDevCertsIsInitialised) {
+  TempDir dir;
+  const auto data = dir / "data";
+  fs::create_directories(data / "dev-certs");
+  WriteFile(data / "dev-certs" / "pass.pem", "certificate");
+  {
+    auto opened = DataDir::Open(data, DataDir::Mode::kReadWrite);
+    BOOST_TEST_REQUIRE(Succeeded(opened));
+    BOOST_TEST(opened->fresh());
+  }
+  auto log = OpenLog(data);
+  BOOST_TEST(Succeeded(log->Append(TickRequest("member-1"))));
+  BOOST_TEST(ReadFile(data / "dev-certs" / "pass.pem") == "certificate");
+  // Anything else still makes it someone else's directory.
+  const auto other = dir / "other";
+  fs::create_directories(other / "dev-certs");
+  WriteFile(other / "notes.txt", "mine\n");
+  BOOST_TEST(FailedWith(EventLog::Open(TestOptions(other)), ErrorCode::kFailedPrecondition));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

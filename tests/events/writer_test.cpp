@@ -21,6 +21,7 @@
 #include "events/inline_projection.h"
 #include "events/storage_format.h"
 #include "tests/testing/event_log_helpers.h"
+#include "tests/testing/raw_db.h"
 #include "tests/testing/temp_dir.h"
 
 namespace passledger::events {
@@ -113,45 +114,77 @@ BOOST_AUTO_TEST_CASE(RepeatedIdempotencyKeyReturnsTheOriginalPositions) {
   BOOST_TEST(first->stream_version == 2u);
   const Head head = log->GetHead();
 
-  // A retry is answered from the key even though its expected version would now conflict;
-  // so is another request that reuses the key (keys are global, not per stream).
+  // A retry is answered from the key even though its expected version would now conflict.
+  auto again = log->Append(request);
+  BOOST_TEST_REQUIRE(Succeeded(again));
+  BOOST_TEST(again->duplicate);
+  BOOST_TEST(again->first_position == first->first_position);
+  BOOST_TEST(again->last_position == first->last_position);
+  BOOST_TEST(again->stream_version == first->stream_version);
+  BOOST_TEST(log->GetHead().position == head.position);
+
+  // The key with another request is a conflict, not a silent replay of an unrelated result:
+  // keys are global, and compared with what their first request asked for.
   AppendRequest other_stream = TickRequest("member-9", 1);
-  other_stream.idempotency_key = "order-42";
-  for (const AppendRequest& retry : {request, other_stream}) {
-    BOOST_TEST_CONTEXT("retry to " << retry.stream) {
-      auto again = log->Append(retry);
-      BOOST_TEST_REQUIRE(Succeeded(again));
-      BOOST_TEST(again->duplicate);
-      BOOST_TEST(again->first_position == first->first_position);
-      BOOST_TEST(again->last_position == first->last_position);
-      BOOST_TEST(again->stream_version == first->stream_version);
+  AppendRequest other_payload = TickRequest("member-1", 3, ExpectedVersion::NoStream());
+  AppendRequest other_expected = TickRequest("member-1", 2, ExpectedVersion::Any());
+  AppendRequest other_actor = request;
+  other_actor.actor = "test:someone-else";
+  for (AppendRequest* other : {&other_stream, &other_payload, &other_expected, &other_actor}) {
+    BOOST_TEST_CONTEXT("the key reused for " << other->stream << " with "
+                                             << other->events.size() << " events") {
+      other->idempotency_key = "order-42";
+      auto conflict = log->Append(*other);
+      BOOST_TEST_REQUIRE(FailedWith(conflict, ErrorCode::kConflict));
+      BOOST_TEST(conflict.error().message.find("used before with a different request") !=
+                     std::string::npos,
+                 conflict.error().message);
       BOOST_TEST(log->GetHead().position == head.position);
     }
   }
   BOOST_TEST(VersionOf(*log, "member-1") == 2u);
   BOOST_TEST(VersionOf(*log, "member-9") == 0u);
 
-  // The key is as durable as the events.
+  // The key is as durable as the events, and so is what it is compared with.
   log.reset();
   log = OpenLog(dir / "data");
   auto after_reopen = log->Append(request);
   BOOST_TEST_REQUIRE(Succeeded(after_reopen));
   BOOST_TEST(after_reopen->duplicate);
   BOOST_TEST(after_reopen->first_position == 2u);
+  BOOST_TEST(FailedWith(log->Append(other_stream), ErrorCode::kConflict));
   BOOST_TEST(log->GetHead().position == head.position);
 
-  // Within one atomic call the second use of a key is a duplicate of the first.
+  // Within one atomic call the second use of a key is a duplicate of the first when it is the
+  // same request; a different one fails the whole call.
   AppendRequest a = TickRequest("member-2", 1);
   a.idempotency_key = "order-43";
   AppendRequest b = TickRequest("member-3", 1);
   b.idempotency_key = "order-43";
-  auto both = log->AppendAtomic({a, b});
+  BOOST_TEST(FailedWith(log->AppendAtomic({a, b}), ErrorCode::kConflict));
+  BOOST_TEST(log->GetHead().position == head.position);
+  auto both = log->AppendAtomic({a, a});
   BOOST_TEST_REQUIRE(Succeeded(both));
   BOOST_TEST(!(*both)[0].duplicate);
   BOOST_TEST((*both)[1].duplicate);
   BOOST_TEST((*both)[1].first_position == (*both)[0].first_position);
   BOOST_TEST(log->GetHead().position == head.position + 1);
   BOOST_TEST(VersionOf(*log, "member-3") == 0u);
+
+  // Keys stored before fingerprints (24-byte entries) are compared by key alone.
+  log.reset();
+  {
+    passledger::testing::RawDb raw(dir / "data");
+    const std::string dedup(format::kCfDedup);
+    const std::string entry = raw.Get(dedup, "order-42");
+    BOOST_TEST_REQUIRE(entry.size() == 24u + 32u);
+    raw.Put(dedup, "order-42", entry.substr(0, 24));
+  }
+  log = OpenLog(dir / "data");
+  auto legacy = log->Append(other_stream);
+  BOOST_TEST_REQUIRE(Succeeded(legacy));
+  BOOST_TEST(legacy->duplicate);
+  BOOST_TEST(legacy->first_position == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(AtomicAppendWritesAllOrNothing) {

@@ -129,6 +129,7 @@ class RandomHistory {
   struct Pass {
     std::string serial, member, type;
     bool voided = false;
+    std::int64_t token_generation = 1;
   };
   struct Import {
     std::string id;
@@ -367,6 +368,9 @@ class RandomHistory {
       pass->voided = !pass->voided;
       return {pass->voided ? catalogued::Void(pass->serial, "staff")
                            : catalogued::Unvoid(pass->serial)};
+    }
+    if (what == 2 && Chance(0.2)) {
+      return {catalogued::RevokeToken(pass->serial, ++pass->token_generation)};
     }
     Member& m = MemberOf(*pass);
     if (what == 1 && !m.forgotten) {

@@ -161,6 +161,15 @@ inline events::AppendRequest Void(std::string_view serial, std::string_view reas
              Event(events::kPassVoided, {{"serial", serial}, {"reason", reason}}));
 }
 
+// The next token generation of a pass (what `passledger pass revoke-token` appends).
+inline events::AppendRequest RevokeToken(std::string_view serial, std::int64_t token_generation,
+                                         std::string_view reason = "device lost") {
+  return One(PassStream(serial),
+             Event(events::kPassTokenRevoked, {{"serial", serial},
+                                               {"tokenGeneration", token_generation},
+                                               {"reason", reason}}));
+}
+
 inline events::AppendRequest Unvoid(std::string_view serial,
                                     std::string_view reason = "reinstated") {
   return One(PassStream(serial),

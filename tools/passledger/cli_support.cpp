@@ -13,6 +13,7 @@ int ReportError(std::string_view what, const Error& error) {
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kTooLarge:
     case ErrorCode::kConflict:
+    case ErrorCode::kPermissionDenied:
     case ErrorCode::kNotFound:
     case ErrorCode::kAlreadyExists:
       return kExitRejected;

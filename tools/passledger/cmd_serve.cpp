@@ -4,6 +4,7 @@
 // within server.drain_seconds, flush the log, exit 0). `--demo` imports the built-in demo
 // roster into an empty log first.
 #include <fmt/core.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -222,6 +223,7 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   handlers::PassKitService service(
       log.log.get(), read, &bundles,
       PassKitOptionsFrom(config->passkit, device_logs->get(), *client_hash_key));
+  OPENSSL_cleanse(client_hash_key->data(), client_hash_key->size());
   http::Metrics metrics;
   AddServerMetrics(metrics, log, *setup->factory);
   AddDeviceLogMetrics(metrics, **device_logs);

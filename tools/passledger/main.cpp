@@ -1,13 +1,23 @@
 // passledger: the command-line entry point. Global options, then one subcommand.
 #include <fmt/core.h>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
+
+#include "events/data_dir.h"
 
 #include "tools/passledger/commands.h"
 
 int main(int argc, char** argv) {
   using namespace passledger::tools;
+  // Everything this process creates (data directory, keys, rendered passes with their
+  // tokens, exports, backups) is private to its owner: directories 0700, files 0600.
+  ::umask(077);
+  // The master key leaves the environment before any thread starts (a malformed value is
+  // reported by the first command that needs the key).
+  passledger::events::KeepEnvironmentMasterKey();
   CLI::App app{"PassLedger: Apple Wallet membership passes with a verifiable event log"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");

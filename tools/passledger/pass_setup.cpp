@@ -1,5 +1,7 @@
 #include "tools/passledger/pass_setup.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 
 #include "signer/dev_certs.h"
@@ -64,6 +66,7 @@ Result<PassSetup> SetUpPasses(const Config& config, const std::filesystem::path&
       config.pass, std::make_shared<const signer::PassTemplate>(std::move(*pass_template)),
       std::move(*signer), std::make_shared<signer::BundleCache>(config.bundle_cache_bytes),
       std::string(secret->begin(), secret->end()));
+  OPENSSL_cleanse(secret->data(), secret->size());
   return setup;
 }
 
