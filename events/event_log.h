@@ -137,8 +137,10 @@ class EventLog {
   // Appends one request and blocks until it is durable or rejected.
   [[nodiscard]] Result<AppendResult> Append(AppendRequest request);
   // Appends several requests atomically: all are written in one batch or none is. A request
-  // whose idempotency key was already seen is returned as a duplicate and writes nothing; a
-  // conflict in any request fails the whole call.
+  // whose idempotency key was already seen with the same request (fingerprint: stream,
+  // expected version, actor, events' types, versions, subjects, payloads) is returned as a
+  // duplicate and writes nothing; with a different request it is kConflict. A conflict in any
+  // request fails the whole call. Reserved event types (catalogue.h) are kPermissionDenied.
   [[nodiscard]] Result<std::vector<AppendResult>> AppendAtomic(std::vector<AppendRequest> requests);
   // Non-blocking form of AppendAtomic; `done` runs on the writer thread.
   void AppendAsync(std::vector<AppendRequest> requests, AppendCallback done);

@@ -3,17 +3,21 @@
 // Data directory:
 //   PASSLEDGER        marker file: "passledger-data <kFormatVersion>\n"
 //   lock              flock()ed by the process that opened the log for writing; holds its pid
-//   master.key        64 hex chars (32 bytes), mode 0600, unless the key comes from the env
+//   master.key        64 hex chars (32 bytes), mode 0600 (refused if group/other may access
+//                     it), unless the key comes from the env
 //   signing.key       Ed25519 private key (PEM, mode 0600) that signs digests
 //   db/               the RocksDB database (column families below)
+// The directory is 0700, every file in it 0600 (the binary runs with umask 077).
 //
 // Column families and key encodings (u64be = 8-byte big-endian unsigned):
 //   log           u64be position                 -> envelope record (see envelope.h)
 //   streams       stream id, 0x00, u64be first version -> u64be first position, u32be count
 //                 (one entry per append request: a run of consecutive versions/positions)
 //   stream_heads  stream id                       -> u64be version
-//   dedup         idempotency key                 -> u64be first position, u64be last position
-//   subject_keys  subject id                      -> wrapped key (nonce12 | ct32 | tag16),
+//   dedup         idempotency key                 -> u64be first position, u64be last position,
+//                                                    u64be stream version, request fingerprint32
+//   subject_keys  subject id                      -> wrapped key (nonce12 | ct32 | tag16) under
+//                                                    the wrapping key (key_ring.h),
 //                                                    or kForgottenMarker once forgotten
 //   meta          ascii key                       -> value (keys below)
 // Projection column families (projections/) are opened alongside and listed there.
