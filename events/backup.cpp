@@ -18,10 +18,10 @@
 
 #include "events/data_dir.h"
 #include "events/event_json.h"
-#include "events/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 #include "events/storage_format.h"
 #include "events/store.h"
-#include "events/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;

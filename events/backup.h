@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "events/crypto.h"
-#include "events/error.h"
+#include "base/crypto.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger::events {

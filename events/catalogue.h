@@ -12,7 +12,7 @@
 #include <span>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/schema_registry.h"
 
 namespace passledger::events {

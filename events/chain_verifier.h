@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::events {
 

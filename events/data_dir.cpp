@@ -1,6 +1,7 @@
 #include "events/data_dir.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,12 +12,11 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
-#include <openssl/crypto.h>
 #include <sstream>
 #include <utility>
 
+#include "base/unique_fd.h"
 #include "events/storage_format.h"
-#include "events/unique_fd.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;
@@ -86,10 +86,10 @@ Result<void> CheckPrivate(const fs::path& path) {
   if ((st.st_mode & 077) == 0) return {};
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return MakeError(ErrorCode::kFailedPrecondition,
-                   "master key file " + path.string() + " is accessible by group or others (mode " +
-                       mode + "); run `chmod 600 " + path.string() +
-                       "` (and check who may have read it)");
+  return MakeError(ErrorCode::kFailedPrecondition, "master key file " + path.string() +
+                                                       " is accessible by group or others (mode " +
+                                                       mode + "); run `chmod 600 " + path.string() +
+                                                       "` (and check who may have read it)");
 }
 
 Result<int> TakeLock(const fs::path& root) {
@@ -116,14 +116,6 @@ Result<int> TakeLock(const fs::path& root) {
 }
 
 }  // namespace
-
-Result<void> FsyncDir(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-    return SysError(ErrorCode::kUnavailable, "cannot fsync directory", dir);
-  }
-  return {};
-}
 
 Result<DataDir> DataDir::Open(const fs::path& root, Mode mode) {
   if (mode == Mode::kReadOnly) {
@@ -174,7 +166,7 @@ fs::path DataDir::db_path() const { return root_ / format::kDbDir; }
 
 namespace {
 std::mutex env_key_mutex;
-bool keep_env_key = false;                 // guarded by env_key_mutex
+bool keep_env_key = false;                // guarded by env_key_mutex
 std::optional<Result<Key>> kept_env_key;  // guarded by env_key_mutex
 
 std::optional<Result<Key>> TakeEnvironmentKeyLocked() {
@@ -232,50 +224,6 @@ Result<Key> DataDir::LoadMasterKey(const std::optional<Key>& configured) const {
   auto key = ParseHexKey(*text, path.string());
   OPENSSL_cleanse(text->data(), text->size());
   return key;
-}
-
-Result<void> WriteFileAtomically(const fs::path& path, std::string_view contents, unsigned mode) {
-  // Written under a temporary name and renamed into place, so a crash never leaves a
-  // half-written key or marker behind: the file is either absent or complete.
-  fs::path tmp = path;
-  tmp += ".tmp";
-  ::unlink(tmp.c_str());
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (fd.get() < 0) return SysError(ErrorCode::kUnavailable, "cannot create", tmp);
-    std::size_t written = 0;
-    while (written < contents.size()) {
-      const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return SysError(ErrorCode::kUnavailable, "cannot write", tmp);
-      written += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) return SysError(ErrorCode::kUnavailable, "cannot fsync", tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return SysError(ErrorCode::kUnavailable, "cannot rename into", path);
-  }
-  return FsyncDir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
-}
-
-Result<void> WriteSecretFile(const fs::path& path, std::string_view contents) {
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    return MakeError(ErrorCode::kAlreadyExists, path.string() + " already exists");
-  }
-  return WriteFileAtomically(path, contents, 0600);
-}
-
-Result<std::string> ReadSmallFile(const fs::path& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return SysError(ErrorCode::kNotFound, "cannot open", path);
-  std::string data(max_bytes + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  if (data.size() > max_bytes) {
-    return MakeError(ErrorCode::kTooLarge, path.string() + " is larger than expected");
-  }
-  return data;
 }
 
 Result<Key> ParseHexKey(std::string_view text, std::string_view source) {

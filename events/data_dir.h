@@ -12,8 +12,9 @@
 #include <optional>
 #include <string>
 
-#include "events/crypto.h"
-#include "events/error.h"
+#include "base/crypto.h"
+#include "base/error.h"
+#include "base/files.h"
 
 namespace passledger::events {
 
@@ -36,8 +37,8 @@ class DataDir {
   bool fresh() const { return fresh_; }
 
   // The master key: `configured` if given, else $PASSLEDGER_MASTER_KEY (taken out of the
-  // environment, see EnvironmentMasterKey), else master.key. A missing file is generated (0600) only
-  // when the directory is fresh; otherwise losing it would silently make every sealed part
+  // environment, see EnvironmentMasterKey), else master.key. A missing file is generated (0600)
+  // only when the directory is fresh; otherwise losing it would silently make every sealed part
   // unreadable, so it is an error. A master.key that group or others may read is refused
   // (kFailedPrecondition naming the `chmod` that fixes it), as ssh refuses such a key.
   Result<Key> LoadMasterKey(const std::optional<Key>& configured) const;
@@ -58,16 +59,6 @@ class DataDir {
 // Thread-safe, but unsetenv is not: take it before starting threads (main does, first thing).
 std::optional<Result<Key>> EnvironmentMasterKey();
 void KeepEnvironmentMasterKey();
-
-// Writes `contents` to `path` (mode `mode`) through a temporary file, fsync and rename: after
-// a crash the file is either absent or complete.
-Result<void> WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
-                                 unsigned mode);
-// WriteFileAtomically with mode 0600; kAlreadyExists if the file exists.
-Result<void> WriteSecretFile(const std::filesystem::path& path, std::string_view contents);
-// fsync()s a directory, so that files created or renamed in it survive a crash.
-Result<void> FsyncDir(const std::filesystem::path& dir);
-Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t max_bytes);
 
 // Parses a 64-hex-digit key (surrounding whitespace ignored).
 Result<Key> ParseHexKey(std::string_view text, std::string_view source);

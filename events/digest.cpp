@@ -10,8 +10,8 @@
 #include <memory>
 #include <optional>
 
-#include "events/bytes.h"
-#include "events/openssl_ptr.h"
+#include "base/bytes.h"
+#include "base/openssl_ptr.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {

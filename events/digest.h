@@ -11,7 +11,7 @@
 #include <string>
 
 #include "events/data_dir.h"
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger::events {

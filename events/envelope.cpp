@@ -2,10 +2,17 @@
 
 #include <algorithm>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {
+
+static_assert(format::kHashSize == kSha256Size && format::kKeySize == kAesKeySize);
+
+const Hash& GenesisHash() {
+  static const Hash genesis = Sha256(format::kGenesisSeed);
+  return genesis;
+}
 
 std::string EncodeCanonical(const Envelope& e) {
   std::string out;

@@ -7,10 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "events/crypto.h"
-#include "events/error.h"
+#include "base/crypto.h"
+#include "base/error.h"
 
 namespace passledger::events {
+
+// The fixed previous-hash of position 1: SHA-256 of format::kGenesisSeed.
+const Hash& GenesisHash();
 
 struct Envelope {
   std::uint64_t position = 0;

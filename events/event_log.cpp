@@ -9,7 +9,7 @@
 #include <future>
 #include <unordered_map>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/catalogue.h"
 #include "events/data_dir.h"
 #include "events/digest.h"

@@ -29,9 +29,9 @@
 #include <string_view>
 #include <vector>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "events/envelope.h"
-#include "events/error.h"
+#include "base/error.h"
 #include "events/inline_projection.h"
 #include "events/schema_registry.h"
 

@@ -33,7 +33,7 @@
 #include <string_view>
 
 #include "events/envelope.h"
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger::events {

@@ -29,7 +29,7 @@
 #include <string_view>
 
 #include "events/chain_verifier.h"
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "events/envelope.h"
 
 namespace passledger::events {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <stop_token>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger::events {

@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include "events/envelope.h"
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::events {
 

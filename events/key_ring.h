@@ -23,8 +23,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "events/crypto.h"
-#include "events/error.h"
+#include "base/crypto.h"
+#include "base/error.h"
 
 namespace passledger::events {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <utility>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::events {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::events {
 

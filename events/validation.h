@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::events {
 

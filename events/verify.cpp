@@ -1,7 +1,7 @@
 // EventLog::Verify: walks the log column family through a ChainVerifier.
 #include <rocksdb/db.h>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/chain_verifier.h"
 #include "events/event_log.h"
 #include "events/scoped_snapshot.h"

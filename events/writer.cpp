@@ -6,7 +6,7 @@
 #include <chrono>
 #include <unordered_map>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::http {
 

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "http/status.h"
 
 namespace passledger::http {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::http {
 namespace {
@@ -96,7 +96,7 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
       out.push_back(in[i]);
     } else {
       std::uint8_t byte = 0;
-      if (i + 2 >= in.size() || !events::FromHex(in.substr(i + 1, 2), {&byte, 1})) {
+      if (i + 2 >= in.size() || !passledger::FromHex(in.substr(i + 1, 2), {&byte, 1})) {
         return std::nullopt;
       }
       out.push_back(static_cast<char>(byte));

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "http/access_log.h"
 #include "http/client_address.h"
 #include "http/metrics.h"

@@ -8,7 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::http {
 

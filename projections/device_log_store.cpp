@@ -8,7 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/scoped_snapshot.h"
 
 namespace passledger::projections {
@@ -24,7 +24,7 @@ Error FromRocks(const rocksdb::Status& status, std::string_view what) {
 
 std::string RecordKey(std::uint64_t sequence) {
   std::string key(1, kRecordTag);
-  events::PutU64BE(&key, sequence);
+  passledger::PutU64BE(&key, sequence);
   return key;
 }
 
@@ -181,7 +181,7 @@ Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
   for (it->Seek(RecordKey(first)); it->Valid() && given < query.limit; it->Next()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != 9) continue;
-    auto record = DecodeRecord(events::LoadU64BE(key.data() + 1), it->value().ToStringView());
+    auto record = DecodeRecord(passledger::LoadU64BE(key.data() + 1), it->value().ToStringView());
     if (!record) return record.error();
     if (!Matches(query, *record)) continue;
     ++given;

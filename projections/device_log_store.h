@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger::projections {

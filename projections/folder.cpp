@@ -502,7 +502,7 @@ void FinalizeRecord(std::string_view key, object& record) {
 }
 
 void WriteCheckpoint(ViewCache& views, std::uint64_t position) {
-  views.PutRaw(Key(View::kCheckpoint, format::kCheckpointId), events::U64BE(position));
+  views.PutRaw(Key(View::kCheckpoint, format::kCheckpointId), passledger::U64BE(position));
 }
 
 }  // namespace passledger::projections

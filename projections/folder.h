@@ -7,7 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "events/envelope.h"
-#include "events/error.h"
+#include "base/error.h"
 #include "projections/view_cache.h"
 
 namespace passledger::projections {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::projections {
 
@@ -18,7 +18,7 @@ std::string MemberRowHash(const boost::json::object& public_fields,
     const auto* v = personal ? personal->if_contains(field) : nullptr;
     canonical.push_back(v ? *v : boost::json::value(nullptr));
   }
-  return events::ToHex(events::Sha256(boost::json::serialize(canonical)));
+  return passledger::ToHex(passledger::Sha256(boost::json::serialize(canonical)));
 }
 
 std::string LowerAscii(std::string_view text) {

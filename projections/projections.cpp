@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <future>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/catalogue.h"
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "events/scoped_snapshot.h"
 #include "projections/folder.h"
 #include "projections/view_format.h"
@@ -347,7 +347,7 @@ Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) cons
   if (status.IsNotFound()) return std::uint64_t{0};
   if (!status.ok()) return FromRocks(status, "Get checkpoint");
   if (value.size() != 8) return MakeError(ErrorCode::kCorruption, "bad projection checkpoint");
-  return events::LoadU64BE(value.data());
+  return passledger::LoadU64BE(value.data());
 }
 
 Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress) {
@@ -567,12 +567,12 @@ Result<void> Projections::PurgeForgotten(std::string_view subject) {
 void DigestBuilder::Add(std::string_view key, std::string_view value) {
   const std::string view = ViewOf(key);
   std::string entry;
-  events::PutU64BE(&entry, key.size());
+  passledger::PutU64BE(&entry, key.size());
   entry.append(key);
-  events::PutU64BE(&entry, value.size());
+  passledger::PutU64BE(&entry, value.size());
   entry.append(value);
   std::string& running = hashes_[view];
-  const events::Hash next = events::Sha256(running, entry);
+  const passledger::Hash next = passledger::Sha256(running, entry);
   running.assign(reinterpret_cast<const char*>(next.data()), next.size());
   ++counts_[view];
 }
@@ -583,7 +583,7 @@ ViewDigests DigestBuilder::Finish() {
     const std::string name(format::ViewName(view));
     auto it = hashes_.find(name);
     out[name] = it == hashes_.end() ? "empty"
-                                    : events::ToHex(it->second) + " (" +
+                                    : passledger::ToHex(it->second) + " (" +
                                           std::to_string(counts_[name]) + " entries)";
   }
   return out;
@@ -615,7 +615,7 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
     read.snapshot = snapshot;
     auto status = db->Get(read, generation->cf(),
                           format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
-    if (status.ok() && value.size() == 8) report.position = events::LoadU64BE(value.data());
+    if (status.ok() && value.size() == 8) report.position = passledger::LoadU64BE(value.data());
   }
   // The replay side, in memory.
   MemoryBackend scratch;

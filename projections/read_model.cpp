@@ -6,7 +6,7 @@
 #include <charconv>
 #include <set>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "projections/member_fields.h"
 #include "projections/view_format.h"
 
@@ -301,10 +301,10 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChan
   if (auto ok = s.Check(); !ok) return ok.error();
   std::vector<std::pair<std::uint64_t, std::string>> out;
   const std::string prefix = Key(View::kPassChanges, pass_type) + '\0';
-  auto scanned = s.Scan(prefix, events::U64BE(after + 1),
+  auto scanned = s.Scan(prefix, passledger::U64BE(after + 1),
                         [&](std::string_view position, std::string_view serial) {
                           if (out.size() >= limit) return false;
-                          out.emplace_back(events::LoadU64BE(position.data()), serial);
+                          out.emplace_back(passledger::LoadU64BE(position.data()), serial);
                           return true;
                         });
   if (!scanned) return scanned.error();
@@ -348,7 +348,7 @@ Result<std::uint64_t> ReadModel::Checkpoint() const {
   auto raw = s.Get(Key(View::kCheckpoint, format::kCheckpointId));
   if (!raw) return raw.error();
   if (!*raw || (*raw)->size() != 8) return std::uint64_t{0};
-  return events::LoadU64BE((*raw)->data());
+  return passledger::LoadU64BE((*raw)->data());
 }
 
 }  // namespace passledger::projections

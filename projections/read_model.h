@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "projections/projections.h"
 
 namespace passledger::projections {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "projections/read_model.h"
 

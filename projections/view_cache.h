@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/inline_projection.h"
 
 namespace rocksdb {

@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 
 namespace passledger::projections::format {
 
@@ -108,7 +108,7 @@ inline std::string Key(View view, std::string_view a, std::string_view b, std::s
 inline std::string ChangeKey(std::string_view pass_type, std::uint64_t content_position) {
   std::string key = Key(View::kPassChanges, pass_type);
   key.push_back('\0');
-  events::PutU64BE(&key, content_position);
+  passledger::PutU64BE(&key, content_position);
   return key;
 }
 

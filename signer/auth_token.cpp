@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::signer {
 namespace {
@@ -67,7 +67,7 @@ std::string PassAuthToken(std::string_view secret, std::string_view serial,
 }
 
 bool TokenMatches(std::string_view presented, std::string_view expected) {
-  return events::ConstantTimeEquals(presented, expected);
+  return passledger::ConstantTimeEquals(presented, expected);
 }
 
 }  // namespace passledger::signer

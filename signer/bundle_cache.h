@@ -16,7 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::signer {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "events/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace passledger::signer {
 namespace {
@@ -30,7 +30,7 @@ Error Invalid(std::string_view role, const fs::path& path, std::string_view what
 
 // The whole file; kNotFound when it does not exist.
 Result<std::string> ReadFile(const fs::path& path, std::string_view role) {
-  events::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  passledger::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
     if (err == ENOENT) return MakeError(ErrorCode::kNotFound, Where(role, path) + ": no such file");

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/openssl_handles.h"
 
 namespace passledger::signer {

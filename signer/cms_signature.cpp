@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::signer {
 namespace {
@@ -74,7 +74,7 @@ std::string Tlv(char tag, std::string_view content) {
   return out;
 }
 
-std::string_view AsView(const events::Hash& hash) {
+std::string_view AsView(const passledger::Hash& hash) {
   return {reinterpret_cast<const char*>(hash.data()), hash.size()};
 }
 
@@ -260,7 +260,7 @@ Result<std::shared_ptr<CmsSigner::State>> MakeState(
 // encodings here differ in their length byte: contentType 0x18, signingTime 0x1c or 0x1e,
 // messageDigest 0x2f).
 std::string SignedAttributes(const CmsSigner::State& state, std::string_view signing_time,
-                             const events::Hash& digest) {
+                             const passledger::Hash& digest) {
   std::string attributes;
   attributes.reserve(128);
   attributes += state.content_type_attribute;
@@ -323,11 +323,11 @@ Result<std::string> CmsSigner::Sign(std::string_view manifest,
                                     Clock::time_point signing_time) const {
   auto time = EncodeSigningTime(signing_time);
   if (!time) return time.error();
-  const std::string attributes = SignedAttributes(*state_, *time, events::Sha256(manifest));
+  const std::string attributes = SignedAttributes(*state_, *time, passledger::Sha256(manifest));
   // What is signed is the attributes' DER as a SET (tag 0x31), not as the [0] in the output.
   std::string header;
   AppendHeader(header, kTagSet, attributes.size());
-  const events::Hash to_sign = events::Sha256(header, attributes);
+  const passledger::Hash to_sign = passledger::Sha256(header, attributes);
 
   UniquePkeyCtx ctx = state_->Borrow();
   if (!ctx) {

@@ -8,7 +8,8 @@
 #include <array>
 #include <system_error>
 
-#include "events/data_dir.h"
+#include "base/crypto.h"
+#include "base/files.h"
 #include "signer/certificates.h"
 
 namespace passledger::signer {
@@ -195,7 +196,7 @@ bool Reusable(const DevCertificates& files, std::string_view pass_type_id, std::
   config.team_id = team_id;
   auto identity = LoadSigningIdentity(config, now);
   if (!identity || !(*identity)->warnings().empty()) return false;  // e.g. expires soon
-  auto root_bytes = events::ReadSmallFile(files.root_ca, 1 << 20);
+  auto root_bytes = passledger::ReadSmallFile(files.root_ca, 1 << 20);
   if (!root_bytes) return false;
   auto root = detail::ParseCertificate(*root_bytes, files.root_ca.string());
   if (!root || !detail::IssuedBy((*identity)->wwdr(), root->get()) ||
@@ -223,7 +224,7 @@ Result<DevCertificates> MakeDevCertificates(const fs::path& dir, std::string_vie
                                          {&files.wwdr, &pems->wwdr, 0644u},
                                          {&files.certificate, &pems->pass, 0644u},
                                          {&files.key, &pems->key, 0600u}}) {
-    if (auto ok = events::WriteFileAtomically(*path, *text, mode); !ok) return ok.error();
+    if (auto ok = passledger::WriteFileAtomically(*path, *text, mode); !ok) return ok.error();
   }
   OPENSSL_cleanse(pems->key.data(), pems->key.size());
   return files;

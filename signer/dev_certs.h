@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/openssl_handles.h"
 
 namespace passledger::signer {

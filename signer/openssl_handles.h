@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 
 namespace passledger::signer {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/bundle_cache.h"
 #include "signer/cms_signature.h"
 #include "signer/pass_input.h"

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/pass_input.h"
 #include "signer/time_zone.h"
 

@@ -12,7 +12,7 @@
 #include <span>
 #include <system_error>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "signer/pass_json.h"
 
 #ifndef PASSLEDGER_TEMPLATE_DIR
@@ -114,7 +114,7 @@ std::string Sha1Hex(std::string_view bytes) {
   if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha1(), nullptr) != 1) {
     return {};
   }
-  return events::ToHex(std::span<const std::uint8_t>(digest.data(), size));
+  return passledger::ToHex(std::span<const std::uint8_t>(digest.data(), size));
 }
 
 // What Load has read so far.
@@ -213,7 +213,7 @@ std::string ContentHash(const std::string& pass_json, const std::vector<BundleFi
   all.emplace_back("pass.json", pass_json);
   for (const BundleFile& f : files) all.emplace_back(f.path, f.bytes);
   std::sort(all.begin(), all.end());
-  events::Sha256Stream hash;
+  passledger::Sha256Stream hash;
   for (const auto& [path, bytes] : all) {
     // path NUL length(8 bytes, big-endian) bytes: no two folders hash alike.
     std::array<char, 9> header{};
@@ -224,7 +224,7 @@ std::string ContentHash(const std::string& pass_json, const std::vector<BundleFi
     hash.Update(std::string_view(header.data(), header.size()));
     hash.Update(bytes);
   }
-  return events::ToHex(hash.Finish());
+  return passledger::ToHex(hash.Finish());
 }
 
 // Two sample passes Load renders: one with every optional value and list filled (also used

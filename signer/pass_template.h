@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/bundle_file.h"
 #include "signer/mustache_render.h"
 #include "signer/pass_input.h"

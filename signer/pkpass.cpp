@@ -10,7 +10,7 @@
 #include <memory>
 #include <set>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::signer {
 namespace {
@@ -139,7 +139,7 @@ Result<BundleFile> ReadEntry(zip_t* archive, zip_uint64_t index, std::uint64_t& 
 std::string Sha1Hex(std::string_view bytes) {
   std::uint8_t digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return events::ToHex(std::span<const std::uint8_t>(digest, sizeof digest));
+  return passledger::ToHex(std::span<const std::uint8_t>(digest, sizeof digest));
 }
 
 std::string ManifestJson(std::span<const BundleFile* const> files) {

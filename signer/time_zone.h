@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::signer {
 

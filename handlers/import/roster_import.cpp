@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "events/catalogue.h"
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "handlers/import/roster_diff.h"
 #include "projections/read_model.h"
 
@@ -34,8 +34,8 @@ std::string_view Str(const object& o, std::string_view key) {
 // A fresh pass serial: 20 uppercase hex digits from the CSPRNG (unguessable, URL-safe).
 std::string NewSerial() {
   std::array<std::uint8_t, 10> bytes{};
-  ev::RandomBytes(bytes);
-  std::string hex = ev::ToHex(bytes);
+  passledger::RandomBytes(bytes);
+  std::string hex = passledger::ToHex(bytes);
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return hex;
 }

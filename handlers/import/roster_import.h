@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "handlers/import/roster_config.h"
 #include "handlers/import/roster_reader.h"

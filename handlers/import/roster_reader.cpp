@@ -5,7 +5,7 @@
 #include <deque>
 #include <unordered_map>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 namespace passledger::handlers {
 namespace {
@@ -367,7 +367,7 @@ class RosterReader::Impl {
 
   Result<Roster> Assemble() {
     roster_.bytes = bytes_;
-    roster_.sha256 = events::ToHex(sha_.Finish());
+    roster_.sha256 = passledger::ToHex(sha_.Finish());
     // Sorted by id through pointers: each membership is moved once, not swapped around.
     std::vector<std::pair<std::string_view, Draft*>> order;
     order.reserve(in_order_ ? ordered_.size() : drafts_.size());
@@ -402,7 +402,7 @@ class RosterReader::Impl {
 
   const ImportConfig& config_;
   CsvParser parser_;
-  events::Sha256Stream sha_;
+  passledger::Sha256Stream sha_;
   std::uint64_t bytes_ = 0;
   bool header_seen_ = false;
   std::array<std::size_t, kRosterColumnCount> columns_{};

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "handlers/import/roster_config.h"
 
 namespace passledger::handlers {

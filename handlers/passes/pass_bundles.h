@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "projections/read_model.h"
 #include "signer/pass_factory.h"
 

@@ -4,7 +4,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "signer/pass_input.h"
 
 namespace passledger::handlers {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "projections/read_model.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::handlers {
 

@@ -9,7 +9,7 @@
 #include <functional>
 
 #include "events/catalogue.h"
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "events/stream_names.h"
 #include "signer/auth_token.h"
 
@@ -60,7 +60,7 @@ std::int64_t NowUnixMs() {
 
 std::string RandomSecret() {
   std::string secret(signer::kTokenSecretSize, '\0');
-  ev::RandomBytes({reinterpret_cast<std::uint8_t*>(secret.data()), secret.size()});
+  passledger::RandomBytes({reinterpret_cast<std::uint8_t*>(secret.data()), secret.size()});
   return secret;
 }
 

@@ -40,7 +40,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/passkit/passkit_inputs.h"

@@ -7,7 +7,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "events/event_log.h"
 #include "events/key_ring.h"
 #include "events/storage_format.h"

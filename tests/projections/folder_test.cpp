@@ -18,7 +18,7 @@
 #include <tuple>
 #include <vector>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/storage_format.h"
 #include "projections/read_model.h"
 #include "projections/view_format.h"
@@ -295,7 +295,7 @@ BOOST_AUTO_TEST_CASE(EventsForUnknownEntitiesChangeNothingButTheCheckpoint) {
   p->Append(passledger::testing::TickRequest("misc-1"));
   auto after = passledger::testing::ViewEntries(p->projections());
   const std::string checkpoint_key = format::Key(format::View::kCheckpoint, format::kCheckpointId);
-  BOOST_TEST(after.at(checkpoint_key) == events::U64BE(p->log().GetHead().position));
+  BOOST_TEST(after.at(checkpoint_key) == passledger::U64BE(p->log().GetHead().position));
   after.erase(checkpoint_key);
   auto expected = before;
   expected.erase(checkpoint_key);

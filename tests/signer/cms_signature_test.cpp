@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "signer/dev_certs.h"
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/files.h"
@@ -190,8 +190,8 @@ boost::test_tools::predicate_result SameBytes(std::string_view ours, std::string
   boost::test_tools::predicate_result failed(false);
   failed.message() << "DER differs from CMS_sign's at byte " << at << " of " << ours.size()
                    << " (reference " << reference.size() << " bytes): ours "
-                   << events::ToHex(ours.substr(at, 16)) << "..., reference "
-                   << events::ToHex(reference.substr(at, 16)) << "...";
+                   << passledger::ToHex(ours.substr(at, 16)) << "..., reference "
+                   << passledger::ToHex(reference.substr(at, 16)) << "...";
   return failed;
 }
 
@@ -228,7 +228,7 @@ void CheckStructure(std::string_view der, const SigningIdentity& identity,
 
   ASN1_TYPE* digest = SignedAttribute(signer, NID_pkcs9_messageDigest);
   BOOST_TEST_REQUIRE(ASN1_TYPE_get(digest) == V_ASN1_OCTET_STRING);
-  const events::Hash want = events::Sha256(manifest);
+  const passledger::Hash want = passledger::Sha256(manifest);
   const ASN1_OCTET_STRING* got = digest->value.octet_string;
   BOOST_TEST(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(got)),
                               static_cast<std::size_t>(ASN1_STRING_length(got))) ==

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 
 namespace passledger {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/storage_format.h"
 
 namespace passledger::testing {
@@ -68,13 +68,13 @@ class RawDb {
 
   // The stored record of a log position.
   std::string GetRecord(std::uint64_t position) const {
-    return Get(std::string(events::format::kCfLog), events::U64BE(position));
+    return Get(std::string(events::format::kCfLog), passledger::U64BE(position));
   }
   void PutRecord(std::uint64_t position, const std::string& record) {
-    Put(std::string(events::format::kCfLog), events::U64BE(position), record);
+    Put(std::string(events::format::kCfLog), passledger::U64BE(position), record);
   }
   void DeleteRecord(std::uint64_t position) {
-    Delete(std::string(events::format::kCfLog), events::U64BE(position));
+    Delete(std::string(events::format::kCfLog), passledger::U64BE(position));
   }
 
  private:

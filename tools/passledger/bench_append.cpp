@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 
@@ -108,7 +108,7 @@ Result<double> MeasureRaw(const fs::path& dir, const Scenario& s, double seconds
   sync.sync = true;
   const double rate = RunTimed(s.requesters, seconds, [&](int) -> std::uint64_t {
     rocksdb::WriteBatch batch;
-    for (int i = 0; i < s.events_per_request; ++i) batch.Put(events::U64BE(next_key++), value);
+    for (int i = 0; i < s.events_per_request; ++i) batch.Put(passledger::U64BE(next_key++), value);
     return db->Write(sync, &batch).ok() ? static_cast<std::uint64_t>(s.events_per_request) : 0;
   });
   db->Close();

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <random>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 #include "events/catalogue.h"
 #include "projections/read_model.h"
 #include "tools/passledger/bench_support.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "events/crypto.h"
+#include "base/crypto.h"
 #include "signer/auth_token.h"
 #include "signer/dev_certs.h"
 #include "signer/openssl_handles.h"
@@ -134,7 +134,7 @@ Result<std::shared_ptr<const signer::PassFactory>> MakeFactory(const std::filesy
   if (!signer) return signer.error();
   auto pass_template = signer::PassTemplate::Load(signer::DefaultTemplateDir());
   if (!pass_template) return pass_template.error();
-  const events::Key secret = events::RandomKey();
+  const passledger::Key secret = passledger::RandomKey();
   return std::make_shared<const signer::PassFactory>(
       config, std::make_shared<const signer::PassTemplate>(std::move(*pass_template)),
       std::move(*signer), std::make_shared<signer::BundleCache>(0),

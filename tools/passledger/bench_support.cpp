@@ -9,7 +9,7 @@
 #include <memory>
 #include <thread>
 
-#include "events/bytes.h"
+#include "base/bytes.h"
 
 namespace passledger::tools {
 
@@ -42,7 +42,7 @@ Result<double> RawBatchedWriteSeconds(const std::filesystem::path& scratch, std:
   const std::string value(value_bytes, 'v');
   rocksdb::WriteBatch batch;
   for (std::uint64_t i = 0; i < count; ++i) {
-    batch.Put(events::U64BE(i * 2654435761u % count), value);
+    batch.Put(passledger::U64BE(i * 2654435761u % count), value);
     if (batch.Count() == 1000 || i + 1 == count) {
       status = db->Write(rocksdb::WriteOptions(), &batch);
       if (!status.ok()) return MakeError(ErrorCode::kUnavailable, status.ToString());

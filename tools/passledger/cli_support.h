@@ -5,7 +5,7 @@
 #include <memory>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "projections/projections.h"
 #include "tools/passledger/commands.h"

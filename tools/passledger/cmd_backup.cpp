@@ -32,7 +32,7 @@ void RunBackup(const BackupArgs& args, CommandContext& ctx) {
   const events::BackupManifest& manifest = backup->manifest;
   fmt::print("backup of {} in {}: {} events verified, head {} {}; {} files\n",
              ctx.data_dir.string(), args.dir, manifest.head.position, manifest.head.position,
-             events::ToHex(manifest.head.hash), manifest.files.size());
+             passledger::ToHex(manifest.head.hash), manifest.files.size());
   if (!backup->writer_pid.empty()) {
     fmt::print(
         "the data directory is in use by process {}: copied from a read-only view beside "
@@ -60,7 +60,7 @@ void RunBackup(const BackupArgs& args, CommandContext& ctx) {
 void RunRestore(const RestoreArgs& args, CommandContext& ctx) {
   events::RestoreOptions options;
   if (!args.master_key_file.empty()) {
-    auto text = events::ReadSmallFile(args.master_key_file, 256);
+    auto text = passledger::ReadSmallFile(args.master_key_file, 256);
     if (!text) {
       ctx.exit_status = ReportError("restore", text.error());
       return;
@@ -80,7 +80,7 @@ void RunRestore(const RestoreArgs& args, CommandContext& ctx) {
   const events::Head& head = restored->verified.head;
   fmt::print("restored {} into {}: {} events verified, head {} {}; master key from {}\n", args.dir,
              ctx.data_dir.string(), restored->verified.checked, head.position,
-             events::ToHex(head.hash), restored->master_key_source);
+             passledger::ToHex(head.hash), restored->master_key_source);
   if (restored->master_key_source.starts_with("$")) {
     fmt::print("{} must be set whenever {} is opened\n", restored->master_key_source,
                ctx.data_dir.string());

@@ -32,7 +32,7 @@ struct RenderArgs {
 
 // A pass carries its authentication token: written 0600, whatever the umask.
 Result<void> WriteFile(const fs::path& path, std::string_view bytes) {
-  return events::WriteFileAtomically(path, bytes, 0600);
+  return passledger::WriteFileAtomically(path, bytes, 0600);
 }
 
 // Where a pass goes: --out as the file for a single pass, else as a directory.

@@ -131,7 +131,7 @@ http::ServerOptions ServerOptionsFrom(const ServerSettings& s, http::Metrics* me
 
 handlers::PassKitOptions PassKitOptionsFrom(const PassKitSettings& s,
                                             projections::DeviceLogStore* device_logs,
-                                            const events::Key& client_hash_key) {
+                                            const passledger::Key& client_hash_key) {
   handlers::PassKitOptions options;
   options.max_devices_per_pass = s.max_devices_per_pass;
   options.register_per_pass = {static_cast<double>(s.register_per_minute_per_pass),

@@ -50,11 +50,11 @@ void RunLog(const VerifyArgs& args, CommandContext& ctx) {
   fmt::print("ok: {} events verified (positions {}..{}) in {:.3f} s, {:.0f} events/s; head {}\n",
              report->checked, report->checked == 0 ? 0 : std::max<std::uint64_t>(args.from, 1),
              report->head.position, seconds, seconds > 0 ? report->checked / seconds : 0.0,
-             events::ToHex(report->head.hash));
+             passledger::ToHex(report->head.hash));
 }
 
 Result<events::SignedDigest> ReadDigest(const std::string& path) {
-  auto text = events::ReadSmallFile(path, 64 << 10);
+  auto text = passledger::ReadSmallFile(path, 64 << 10);
   if (!text) return MakeError(ErrorCode::kNotFound, "cannot read digest file " + path);
   boost::system::error_code ec;
   auto value = boost::json::parse(*text, ec);
@@ -168,7 +168,7 @@ void RunFile(const VerifyArgs& args, CommandContext& ctx) {
   }
   fmt::print("ok: {} events verified (positions {}..{}) in {:.3f} s, {:.0f} events/s; head {}\n",
              report.checked, report.first_position, report.last_position, seconds,
-             seconds > 0 ? report.checked / seconds : 0.0, events::ToHex(report.head));
+             seconds > 0 ? report.checked / seconds : 0.0, passledger::ToHex(report.head));
   if (digest) {
     fmt::print(
         "anchored: position {} has the hash of the digest {} (signed by public key {}: compare "
@@ -179,7 +179,7 @@ void RunFile(const VerifyArgs& args, CommandContext& ctx) {
     fmt::print(
         "the file starts at position {}: its chain hangs on prev_hash {} (compare with a "
         "digest or an earlier export)\n",
-        report.first_position, events::ToHex(report.anchor));
+        report.first_position, passledger::ToHex(report.anchor));
   } else {
     fmt::print("not anchored: compare the head with a signed digest (--digest FILE)\n");
   }

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "handlers/import/roster_config.h"
 #include "signer/certificates.h"
 #include "signer/pass_input.h"

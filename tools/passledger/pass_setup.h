@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "events/error.h"
+#include "base/error.h"
 #include "events/event_log.h"
 #include "signer/pass_factory.h"
 #include "tools/passledger/config.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
+#include "base/error.h"
 
 namespace passledger::tools {
 

@@ -1,4 +1,4 @@
-// Thin, allocation-light wrappers over OpenSSL 3 for the event log: SHA-256, AES-256-GCM,
+// Thin, allocation-light wrappers over OpenSSL 3: SHA-256, AES-256-GCM,
 // random bytes and hex. Every OpenSSL handle is owned by a unique_ptr on the line it is
 // created. All functions are thread-safe (no shared mutable state).
 #pragma once
@@ -10,13 +10,17 @@
 #include <string>
 #include <string_view>
 
-#include "events/error.h"
-#include "events/storage_format.h"
+#include "base/error.h"
 
-namespace passledger::events {
+namespace passledger {
 
-using Hash = std::array<std::uint8_t, format::kHashSize>;
-using Key = std::array<std::uint8_t, format::kKeySize>;
+inline constexpr std::size_t kSha256Size = 32;
+inline constexpr std::size_t kAesKeySize = 32;  // AES-256
+inline constexpr std::size_t kGcmNonceSize = 12;
+inline constexpr std::size_t kGcmTagSize = 16;
+
+using Hash = std::array<std::uint8_t, kSha256Size>;  // a SHA-256 digest
+using Key = std::array<std::uint8_t, kAesKeySize>;   // a 256-bit symmetric key
 
 // SHA-256 over the concatenation of `first` and `second`.
 Hash Sha256(std::string_view first, std::string_view second = {});
@@ -35,9 +39,6 @@ class Sha256Stream {
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
 };
-
-// The fixed previous-hash of position 1.
-const Hash& GenesisHash();
 
 // Fills `out` from the OpenSSL CSPRNG. Aborts the process if the CSPRNG fails: nothing
 // secret may ever be made from weak randomness.
@@ -59,4 +60,4 @@ bool FromHex(std::string_view hex, std::span<std::uint8_t> out);
 // Constant-time equality for secrets (tokens, tags).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
-}  // namespace passledger::events
+}  // namespace passledger

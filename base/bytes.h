@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace passledger::events {
+namespace passledger {
 
 inline void PutU64BE(std::string* out, std::uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
@@ -91,4 +91,4 @@ class ByteReader {
   std::string_view in_;
 };
 
-}  // namespace passledger::events
+}  // namespace passledger

@@ -6,7 +6,7 @@
 
 #include <utility>
 
-namespace passledger::events {
+namespace passledger {
 
 class UniqueFd {
  public:
@@ -23,4 +23,4 @@ class UniqueFd {
   int fd_;
 };
 
-}  // namespace passledger::events
+}  // namespace passledger

@@ -1,22 +1,21 @@
-#include "events/crypto.h"
+#include "base/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
 #include <pthread.h>
 
 #include <array>
 #include <atomic>
 #include <cstdio>
-#include <cstring>
-#include <mutex>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
 
-#include "events/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 
-namespace passledger::events {
+namespace passledger {
 namespace {
 
 using CipherCtx = UniqueCipherCtx;
@@ -93,11 +92,6 @@ Hash Sha256(std::string_view first, std::string_view second) {
   return out;
 }
 
-const Hash& GenesisHash() {
-  static const Hash genesis = Sha256(format::kGenesisSeed);
-  return genesis;
-}
-
 namespace {
 
 // Bumped in a forked child so that no thread of it hands out bytes its parent also had.
@@ -159,39 +153,39 @@ Key RandomKey() {
 }
 
 std::string AesGcmSeal(const Key& key, std::string_view plaintext, std::string_view aad) {
-  std::string out(format::kNonceSize + plaintext.size() + format::kTagSize, '\0');
+  std::string out(kGcmNonceSize + plaintext.size() + kGcmTagSize, '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-  RandomBytes({nonce, format::kNonceSize});
+  RandomBytes({nonce, kGcmNonceSize});
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (!ctx || EVP_EncryptInit_ex2(ctx.get(), AesGcmCipher(), key.data(), nonce, nullptr) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nonce + format::kNonceSize, &len, Bytes(plaintext),
+      EVP_EncryptUpdate(ctx.get(), nonce + kGcmNonceSize, &len, Bytes(plaintext),
                         static_cast<int>(plaintext.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), nonce + format::kNonceSize + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(format::kTagSize),
-                          nonce + format::kNonceSize + plaintext.size()) != 1) {
+      EVP_EncryptFinal_ex(ctx.get(), nonce + kGcmNonceSize + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize),
+                          nonce + kGcmNonceSize + plaintext.size()) != 1) {
     Abort("AES-256-GCM encrypt");
   }
   return out;
 }
 
 Result<std::string> AesGcmOpen(const Key& key, std::string_view sealed, std::string_view aad) {
-  if (sealed.size() < format::kNonceSize + format::kTagSize) {
+  if (sealed.size() < kGcmNonceSize + kGcmTagSize) {
     return MakeError(ErrorCode::kCorruption, "sealed data is shorter than nonce and tag");
   }
-  const std::size_t text_size = sealed.size() - format::kNonceSize - format::kTagSize;
+  const std::size_t text_size = sealed.size() - kGcmNonceSize - kGcmTagSize;
   std::string plaintext(text_size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
   const unsigned char* nonce = Bytes(sealed);
-  std::array<unsigned char, format::kTagSize> tag{};
-  std::copy_n(nonce + format::kNonceSize + text_size, tag.size(), tag.begin());
+  std::array<unsigned char, kGcmTagSize> tag{};
+  std::copy_n(nonce + kGcmNonceSize + text_size, tag.size(), tag.begin());
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (!ctx || EVP_DecryptInit_ex2(ctx.get(), AesGcmCipher(), key.data(), nonce, nullptr) != 1 ||
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), out, &len, nonce + format::kNonceSize,
-                        static_cast<int>(text_size)) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), out, &len, nonce + kGcmNonceSize, static_cast<int>(text_size)) !=
+          1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
                           tag.data()) != 1) {
     return MakeError(ErrorCode::kInternal, "EVP_Decrypt (AES-256-GCM) failed");
@@ -237,4 +231,4 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace passledger::events
+}  // namespace passledger
