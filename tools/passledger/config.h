@@ -8,6 +8,7 @@
 // a typo never silently leaves a default in place. Not thread-safe; load once at start-up.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,27 +20,40 @@
 
 #include "base/error.h"
 #include "handlers/import/roster_config.h"
+#include "handlers/passkit/passkit_service.h"
+#include "http/server.h"
 #include "signer/certificates.h"
 #include "signer/pass_input.h"
 
 namespace passledger::tools {
 
+// The defaults of the settings below are the modules' own (http::ServerOptions,
+// handlers::PassKitOptions): written once, there. These helpers read them.
+namespace defaults {
+inline const http::ServerOptions kServer{};
+inline const handlers::PassKitOptions kPassKit{};
+inline unsigned Seconds(std::chrono::milliseconds ms) {
+  return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(ms).count());
+}
+inline unsigned Whole(double v) { return static_cast<unsigned>(v); }
+}  // namespace defaults
+
 // [server]: where `passledger serve` listens and how it treats connections (http/server.h).
 struct ServerSettings {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;
-  unsigned threads = 0;                           // I/O threads; 0 = cores
-  unsigned workers = 0;                           // blocking work (appends, signing); 0 = cores
-  std::size_t max_connections = 10'000;           // lowered to fit RLIMIT_NOFILE at start (serve)
-  std::size_t max_connections_per_address = 256;  // IPv4 address / IPv6 /64; 0 = no cap
-  std::size_t worker_queue_bytes = 64u << 20;     // request bytes waiting for a worker
-  std::size_t log_queue_lines = 10'000;           // access/error lines waiting for stderr
-  int rocksdb_max_open_files = 512;               // table files RocksDB keeps open
+  std::string host = defaults::kServer.host;
+  std::uint16_t port = defaults::kServer.port;
+  unsigned threads = 0;  // I/O threads; 0 = cores
+  unsigned workers = 0;  // blocking work (appends, signing); 0 = cores
+  std::size_t max_connections = defaults::kServer.max_connections;  // lowered to fit RLIMIT_NOFILE
+  std::size_t max_connections_per_address = defaults::kServer.max_connections_per_address;
+  std::size_t worker_queue_bytes = 64u << 20;  // request bytes waiting for a worker
+  std::size_t log_queue_lines = defaults::kServer.log_queue_lines;
+  int rocksdb_max_open_files = 512;  // table files RocksDB keeps open
   // Deadlines for a whole operation, not per byte (http::ServerOptions).
-  unsigned header_timeout_seconds = 10;
-  unsigned body_timeout_seconds = 30;
-  unsigned idle_timeout_seconds = 15;
-  unsigned write_timeout_seconds = 30;
+  unsigned header_timeout_seconds = defaults::Seconds(defaults::kServer.header_timeout);
+  unsigned body_timeout_seconds = defaults::Seconds(defaults::kServer.body_timeout);
+  unsigned idle_timeout_seconds = defaults::Seconds(defaults::kServer.idle_timeout);
+  unsigned write_timeout_seconds = defaults::Seconds(defaults::kServer.write_timeout);
   std::string tls_certificate;  // PEM; with tls_key: native TLS 1.2+
   std::string tls_key;
   unsigned drain_seconds = 10;  // graceful shutdown bound
@@ -49,16 +63,22 @@ struct ServerSettings {
 
 // [passkit]: limits of the public PassKit routes (handlers::PassKitOptions, docs/PASSKIT.md).
 struct PassKitSettings {
-  unsigned max_devices_per_pass = 20;
-  unsigned register_per_minute_per_pass = 10;
-  unsigned register_burst_per_pass = 40;
-  unsigned register_per_minute_per_client = 60;
-  unsigned register_burst_per_client = 120;
-  unsigned log_per_minute = 10;  // POST /v1/log requests per client network
-  unsigned log_burst = 20;
-  std::uint64_t log_bytes_per_minute_per_client = 1 << 20;
-  std::uint64_t log_bytes_per_minute = 16 << 20;  // all clients together
-  std::uint64_t device_log_mib = 64;              // the device log ring's byte budget
+  unsigned max_devices_per_pass = static_cast<unsigned>(defaults::kPassKit.max_devices_per_pass);
+  unsigned register_per_minute_per_pass =
+      defaults::Whole(defaults::kPassKit.register_per_pass.per_minute);
+  unsigned register_burst_per_pass = defaults::Whole(defaults::kPassKit.register_per_pass.burst);
+  unsigned register_per_minute_per_client =
+      defaults::Whole(defaults::kPassKit.register_per_client.per_minute);
+  unsigned register_burst_per_client =
+      defaults::Whole(defaults::kPassKit.register_per_client.burst);
+  // POST /v1/log requests per client network
+  unsigned log_per_minute = defaults::Whole(defaults::kPassKit.log_rate.per_minute);
+  unsigned log_burst = defaults::Whole(defaults::kPassKit.log_rate.burst);
+  std::uint64_t log_bytes_per_minute_per_client =
+      static_cast<std::uint64_t>(defaults::kPassKit.log_bytes_per_client.per_minute);
+  std::uint64_t log_bytes_per_minute =  // all clients together
+      static_cast<std::uint64_t>(defaults::kPassKit.log_bytes_total.per_minute);
+  std::uint64_t device_log_mib = 64;  // the device log ring's byte budget
 };
 
 struct Config {
