@@ -265,9 +265,10 @@ BOOST_AUTO_TEST_CASE(RsaSignatureVerifiesWithOpenssl) {
 }
 
 // RSA PKCS#1 v1.5 is deterministic, so the hand-assembled DER must equal CMS_sign's byte for
-// byte when CMS_sign adds the same three attributes (OpenSSL 3.0 and 3.1 do; 3.2 and later
-// also add CMSAlgorithmProtection, and then the structure is compared instead).
-BOOST_AUTO_TEST_CASE(MatchesTheCmsSignReference) {
+// byte when CMS_sign adds the same three attributes (OpenSSL 3.0 and 3.1, Debian 12's 3.0
+// among them). OpenSSL 3.2 and later also add CMSAlgorithmProtection: there both must verify
+// and ours is checked for its structure, not compared byte for byte — hence the name.
+BOOST_AUTO_TEST_CASE(EqualsCmsSignByteForByteOnOpenssl30And31ElseVerifiesAndHasOurStructure) {
   TempDir dir;
   const Identity id = DevIdentity(dir);
   auto signer = CmsSigner::Create(id.identity);
@@ -282,7 +283,8 @@ BOOST_AUTO_TEST_CASE(MatchesTheCmsSignReference) {
   if (SameAttributesAsOurs(*reference)) {
     BOOST_TEST(SameBytes(*ours, *reference));
   } else {
-    BOOST_TEST_MESSAGE("CMS_sign adds more signed attributes here; comparing structure only");
+    BOOST_TEST_MESSAGE("CMS_sign adds more signed attributes here (OpenSSL >= 3.2): byte-for-byte "
+                       "comparison skipped, both verify, structure checked");
   }
   CheckStructure(*ours, *id.identity, kManifest, when, V_ASN1_UTCTIME);
 }
