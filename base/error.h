@@ -1,7 +1,7 @@
 // Domain errors as values, shared by every module.
 //
 // An Error is a protocol-agnostic code plus a human-readable message. Functions at module
-// boundaries return Result<T> (boost::system::result<T, Error>); only http/ turns a code into
+// boundaries return Result<T> (a [[nodiscard]] boost::system::result<T, Error>); only http/ turns a code into
 // an HTTP status, only tools/ turns it into an exit status. Exceptions are for start-up
 // failures and bugs.
 #pragma once
@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace passledger {
 
@@ -57,7 +58,17 @@ class ErrorException : public std::runtime_error {
 // Found by argument-dependent lookup from boost::system::result<T, Error>::value().
 [[noreturn]] void throw_exception_from_error(const Error& error, const boost::source_location& loc);
 
+// boost::system::result<T, Error>, [[nodiscard]] as a type: a call whose Result is dropped
+// without a look is a compiler warning at every call site, not only where a function was
+// marked. (Cast to void, with a comment, where dropping it is really meant.)
 template <class T>
-using Result = boost::system::result<T, Error>;
+class [[nodiscard]] Result : public boost::system::result<T, Error> {
+ public:
+  using Base = boost::system::result<T, Error>;
+  using Base::Base;
+  Result() = default;
+  Result(const Base& base) : Base(base) {}       // NOLINT: implicit, as the base converts
+  Result(Base&& base) : Base(std::move(base)) {}  // NOLINT
+};
 
 }  // namespace passledger
