@@ -30,13 +30,17 @@ inline std::uint64_t LoadU64BE(const char* p) {
   return v;
 }
 
-inline void PutVarBytes(std::string* out, std::string_view bytes) {
-  std::uint64_t n = bytes.size();
+// LEB128: seven bits a byte, low bits first, the high bit set on every byte but the last.
+inline void PutVarU64(std::string* out, std::uint64_t n) {
   while (n >= 0x80) {
     out->push_back(static_cast<char>(n | 0x80));
     n >>= 7;
   }
   out->push_back(static_cast<char>(n));
+}
+
+inline void PutVarBytes(std::string* out, std::string_view bytes) {
+  PutVarU64(out, bytes.size());
   out->append(bytes);
 }
 
@@ -70,22 +74,29 @@ class ByteReader {
     in_.remove_prefix(n);
     return v;
   }
-  std::optional<std::string_view> VarBytes() {
+  // Only the shortest encoding is valid, so that decoding then encoding gives back the same
+  // bytes (hashes cover them).
+  std::optional<std::uint64_t> VarU64() {
     std::uint64_t n = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       auto b = U8();
       if (!b) return std::nullopt;
+      if (shift == 63 && *b > 1) return std::nullopt;  // past 64 bits
       n |= static_cast<std::uint64_t>(*b & 0x7f) << shift;
       if ((*b & 0x80) == 0) {
-        // Only the shortest encoding is valid, so that decoding then encoding gives back the
-        // same bytes (the hash covers them).
         if (*b == 0 && shift > 0) return std::nullopt;
-        return Fixed(n);
+        return n;
       }
     }
     return std::nullopt;
   }
+  std::optional<std::string_view> VarBytes() {
+    auto n = VarU64();
+    if (!n) return std::nullopt;
+    return Fixed(*n);
+  }
   bool empty() const { return in_.empty(); }
+  std::size_t size() const { return in_.size(); }
 
  private:
   std::string_view in_;

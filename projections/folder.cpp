@@ -13,7 +13,6 @@ namespace passledger::projections {
 namespace {
 
 namespace ev = passledger::events;
-using boost::json::array;
 using boost::json::object;
 using boost::json::value;
 using format::Key;
@@ -37,9 +36,85 @@ bool Bool(const object& o, std::string_view key) {
   return v && v->is_bool() && v->as_bool();
 }
 
-// Fields are removed with stable_erase, never erase (which moves the last field into the gap):
-// the live views saw personal fields that a replay after forgetting never sees, and both must
-// serialise the remaining fields in the same order, or verify and rebuild disagree.
+// Payload fields into typed values. A field of another JSON type than the catalogue says reads
+// as absent (the catalogue validates appends; this keeps replays of older logs total).
+std::string Text(const object& o, std::string_view key) { return std::string(Str(o, key)); }
+
+std::string Text(const value* v) {
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::int64_t Number(const value* v) {
+  if (!v) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  return 0;
+}
+
+std::vector<MemberAddOn> AddOnsOf(const value* v) {
+  std::vector<MemberAddOn> out;
+  if (!v || !v->is_array()) return out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_object()) continue;
+    out.push_back({Text(item.as_object(), "name"), Int(item.as_object(), "quantity")});
+  }
+  return out;
+}
+
+std::vector<std::string> StringsOf(const value* v) {
+  std::vector<std::string> out;
+  if (!v || !v->is_array()) return out;
+  for (const auto& item : v->as_array()) {
+    if (item.is_string()) out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+MemberAddress AddressOf(const value* v) {
+  if (!v || !v->is_object()) return {};
+  const object& a = v->as_object();
+  return {Text(a, "line1"), Text(a, "line2"), Text(a, "city"), Text(a, "state"), Text(a, "zip")};
+}
+
+// Sets one public field from an event's value; null or absent clears it.
+void SetPublicField(MemberView& m, std::string_view field, const value* v) {
+  if (field == "level") {
+    m.level = Text(v);
+  } else if (field == "status") {
+    m.status = Text(v);
+  } else if (field == "active") {
+    m.active = v && v->is_bool() && v->as_bool();
+  } else if (field == "expires") {
+    m.expires = Text(v);
+  } else if (field == "addOns") {
+    m.add_ons = AddOnsOf(v);
+  } else if (field == "emailable") {
+    m.emailable = v && v->is_bool() && v->as_bool();
+  }
+  // Other public fields are not part of the members view.
+}
+
+void SetPersonalField(MemberPersonal& p, std::string_view field, const value* v) {
+  if (field == "name") {
+    p.name = Text(v);
+  } else if (field == "firstName") {
+    p.first_name = Text(v);
+  } else if (field == "lastName") {
+    p.last_name = Text(v);
+  } else if (field == "email") {
+    p.email = Text(v);
+  } else if (field == "address") {
+    p.address = AddressOf(v);
+  } else if (field == "cardholders") {
+    p.cardholders = StringsOf(v);
+  }
+}
+
+MemberPersonal PersonalOf(const object& personal) {
+  MemberPersonal p;
+  for (auto field : kPersonalMemberFields) SetPersonalField(p, field, personal.if_contains(field));
+  return p;
+}
 
 // The folding context of one event.
 class EventFolder {
@@ -59,7 +134,7 @@ class EventFolder {
   // Passes.
   Result<void> PassIssued();
   Result<void> PassContentChanged(std::optional<bool> voided);
-  Result<void> PassEmail(std::string_view status);
+  Result<void> PassEmail(EmailStatus status);
   Result<void> PassTokenRevoked();
   // Devices.
   Result<void> DeviceRegistered();
@@ -67,15 +142,15 @@ class EventFolder {
   // Imports, templates, staff.
   Result<void> ImportStarted();
   Result<void> ImportRowRejected();
-  Result<void> ImportFinished(std::string_view state);
+  Result<void> ImportFinished(ImportState state);
   Result<void> TemplatePublished();
   Result<void> Staff();
 
-  // Runs `change` on the member record and keeps counters, row hash and search index in step.
-  Result<void> UpdateMember(std::string_view id, const std::function<void(object&)>& change);
-  Result<void> UpdatePass(std::string_view serial, const std::function<void(object&)>& change);
-  void MoveContent(object& pass);
-  Result<void> Count(std::string_view counter, std::int64_t delta);
+  // Runs `change` on the member record and keeps counters and search index in step.
+  Result<void> UpdateMember(std::string_view id, const std::function<void(MemberView&)>& change);
+  Result<void> UpdatePass(std::string_view serial, const std::function<void(PassView&)>& change);
+  void MoveContent(PassView& pass);
+  Result<void> Count(std::int64_t CountsView::*counter, std::int64_t delta);
 
   std::uint64_t position() const { return e_.envelope.position; }
   const FoldEvent& e_;
@@ -85,45 +160,35 @@ class EventFolder {
 // Counter classes of a member record: each true flag counts once.
 struct MemberClass {
   bool member = false, active = false, left = false, forgotten = false;
-  static MemberClass Of(const object* m) {
-    if (!m || !m->contains("enrolledPosition")) return {};
-    return {true, Bool(*m, "active"), Bool(*m, "leftRoster"), Bool(*m, "forgotten")};
+  static MemberClass Of(const MemberView* m) {
+    if (!m || !m->enrolled()) return {};
+    return {true, m->active, m->left_roster, m->forgotten};
   }
 };
 
-Result<void> EventFolder::Count(std::string_view counter, std::int64_t delta) {
+Result<void> EventFolder::Count(std::int64_t CountsView::*counter, std::int64_t delta) {
   if (delta == 0) return {};
-  auto counts = views_.Upsert(Key(View::kCounts, format::kCountsId));
+  auto counts = views_.Upsert<CountsView>(Key(View::kCounts, format::kCountsId));
   if (!counts) return counts.error();
-  (**counts)[counter] = Int(**counts, counter) + delta;
+  (*counts)->*counter += delta;
   return {};
 }
 
 Result<void> EventFolder::UpdateMember(std::string_view id,
-                                       const std::function<void(object&)>& change) {
-  auto found = views_.Find(Key(View::kMembers, id));
+                                       const std::function<void(MemberView&)>& change) {
+  auto found = views_.Find<MemberView>(Key(View::kMembers, id));
   if (!found) return found.error();
   const MemberClass before = MemberClass::Of(*found);
   std::vector<std::string> old_terms;
-  if (*found) {
-    if (const auto* p = (*found)->if_contains("personal"); p && p->is_object()) {
-      old_terms = SearchTerms(p->as_object());
-    }
-  }
-  auto record = views_.Upsert(Key(View::kMembers, id));
+  if (*found && (*found)->personal) old_terms = SearchTerms(*(*found)->personal);
+  auto record = views_.Upsert<MemberView>(Key(View::kMembers, id));
   if (!record) return record.error();
-  object& m = **record;
-  if (!m.contains("membershipId")) {
-    m["membershipId"] = id;
-    m["serials"] = array();
-  }
+  MemberView& m = **record;
+  if (m.membership_id.empty()) m.membership_id = std::string(id);
   change(m);
-  m["updatedPosition"] = position();
-  const auto* personal = m.if_contains("personal");
-  const object* personal_object =
-      personal && personal->is_object() ? &personal->as_object() : nullptr;
+  m.updated_position = position();
   const std::vector<std::string> new_terms =
-      personal_object ? SearchTerms(*personal_object) : std::vector<std::string>();
+      m.personal ? SearchTerms(*m.personal) : std::vector<std::string>();
   for (const auto& term : old_terms) {
     if (!std::binary_search(new_terms.begin(), new_terms.end(), term)) {
       views_.Erase(Key(View::kMemberSearch, term, id));
@@ -135,78 +200,67 @@ Result<void> EventFolder::UpdateMember(std::string_view id,
     }
   }
   const MemberClass after = MemberClass::Of(&m);
-  if (auto ok = Count("members", after.member - before.member); !ok) return ok;
-  if (auto ok = Count("membersActive", after.active - before.active); !ok) return ok;
-  if (auto ok = Count("membersLeft", after.left - before.left); !ok) return ok;
-  return Count("membersForgotten", after.forgotten - before.forgotten);
+  if (auto ok = Count(&CountsView::members, after.member - before.member); !ok) return ok;
+  if (auto ok = Count(&CountsView::members_active, after.active - before.active); !ok) return ok;
+  if (auto ok = Count(&CountsView::members_left, after.left - before.left); !ok) return ok;
+  return Count(&CountsView::members_forgotten, after.forgotten - before.forgotten);
 }
 
 Result<void> EventFolder::MemberEnrolled() {
   const object& p = e_.payload;
-  return UpdateMember(Str(p, "membershipId"), [&](object& m) {
-    for (auto field : kPublicMemberFields) {
-      if (const auto* v = p.if_contains(field)) {
-        m[field] = *v;
-      } else {
-        m.stable_erase(field);
-      }
-    }
-    if (!m.contains("addOns")) m["addOns"] = array();
-    m["leftRoster"] = false;
-    if (!m.contains("enrolledPosition")) m["enrolledPosition"] = position();
-    if (e_.personal && !Bool(m, "forgotten")) {
-      m["personal"] = *e_.personal;
-    }
+  return UpdateMember(Str(p, "membershipId"), [&](MemberView& m) {
+    for (auto field : kPublicMemberFields) SetPublicField(m, field, p.if_contains(field));
+    m.left_roster = false;
+    if (!m.enrolled()) m.enrolled_position = position();
+    if (e_.personal && !m.forgotten) m.personal = PersonalOf(*e_.personal);
   });
 }
 
 Result<void> EventFolder::MemberChanged() {
   const object& p = e_.payload;
-  return UpdateMember(Str(p, "membershipId"), [&](object& m) {
-    auto apply = [](object& target, const object& changes) {
-      for (const auto& [field, change] : changes) {
-        const auto* next = change.as_object().if_contains("new");
-        if (!next || next->is_null()) {
-          target.stable_erase(field);
-        } else {
-          target[field] = *next;
-        }
-      }
+  return UpdateMember(Str(p, "membershipId"), [&](MemberView& m) {
+    auto next = [](const value& change) {
+      return change.is_object() ? change.as_object().if_contains("new") : nullptr;
     };
-    apply(m, p.at("changes").as_object());
+    if (const auto* changes = p.if_contains("changes"); changes && changes->is_object()) {
+      for (const auto& [field, change] : changes->as_object()) {
+        SetPublicField(m, field, next(change));
+      }
+    }
     const auto* personal_changes = e_.personal ? e_.personal->if_contains("changes") : nullptr;
-    auto* personal = m.if_contains("personal");
-    if (personal_changes && !Bool(m, "forgotten")) {
-      if (!personal || !personal->is_object()) personal = &(m["personal"] = object());
-      apply(personal->as_object(), personal_changes->as_object());
+    if (personal_changes && personal_changes->is_object() && !m.forgotten) {
+      MemberPersonal& personal = m.personal ? *m.personal : m.personal.emplace();
+      for (const auto& [field, change] : personal_changes->as_object()) {
+        SetPersonalField(personal, field, next(change));
+      }
     }
   });
 }
 
 Result<void> EventFolder::MemberStatus(bool active, bool reinstated) {
-  return UpdateMember(Str(e_.payload, "membershipId"), [&](object& m) {
-    m["status"] = Str(e_.payload, "status");
-    m["active"] = active;
+  return UpdateMember(Str(e_.payload, "membershipId"), [&](MemberView& m) {
+    m.status = Text(e_.payload, "status");
+    m.active = active;
     // A status read from a roster puts the member back on it; MemberLeftRoster takes it off.
-    if (reinstated || e_.payload.contains("importId")) m["leftRoster"] = false;
+    if (reinstated || e_.payload.contains("importId")) m.left_roster = false;
   });
 }
 
 Result<void> EventFolder::MemberLeftRoster() {
-  return UpdateMember(Str(e_.payload, "membershipId"), [&](object& m) {
-    m["leftRoster"] = true;
-    m["leftPolicy"] = Str(e_.payload, "policy");
+  return UpdateMember(Str(e_.payload, "membershipId"), [&](MemberView& m) {
+    m.left_roster = true;
+    m.left_policy = Text(e_.payload, "policy");
   });
 }
 
 Result<void> EventFolder::SubjectForgotten() {
   const std::string_view subject = Str(e_.payload, "subject");
   if (subject.starts_with("staff:")) {
-    auto staff = views_.Find(Key(View::kStaff, subject.substr(6)));
+    auto staff = views_.Find<StaffView>(Key(View::kStaff, subject.substr(6)));
     if (!staff) return staff.error();
     if (*staff) {
-      (*staff)->stable_erase("passwordHash");
-      (**staff)["forgotten"] = true;
+      (*staff)->password_hash.clear();
+      (*staff)->forgotten = true;
     }
     return {};
   }
@@ -215,18 +269,18 @@ Result<void> EventFolder::SubjectForgotten() {
 
 Result<void> EventFolder::ForgetMember(std::string_view membership_id) {
   std::vector<std::string> serials;
-  auto ok = UpdateMember(membership_id, [&](object& m) {
-    m.stable_erase("personal");
-    m["forgotten"] = true;
-    for (const auto& s : m["serials"].as_array()) serials.emplace_back(s.as_string());
+  auto ok = UpdateMember(membership_id, [&](MemberView& m) {
+    m.personal.reset();
+    m.forgotten = true;
+    serials = m.serials;
   });
   if (!ok) return ok;
   for (const auto& serial : serials) {
-    auto pass = views_.Find(Key(View::kPasses, serial));
+    auto pass = views_.Find<PassView>(Key(View::kPasses, serial));
     if (!pass) return pass.error();
     if (*pass) {
-      (*pass)->stable_erase("cardholder");
-      (**pass)["forgotten"] = true;
+      (*pass)->cardholder.clear();
+      (*pass)->forgotten = true;
     }
   }
   return {};
@@ -234,102 +288,93 @@ Result<void> EventFolder::ForgetMember(std::string_view membership_id) {
 
 // A content change: new content position, a fresh change-index entry, and a last-modified
 // second that is strictly later than the previous one (HTTP dates have one-second resolution).
-void EventFolder::MoveContent(object& pass) {
-  const std::string_view pass_type = Str(pass, "passTypeId");
-  if (pass.contains("contentPosition")) {
-    views_.Erase(
-        format::ChangeKey(pass_type, static_cast<std::uint64_t>(Int(pass, "contentPosition"))));
+void EventFolder::MoveContent(PassView& pass) {
+  if (pass.content_position != 0) {
+    views_.Erase(format::ChangeKey(pass.pass_type_id, pass.content_position));
   }
-  pass["contentPosition"] = position();
-  views_.PutRaw(format::ChangeKey(pass_type, position()), std::string(Str(pass, "serial")));
+  const bool first = pass.content_position == 0;
+  pass.content_position = position();
+  views_.PutRaw(format::ChangeKey(pass.pass_type_id, position()), pass.serial);
   const std::int64_t recorded_s = e_.envelope.recorded_at_us / 1'000'000;
-  const std::int64_t previous = pass.contains("lastModifiedS") ? Int(pass, "lastModifiedS") : -1;
-  pass["lastModifiedS"] = std::max(recorded_s, previous + 1);
+  pass.last_modified_s = first ? recorded_s : std::max(recorded_s, pass.last_modified_s + 1);
 }
 
 Result<void> EventFolder::UpdatePass(std::string_view serial,
-                                     const std::function<void(object&)>& change) {
-  auto found = views_.Find(Key(View::kPasses, serial));
+                                     const std::function<void(PassView&)>& change) {
+  auto found = views_.Find<PassView>(Key(View::kPasses, serial));
   if (!found) return found.error();
   if (!*found) return {};  // events for a pass never issued change nothing
-  const bool was_voided = Bool(**found, "voided");
+  const bool was_voided = (*found)->voided;
   change(**found);
-  return Count("passesVoided", Bool(**found, "voided") - was_voided);
+  return Count(&CountsView::passes_voided, (*found)->voided - was_voided);
 }
 
 Result<void> EventFolder::PassIssued() {
   const object& p = e_.payload;
   const std::string_view serial = Str(p, "serial");
   const std::string_view member = Str(p, "membershipId");
-  auto existing = views_.Find(Key(View::kPasses, serial));
-  if (!existing) return existing.error();
-  const bool is_new = *existing == nullptr;
-  const bool was_voided = !is_new && Bool(**existing, "voided");
-  auto record = views_.Upsert(Key(View::kPasses, serial));
+  auto record = views_.Upsert<PassView>(Key(View::kPasses, serial));
   if (!record) return record.error();
-  object& pass = **record;
-  pass["serial"] = serial;
-  pass["passTypeId"] = Str(p, "passTypeId");
-  pass["membershipId"] = member;
-  pass["cardholderIndex"] = Int(p, "cardholderIndex");
-  // A pass issued again keeps a generation that was revoked past (a revoked token stays dead).
-  pass["tokenGeneration"] = std::max(Int(pass, "tokenGeneration"), Int(p, "tokenGeneration"));
-  pass["voided"] = false;
-  pass["issuedPosition"] = position();
-  if (!pass.contains("email")) pass["email"] = object{{"status", "none"}};
-  if (e_.personal) {
-    pass["cardholder"] = Str(*e_.personal, "cardholder");
-  } else {
-    pass.stable_erase("cardholder");
+  PassView& pass = **record;
+  const bool is_new = pass.issued_position == 0;
+  const bool was_voided = !is_new && pass.voided;
+  if (!is_new && pass.pass_type_id != Str(p, "passTypeId") && pass.content_position != 0) {
+    // Re-issued under another pass type: its change-index entry moves with it (MoveContent
+    // below erases under the new type).
+    views_.Erase(format::ChangeKey(pass.pass_type_id, pass.content_position));
   }
+  pass.serial = std::string(serial);
+  pass.pass_type_id = Text(p, "passTypeId");
+  pass.membership_id = std::string(member);
+  pass.cardholder_index = Int(p, "cardholderIndex");
+  // A pass issued again keeps a generation that was revoked past (a revoked token stays dead).
+  pass.token_generation = std::max<std::uint64_t>(
+      pass.token_generation, static_cast<std::uint64_t>(std::max<std::int64_t>(0, Int(p, "tokenGeneration"))));
+  pass.voided = false;
+  pass.void_reason.clear();
+  pass.issued_position = position();
+  pass.cardholder = e_.personal ? Text(*e_.personal, "cardholder") : std::string();
   MoveContent(pass);
-  if (auto ok = Count("passes", is_new ? 1 : 0); !ok) return ok;
-  if (auto ok = Count("passesVoided", -static_cast<int>(was_voided)); !ok) return ok;
-  return UpdateMember(member, [&](object& m) {
-    auto& serials = m["serials"].as_array();
-    if (std::find(serials.begin(), serials.end(), value(serial)) == serials.end()) {
-      serials.push_back(value(serial));
+  if (auto ok = Count(&CountsView::passes, is_new ? 1 : 0); !ok) return ok;
+  if (auto ok = Count(&CountsView::passes_voided, -static_cast<int>(was_voided)); !ok) return ok;
+  return UpdateMember(member, [&](MemberView& m) {
+    if (std::find(m.serials.begin(), m.serials.end(), serial) == m.serials.end()) {
+      m.serials.emplace_back(serial);
     }
-    if (Bool(m, "forgotten")) {
-      pass.stable_erase("cardholder");
-      pass["forgotten"] = true;
+    if (m.forgotten) {
+      pass.cardholder.clear();
+      pass.forgotten = true;
     }
   });
 }
 
 Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
-  return UpdatePass(Str(e_.payload, "serial"), [&](object& pass) {
+  return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
     if (voided) {
-      pass["voided"] = *voided;
-      if (*voided) {
-        pass["voidReason"] = Str(e_.payload, "reason");
-      } else {
-        pass.stable_erase("voidReason");
-      }
+      pass.voided = *voided;
+      pass.void_reason = *voided ? Text(e_.payload, "reason") : std::string();
     }
-    if (e_.personal && e_.personal->contains("cardholder") && !Bool(pass, "forgotten")) {
-      pass["cardholder"] = Str(*e_.personal, "cardholder");
+    if (e_.personal && e_.personal->contains("cardholder") && !pass.forgotten) {
+      pass.cardholder = Text(*e_.personal, "cardholder");
     }
     MoveContent(pass);
   });
 }
 
-Result<void> EventFolder::PassEmail(std::string_view status) {
-  return UpdatePass(Str(e_.payload, "serial"), [&](object& pass) {
-    object email{{"status", status}, {"position", position()}};
-    if (const auto* error = e_.payload.if_contains("error")) email["error"] = *error;
-    if (const auto* id = e_.payload.if_contains("messageId")) email["messageId"] = *id;
-    if (const auto* attempt = e_.payload.if_contains("attempt")) email["attempt"] = *attempt;
-    pass["email"] = std::move(email);
+Result<void> EventFolder::PassEmail(EmailStatus status) {
+  return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
+    pass.email = projections::PassEmail{status, position(), Text(e_.payload, "error"),
+                           Text(e_.payload, "messageId"), Int(e_.payload, "attempt")};
   });
 }
 
 // The new token changes the pass (its pass.json carries it): a content change. Generations
 // only grow.
 Result<void> EventFolder::PassTokenRevoked() {
-  return UpdatePass(Str(e_.payload, "serial"), [&](object& pass) {
-    pass["tokenGeneration"] =
-        std::max(Int(pass, "tokenGeneration"), Int(e_.payload, "tokenGeneration"));
+  return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
+    pass.token_generation = std::max<std::uint64_t>(
+        pass.token_generation,
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, Int(e_.payload, "tokenGeneration"))));
     MoveContent(pass);
   });
 }
@@ -337,23 +382,20 @@ Result<void> EventFolder::PassTokenRevoked() {
 Result<void> EventFolder::DeviceRegistered() {
   const object& p = e_.payload;
   const std::string_view device = Str(p, "deviceId");
-  auto existing = views_.Find(Key(View::kDevices, device));
-  if (!existing) return existing.error();
-  const bool new_device = *existing == nullptr;
-  auto record = views_.Upsert(Key(View::kDevices, device));
+  auto record = views_.Upsert<DeviceView>(Key(View::kDevices, device));
   if (!record) return record.error();
-  (**record)["deviceId"] = device;
-  (**record)["pushToken"] = Str(p, "pushToken");
-  (**record)["updatedPosition"] = position();
+  const bool new_device = (*record)->updated_position == 0;
+  (*record)->device_id = std::string(device);
+  (*record)->push_token = Text(p, "pushToken");
+  (*record)->updated_position = position();
   const std::string registration =
       Key(View::kRegistrations, device, Str(p, "passTypeId"), Str(p, "serial"));
   auto was = views_.GetRaw(registration);
   if (!was) return was.error();
   views_.PutRaw(registration, "");
-  views_.PutRaw(Key(View::kPassDevices, Str(p, "serial"), device),
-                std::string(Str(p, "passTypeId")));
-  if (auto ok = Count("devices", new_device ? 1 : 0); !ok) return ok;
-  return Count("registrations", was->has_value() ? 0 : 1);
+  views_.PutRaw(Key(View::kPassDevices, Str(p, "serial"), device), Text(p, "passTypeId"));
+  if (auto ok = Count(&CountsView::devices, new_device ? 1 : 0); !ok) return ok;
+  return Count(&CountsView::registrations, was->has_value() ? 0 : 1);
 }
 
 Result<void> EventFolder::DeviceUnregistered() {
@@ -365,89 +407,92 @@ Result<void> EventFolder::DeviceUnregistered() {
   if (!was->has_value()) return {};
   views_.Erase(registration);
   views_.Erase(Key(View::kPassDevices, Str(p, "serial"), Str(p, "deviceId")));
-  return Count("registrations", -1);
+  return Count(&CountsView::registrations, -1);
 }
 
 Result<void> EventFolder::ImportStarted() {
   const object& p = e_.payload;
-  auto record = views_.Upsert(Key(View::kImports, Str(p, "importId")));
+  auto record = views_.Upsert<ImportView>(Key(View::kImports, Str(p, "importId")));
   if (!record) return record.error();
-  object& job = **record;
-  const bool is_new = !job.contains("importId");
-  job = p;
-  job["state"] = "running";
-  job["actor"] = e_.envelope.actor;
-  job["startedAtUs"] = e_.envelope.recorded_at_us;
-  job["startedPosition"] = position();
-  job["rejected"] = 0;
-  job["rejections"] = array();
-  return Count("imports", is_new ? 1 : 0);
+  ImportView& job = **record;
+  const bool is_new = job.started_position == 0;
+  job = ImportView{};
+  job.import_id = Text(p, "importId");
+  job.file_name = Text(p, "fileName");
+  job.sha256 = Text(p, "sha256");
+  job.row_count = Int(p, "rowCount");
+  job.bytes = Int(p, "bytes");
+  job.state = ImportState::kRunning;
+  job.actor = e_.envelope.actor;
+  job.started_at_us = e_.envelope.recorded_at_us;
+  job.started_position = position();
+  return Count(&CountsView::imports, is_new ? 1 : 0);
 }
 
 Result<void> EventFolder::ImportRowRejected() {
-  constexpr std::size_t kKeptRejections = 200;
-  auto record = views_.Find(Key(View::kImports, Str(e_.payload, "importId")));
+  auto record = views_.Find<ImportView>(Key(View::kImports, Str(e_.payload, "importId")));
   if (!record) return record.error();
   if (!*record) return {};
-  object& job = **record;
-  job["rejected"] = Int(job, "rejected") + 1;
-  auto& kept = job["rejections"].as_array();
-  if (kept.size() < kKeptRejections) {
-    object rejection = e_.payload;
-    rejection.erase("importId");
-    kept.push_back(std::move(rejection));
+  ImportView& job = **record;
+  ++job.rejected;
+  if (job.rejections.size() < ImportView::kKeptRejections) {
+    job.rejections.push_back({Int(e_.payload, "line"), Text(e_.payload, "column"),
+                              Text(e_.payload, "reason"), Text(e_.payload, "value")});
   }
   return {};
 }
 
-Result<void> EventFolder::ImportFinished(std::string_view state) {
-  auto record = views_.Find(Key(View::kImports, Str(e_.payload, "importId")));
+Result<void> EventFolder::ImportFinished(ImportState state) {
+  auto record = views_.Find<ImportView>(Key(View::kImports, Str(e_.payload, "importId")));
   if (!record) return record.error();
   if (!*record) return {};
-  object& job = **record;
-  job["state"] = state;
-  job["finishedAtUs"] = e_.envelope.recorded_at_us;
-  job["finishedPosition"] = position();
-  if (const auto* counts = e_.payload.if_contains("counts")) job["counts"] = *counts;
-  if (const auto* reason = e_.payload.if_contains("reason")) job["reason"] = *reason;
+  ImportView& job = **record;
+  job.state = state;
+  job.finished_at_us = e_.envelope.recorded_at_us;
+  job.finished_position = position();
+  if (const auto* counts = e_.payload.if_contains("counts"); counts && counts->is_object()) {
+    job.counts.clear();
+    for (const auto& [name, n] : counts->as_object()) job.counts.emplace_back(name, Number(&n));
+  }
+  if (e_.payload.contains("reason")) job.reason = Text(e_.payload, "reason");
   return {};
 }
 
 Result<void> EventFolder::TemplatePublished() {
   const object& p = e_.payload;
-  auto record = views_.Upsert(Key(View::kTemplates, Str(p, "passTypeId")));
+  auto record = views_.Upsert<TemplateView>(Key(View::kTemplates, Str(p, "passTypeId")));
   if (!record) return record.error();
-  **record = p;
-  (**record)["position"] = position();
+  **record = TemplateView{Text(p, "passTypeId"), Int(p, "version"), Text(p, "contentHash"),
+                          position()};
   return {};
 }
 
 Result<void> EventFolder::Staff() {
   const object& p = e_.payload;
   const std::string_view type = e_.envelope.type;
-  auto record = views_.Upsert(Key(View::kStaff, Str(p, "username")));
+  auto record = views_.Upsert<StaffView>(Key(View::kStaff, Str(p, "username")));
   if (!record) return record.error();
-  object& staff = **record;
-  const bool is_new = !staff.contains("username");
-  staff["username"] = Str(p, "username");
+  StaffView& staff = **record;
+  const bool is_new = staff.username.empty();
+  staff.username = Text(p, "username");
   if (type == ev::kStaffCreated) {
-    staff["role"] = Str(p, "role");
-    staff["disabled"] = false;
-    staff["failures"] = 0;
-    staff["createdPosition"] = position();
+    staff.role = Text(p, "role");
+    staff.disabled = false;
+    staff.failures = 0;
+    staff.created_position = position();
   } else if (type == ev::kStaffRoleChanged) {
-    staff["role"] = Str(p, "role");
+    staff.role = Text(p, "role");
   } else if (type == ev::kStaffDisabled) {
-    staff["disabled"] = true;
+    staff.disabled = true;
   } else if (type == ev::kStaffLoginFailed) {
-    staff["failures"] = Int(p, "failures");
-    staff["lockedUntilUs"] = Int(p, "lockedUntilUs");
+    staff.failures = Int(p, "failures");
+    staff.locked_until_us = Int(p, "lockedUntilUs");
   }
-  if (e_.personal && e_.personal->contains("passwordHash") && !Bool(staff, "forgotten")) {
-    staff["passwordHash"] = Str(*e_.personal, "passwordHash");
-    if (type == ev::kStaffPasswordChanged) staff["failures"] = 0;
+  if (e_.personal && e_.personal->contains("passwordHash") && !staff.forgotten) {
+    staff.password_hash = Text(*e_.personal, "passwordHash");
+    if (type == ev::kStaffPasswordChanged) staff.failures = 0;
   }
-  return Count("staff", is_new ? 1 : 0);
+  return Count(&CountsView::staff, is_new ? 1 : 0);
 }
 
 Result<void> EventFolder::Run() {
@@ -462,18 +507,18 @@ Result<void> EventFolder::Run() {
   if (type == ev::kPassRevised) return PassContentChanged(std::nullopt);
   if (type == ev::kPassVoided) return PassContentChanged(true);
   if (type == ev::kPassUnvoided) return PassContentChanged(false);
-  if (type == ev::kPassEmailRequested) return PassEmail("requested");
-  if (type == ev::kPassEmailSent) return PassEmail("sent");
+  if (type == ev::kPassEmailRequested) return PassEmail(EmailStatus::kRequested);
+  if (type == ev::kPassEmailSent) return PassEmail(EmailStatus::kSent);
   if (type == ev::kPassEmailFailed) {
-    return PassEmail(Bool(e_.payload, "willRetry") ? "retrying" : "failed");
+    return PassEmail(Bool(e_.payload, "willRetry") ? EmailStatus::kRetrying : EmailStatus::kFailed);
   }
   if (type == ev::kPassTokenRevoked) return PassTokenRevoked();
   if (type == ev::kDeviceRegistered) return DeviceRegistered();
   if (type == ev::kDeviceUnregistered) return DeviceUnregistered();
   if (type == ev::kImportStarted) return ImportStarted();
   if (type == ev::kImportRowRejected) return ImportRowRejected();
-  if (type == ev::kImportCompleted) return ImportFinished("completed");
-  if (type == ev::kImportFailed) return ImportFinished("failed");
+  if (type == ev::kImportCompleted) return ImportFinished(ImportState::kCompleted);
+  if (type == ev::kImportFailed) return ImportFinished(ImportState::kFailed);
   if (type == ev::kTemplatePublished) return TemplatePublished();
   if (type.starts_with("Staff")) return Staff();
   return {};  // PushBatchCompleted, DeviceLogReceived, uncatalogued: history only
@@ -491,18 +536,14 @@ Result<void> Fold(const FoldEvent& event, ViewCache& views) {
   return {};
 }
 
-void FinalizeRecord(std::string_view key, object& record) {
-  if (key.empty() || key[0] != static_cast<char>(View::kMembers)) return;
-  const auto* personal = record.if_contains("personal");
-  std::string hash =
-      MemberRowHash(record, personal && personal->is_object() ? &personal->as_object() : nullptr);
-  // Always the last field, however the record's writes were batched.
-  record.stable_erase("rowHash");
-  record["rowHash"] = hash;
+void FinalizeRecord(ViewRecord& record) {
+  if (auto* member = std::get_if<MemberView>(&record)) member->row_hash = MemberRowHash(*member);
 }
 
 void WriteCheckpoint(ViewCache& views, std::uint64_t position) {
   views.PutRaw(Key(View::kCheckpoint, format::kCheckpointId), passledger::U64BE(position));
+  views.PutRaw(Key(View::kCheckpoint, format::kFormatId),
+               std::string(1, static_cast<char>(codec::kRecordFormat)));
 }
 
 }  // namespace passledger::projections

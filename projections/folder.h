@@ -1,4 +1,4 @@
-// Folder: how each event changes the views (DESIGN.md §5). One function for every use —
+// Folder: how each event changes the views (docs/STORAGE.md, "Projection views"). One function for every use —
 // inline projection, full rebuild, scratch verification, state as of — so they cannot
 // disagree. Pure with respect to its inputs: the result depends only on the events folded
 // and the views it reads through the ViewCache.
@@ -6,8 +6,8 @@
 
 #include <boost/json/object.hpp>
 
-#include "events/envelope.h"
 #include "base/error.h"
+#include "events/envelope.h"
 #include "projections/view_cache.h"
 
 namespace passledger::projections {
@@ -23,10 +23,11 @@ struct FoldEvent {
 Result<void> Fold(const FoldEvent& event, ViewCache& views);
 
 // Fields derived from a whole record, computed when the record is written (a member's
-// rowHash). Pass it to every ViewCache that events are folded through.
-void FinalizeRecord(std::string_view key, boost::json::object& record);
+// row_hash). Pass it to every ViewCache that events are folded through.
+void FinalizeRecord(ViewRecord& record);
 
-// Records the last folded position (the projection checkpoint) through `views`.
+// Records the last folded position (the projection checkpoint) through `views`, and the
+// record format the views are written in (format::kFormatId).
 void WriteCheckpoint(ViewCache& views, std::uint64_t position);
 
 }  // namespace passledger::projections

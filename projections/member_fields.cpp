@@ -1,24 +1,39 @@
 #include "projections/member_fields.h"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 
+#include "base/bytes.h"
 #include "base/crypto.h"
 
 namespace passledger::projections {
 
-std::string MemberRowHash(const boost::json::object& public_fields,
-                          const boost::json::object* personal) {
-  boost::json::array canonical;
-  for (auto field : kPublicMemberFields) {
-    const auto* v = public_fields.if_contains(field);
-    canonical.push_back(v ? *v : boost::json::value(nullptr));
+// The hashed bytes: each field length-prefixed, in a fixed order, with a presence byte for
+// the personal part; so no two different records hash the same input.
+std::string MemberRowHash(const MemberView& m) {
+  std::string canonical;
+  auto text = [&](std::string_view s) { PutVarBytes(&canonical, s); };
+  text(m.level);
+  text(m.status);
+  canonical.push_back(m.active ? '1' : '0');
+  text(m.expires);
+  PutVarU64(&canonical, m.add_ons.size());
+  for (const auto& a : m.add_ons) {
+    text(a.name);
+    text(std::to_string(a.quantity));
   }
-  for (auto field : kPersonalMemberFields) {
-    const auto* v = personal ? personal->if_contains(field) : nullptr;
-    canonical.push_back(v ? *v : boost::json::value(nullptr));
+  canonical.push_back(m.emailable ? '1' : '0');
+  canonical.push_back(m.personal ? 'P' : '-');
+  if (m.personal) {
+    const MemberPersonal& p = *m.personal;
+    for (const std::string* s : {&p.name, &p.first_name, &p.last_name, &p.email,
+                                 &p.address.line1, &p.address.line2, &p.address.city,
+                                 &p.address.state, &p.address.zip}) {
+      text(*s);
+    }
+    PutVarU64(&canonical, p.cardholders.size());
+    for (const auto& c : p.cardholders) text(c);
   }
-  return passledger::ToHex(passledger::Sha256(boost::json::serialize(canonical)));
+  return passledger::ToHex(passledger::Sha256(canonical));
 }
 
 std::string LowerAscii(std::string_view text) {
@@ -29,7 +44,7 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-std::vector<std::string> SearchTerms(const boost::json::object& personal) {
+std::vector<std::string> SearchTerms(const MemberPersonal& personal) {
   constexpr std::size_t kMaxTerm = 64;
   std::vector<std::string> terms;
   auto add = [&](std::string term) {
@@ -37,11 +52,9 @@ std::vector<std::string> SearchTerms(const boost::json::object& personal) {
     if (term.size() > kMaxTerm) term.resize(kMaxTerm);
     terms.push_back(std::move(term));
   };
-  for (auto field : {"name", "firstName", "lastName"}) {
-    const auto* v = personal.if_contains(field);
-    if (!v || !v->is_string()) continue;
+  for (const std::string* field : {&personal.name, &personal.first_name, &personal.last_name}) {
     std::string word;
-    for (char c : std::string_view(v->as_string())) {
+    for (char c : *field) {
       // Split on ASCII separators; bytes >= 0x80 (UTF-8) belong to words.
       const bool separator = c == ' ' || c == ',' || c == '.' || c == '-' || c == '\'' ||
                              c == '"' || c == '/' || c == '&' || c == '(' || c == ')';
@@ -54,9 +67,7 @@ std::vector<std::string> SearchTerms(const boost::json::object& personal) {
     }
     add(LowerAscii(word));
   }
-  if (const auto* email = personal.if_contains("email"); email && email->is_string()) {
-    add(LowerAscii(email->as_string()));
-  }
+  add(LowerAscii(personal.email));
   std::sort(terms.begin(), terms.end());
   terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
   return terms;

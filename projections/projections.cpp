@@ -4,7 +4,7 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
-#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -15,6 +15,8 @@
 #include "base/crypto.h"
 #include "events/scoped_snapshot.h"
 #include "projections/folder.h"
+#include "projections/view_codec.h"
+#include "projections/view_json.h"
 #include "projections/view_format.h"
 
 namespace passledger::projections {
@@ -43,6 +45,35 @@ std::string Printable(std::string_view key) {
     }
   }
   return out;
+}
+
+// A view value as a person reads it: a record as its JSON form, an index value as printable
+// bytes.
+std::string DescribeValue(std::string_view key, std::string_view value) {
+  if (key.empty()) return Printable(value);
+  const std::string_view id = key.substr(1);
+  auto json = [](const auto& decoded) -> std::string {
+    if (!decoded) return "(does not decode: " + decoded.error().message + ")";
+    return boost::json::serialize(ToJson(*decoded));
+  };
+  switch (static_cast<format::View>(key[0])) {
+    case format::View::kMembers:
+      return json(codec::DecodeMember(id, value));
+    case format::View::kPasses:
+      return json(codec::DecodePass(id, value));
+    case format::View::kDevices:
+      return json(codec::DecodeDevice(id, value));
+    case format::View::kImports:
+      return json(codec::DecodeImport(id, value));
+    case format::View::kStaff:
+      return json(codec::DecodeStaff(id, value));
+    case format::View::kTemplates:
+      return json(codec::DecodeTemplate(id, value));
+    case format::View::kCounts:
+      return json(codec::DecodeCounts(value));
+    default:
+      return Printable(value);
+  }
 }
 
 std::string ViewOf(std::string_view key) {
@@ -350,28 +381,69 @@ Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) cons
   return passledger::LoadU64BE(value.data());
 }
 
-Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress) {
+// The record format a generation's views are written in: its '~' "format" entry, which
+// builds before the binary format (record format 1, JSON) did not write.
+Result<std::uint8_t> Projections::RecordFormat(const Generation& generation) const {
+  std::string value;
+  auto status =
+      log_->db()->Get(rocksdb::ReadOptions(), generation.cf(),
+                      format::Key(format::View::kCheckpoint, format::kFormatId), &value);
+  if (status.IsNotFound()) return std::uint8_t{1};
+  if (!status.ok()) return FromRocks(status, "Get view format");
+  if (value.size() != 1) return MakeError(ErrorCode::kCorruption, "bad view format entry");
+  return static_cast<std::uint8_t>(value[0]);
+}
+
+Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, NoticeFn notice) {
   log_ = log;
   std::string stored;
   auto status = log->db()->Get(rocksdb::ReadOptions(), log->column_family("meta"),
                                format::kActiveGenerationKey, &stored);
   if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get active generation");
   const std::uint64_t id = status.IsNotFound() ? 1 : std::stoull(stored);
+  auto generation = OpenGeneration(id, /*create=*/!log->read_only());
+  if (!generation) return generation.error();
+  auto checkpoint = Checkpoint(**generation);
+  if (!checkpoint) return checkpoint.error();
+  auto record_format = RecordFormat(**generation);
+  if (!record_format) return record_format.error();
+  const bool stale = *checkpoint > 0 && *record_format != codec::kRecordFormat;
+  const std::string stale_text = "the views (" + format::GenerationCfName(id) +
+                                 ") are in record format " + std::to_string(*record_format) +
+                                 "; this build reads format " +
+                                 std::to_string(codec::kRecordFormat);
   if (log->read_only()) {
-    auto generation = OpenGeneration(id, /*create=*/false);
-    if (!generation) return generation.error();
+    if (stale) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       stale_text + ": open the data directory for writing once (`passledger "
+                                    "rebuild`, or any command that writes) to rebuild them");
+    }
     std::lock_guard lock(mutex_);
     active_ = std::move(*generation);
     return {};
   }
-  auto generation = OpenGeneration(id, /*create=*/true);
-  if (!generation) return generation.error();
   if (status.IsNotFound()) {
     if (auto ok = SetActiveGeneration(id); !ok) return ok;
   }
   if (auto ok = DropStaleGenerations(id); !ok) return ok;
-  auto checkpoint = Checkpoint(**generation);
-  if (!checkpoint) return checkpoint.error();
+  if (stale) {
+    // Blue/green, as any rebuild: the old generation serves nobody yet and is dropped after
+    // the switch; the event log is read, not changed.
+    if (notice) notice(stale_text + ": rebuilding them from the event log");
+    {
+      std::lock_guard lock(mutex_);
+      active_ = std::move(*generation);
+    }
+    auto rebuilt = Rebuild(std::move(progress));
+    if (!rebuilt) return rebuilt.error();
+    if (notice) {
+      notice("views rebuilt in record format " + std::to_string(codec::kRecordFormat) + " (" +
+             format::GenerationCfName(rebuilt->generation) + "): " +
+             std::to_string(rebuilt->events) + " events in " +
+             std::to_string(static_cast<std::int64_t>(rebuilt->seconds * 1000)) + " ms");
+    }
+    return {};
+  }
   const std::uint64_t head = log->GetHead().position;
   if (*checkpoint > head) {
     return MakeError(ErrorCode::kCorruption, "the projection views are at position " +
@@ -506,17 +578,9 @@ Result<std::vector<std::string>> MemberSerials(const Generation& generation,
                                      format::Key(format::View::kMembers, membership_id), &value);
   if (status.IsNotFound()) return std::vector<std::string>();
   if (!status.ok()) return FromRocks(status, "Get member");
-  boost::system::error_code ec;
-  auto record = boost::json::parse(value, ec);
-  const auto* serials =
-      !ec && record.is_object() ? record.as_object().if_contains("serials") : nullptr;
-  std::vector<std::string> out;
-  if (serials && serials->is_array()) {
-    for (const auto& serial : serials->as_array()) {
-      if (serial.is_string()) out.emplace_back(serial.as_string());
-    }
-  }
-  return out;
+  auto record = codec::DecodeMember(membership_id, value);
+  if (!record) return record.error();
+  return std::move(record->serials);
 }
 
 }  // namespace
@@ -638,7 +702,10 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
   const auto end = scratch.data().end();
   auto differ = [&](std::string_view key, std::string_view a, std::string_view b) {
     if (report.differences.size() < kMaxDifferences) {
-      report.differences.push_back({ViewOf(key), Printable(key), std::string(a), std::string(b)});
+      auto describe = [&](std::string_view v) {
+        return v == "(absent)" ? std::string(v) : DescribeValue(key, v);
+      };
+      report.differences.push_back({ViewOf(key), Printable(key), describe(a), describe(b)});
     }
   };
   auto walked =

@@ -59,6 +59,8 @@ struct ReplayProgress {
   std::uint64_t head = 0;      // head of the log when the phase started
 };
 using ProgressFn = std::function<void(const ReplayProgress&)>;
+// One line for the operator about something long that is about to happen or has happened.
+using NoticeFn = std::function<void(const std::string&)>;
 
 struct RebuildReport {
   std::uint64_t generation = 0;  // the new active generation
@@ -102,8 +104,12 @@ class Projections {
   // For OpenOptions::inline_projections.
   events::InlineProjection* inline_projection();
 
+  // Views written in an older record format (docs/STORAGE.md, "View record format") are
+  // rebuilt here, blue/green, with `notice` told before and after and `progress` as it goes;
+  // on a read-only log that is kFailedPrecondition (nothing can be written).
   // REQUIRES: `log` outlives this object; no append before Attach returns.
-  [[nodiscard]] Result<void> Attach(events::EventLog* log, ProgressFn progress = {});
+  [[nodiscard]] Result<void> Attach(events::EventLog* log, ProgressFn progress = {},
+                                    NoticeFn notice = {});
 
   // The generation readers should use (null before Attach). Keep the pointer for the whole
   // of one read; it stays valid even if a rebuild switches generations meanwhile.
@@ -147,6 +153,7 @@ class Projections {
   Result<void> DropStaleGenerations(std::uint64_t keep);
   Result<void> SetActiveGeneration(std::uint64_t id);
   Result<std::uint64_t> Checkpoint(const Generation& generation) const;
+  Result<std::uint8_t> RecordFormat(const Generation& generation) const;
   Result<std::uint64_t> Replay(Generation& target, std::uint64_t from, std::uint64_t to,
                                const ProgressFn& progress);
 

@@ -2,12 +2,12 @@
 
 #include <rocksdb/db.h>
 
-#include <boost/json/parse.hpp>
 #include <charconv>
 #include <set>
 
 #include "base/bytes.h"
 #include "projections/member_fields.h"
+#include "projections/view_codec.h"
 #include "projections/view_format.h"
 
 namespace passledger::projections {
@@ -43,14 +43,15 @@ class Snapshot {
     return std::optional<std::string>(std::move(value));
   }
 
-  Result<std::optional<boost::json::object>> GetRecord(std::string_view key) const {
-    auto raw = Get(key);
+  // The record of type T at `view` + `id`, decoded (projections/view_codec.h).
+  template <class T>
+  Result<std::optional<T>> GetRecord(View view, std::string_view id) const {
+    auto raw = Get(Key(view, id));
     if (!raw) return raw.error();
-    if (!*raw) return std::optional<boost::json::object>();
-    boost::system::error_code ec;
-    auto value = boost::json::parse(**raw, ec);
-    if (ec || !value.is_object()) return MakeError(ErrorCode::kCorruption, "bad view record");
-    return std::optional<boost::json::object>(std::move(value.as_object()));
+    if (!*raw) return std::optional<T>();
+    auto record = codec::Decode<T>(id, **raw);
+    if (!record) return record.error();
+    return std::optional<T>(std::move(*record));
   }
 
   // Calls fn(key suffix after `prefix`, value) for keys starting with `prefix`, from
@@ -73,24 +74,19 @@ class Snapshot {
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 
-bool Bool(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_bool() && v->as_bool();
-}
-
-bool Matches(const boost::json::object& member, MemberFilter filter) {
-  if (!member.contains("enrolledPosition")) return false;  // a stub, not a member
+bool Matches(const MemberView& member, MemberFilter filter) {
+  if (!member.enrolled()) return false;  // a stub, not a member
   switch (filter) {
     case MemberFilter::kAll:
       return true;
     case MemberFilter::kActive:
-      return Bool(member, "active") && !Bool(member, "leftRoster");
+      return member.active && !member.left_roster;
     case MemberFilter::kLapsed:
-      return !Bool(member, "active");
+      return !member.active;
     case MemberFilter::kLeftRoster:
-      return Bool(member, "leftRoster");
+      return member.left_roster;
     case MemberFilter::kForgotten:
-      return Bool(member, "forgotten");
+      return member.forgotten;
   }
   return false;
 }
@@ -102,29 +98,47 @@ std::uint64_t ParseTag(std::string_view tag) {
   return value;
 }
 
-std::uint64_t ContentPosition(const boost::json::object& pass) {
-  const auto* v = pass.if_contains("contentPosition");
-  if (!v) return 0;
-  return v->is_uint64() ? v->as_uint64() : static_cast<std::uint64_t>(v->as_int64());
+// Decoded by Pass() when the serial has no record: as long as a typical pass record.
+const std::string& StandInPass() {
+  static const std::string bytes = [] {
+    PassView p;
+    p.pass_type_id = "pass.org.example.stand-in";
+    p.membership_id = "0-00000000";
+    p.cardholder = "Stand-in Cardholder";
+    p.token_generation = 1;
+    p.content_position = p.issued_position = 1;
+    return codec::Encoded(p);
+  }();
+  return bytes;
 }
 
 }  // namespace
 
-Result<std::optional<boost::json::object>> ReadModel::Member(std::string_view id) const {
+Result<std::optional<MemberView>> ReadModel::Member(std::string_view id) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  auto record = s.GetRecord(Key(View::kMembers, id));
+  auto record = s.GetRecord<MemberView>(View::kMembers, id);
   if (!record) return record.error();
-  if (*record && !(*record)->contains("enrolledPosition"))
-    return std::optional<boost::json::object>();
+  if (*record && !(*record)->enrolled()) return std::optional<MemberView>();
   return record;
 }
 
-Result<void> ReadModel::ScanMembers(
-    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Result<void> ReadModel::ScanMemberSummaries(
+    const std::function<bool(const MemberSummary&)>& fn) const {
   Snapshot snapshot(projections_);
   if (auto ok = snapshot.Check(); !ok) return ok;
-  return snapshot.Scan(Key(View::kMembers, ""), "", fn);
+  Result<void> decoded;
+  auto scanned =
+      snapshot.Scan(Key(View::kMembers, ""), "", [&](std::string_view id, std::string_view value) {
+        auto summary = codec::DecodeMemberSummary(id, value);
+        if (!summary) {
+          decoded = summary.error();
+          return false;
+        }
+        return fn(*summary);
+      });
+  if (!scanned) return scanned;
+  return decoded;
 }
 
 Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
@@ -133,34 +147,30 @@ Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
   if (auto ok = s.Check(); !ok) return ok.error();
   const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(query.limit, 500));
   MemberPage page;
-  auto take = [&](const boost::json::object& member, std::string_view id) {
+  auto take = [&](MemberView member) {
     if (!Matches(member, query.filter)) return true;
     if (page.members.size() == limit) {
-      page.next_cursor = page.members.back().at("membershipId").as_string().c_str();
+      page.next_cursor = page.members.back().membership_id;
       return false;
     }
-    (void)id;
-    page.members.push_back(member);
+    page.members.push_back(std::move(member));
     return true;
   };
   const std::string members_prefix(1, static_cast<char>(View::kMembers));
   if (query.search.empty()) {
     std::string start = query.after;
     if (!start.empty()) start.push_back('\0');  // strictly after the cursor
-    Error error;
-    bool failed = false;
+    Result<void> decoded;
     auto ok = s.Scan(members_prefix, start, [&](std::string_view id, std::string_view value) {
-      boost::system::error_code ec;
-      auto parsed = boost::json::parse(value, ec);
-      if (ec || !parsed.is_object()) {
-        failed = true;
-        error = MakeError(ErrorCode::kCorruption, "bad member record");
+      auto member = codec::DecodeMember(id, value);
+      if (!member) {
+        decoded = member.error();
         return false;
       }
-      return take(parsed.as_object(), id);
+      return take(std::move(*member));
     });
     if (!ok) return ok.error();
-    if (failed) return error;
+    if (!decoded) return decoded.error();
     return page;
   }
   // Candidates: membership ids with the search as prefix, and members with a name word or
@@ -181,28 +191,30 @@ Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
   });
   if (!term_scan) return term_scan.error();
   for (auto it = ids.upper_bound(query.after); it != ids.end(); ++it) {
-    auto record = s.GetRecord(Key(View::kMembers, *it));
+    auto record = s.GetRecord<MemberView>(View::kMembers, *it);
     if (!record) return record.error();
-    if (*record && !take(**record, *it)) break;
+    if (*record && !take(std::move(**record))) break;
   }
   return page;
 }
 
-Result<std::optional<boost::json::object>> ReadModel::Pass(std::string_view serial) const {
+Result<std::optional<PassView>> ReadModel::Pass(std::string_view serial) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  return s.GetRecord(Key(View::kPasses, serial));
+  auto pass = s.GetRecord<PassView>(View::kPasses, serial);
+  if (pass && !*pass) (void)codec::DecodePass(serial, StandInPass());  // the cost, not the value
+  return pass;
 }
 
-Result<std::vector<boost::json::object>> ReadModel::PassesOfMember(std::string_view id) const {
+Result<std::vector<PassView>> ReadModel::PassesOfMember(std::string_view id) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  auto member = s.GetRecord(Key(View::kMembers, id));
+  auto member = s.GetRecord<MemberView>(View::kMembers, id);
   if (!member) return member.error();
-  std::vector<boost::json::object> passes;
+  std::vector<PassView> passes;
   if (!*member) return passes;
-  for (const auto& serial : (*member)->at("serials").as_array()) {
-    auto pass = s.GetRecord(Key(View::kPasses, serial.as_string()));
+  for (const auto& serial : (*member)->serials) {
+    auto pass = s.GetRecord<PassView>(View::kPasses, serial);
     if (!pass) return pass.error();
     if (*pass) passes.push_back(std::move(**pass));
   }
@@ -224,10 +236,10 @@ Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
   if (!scanned) return scanned.error();
   UpdatedSerials out;
   for (const auto& serial : registered) {
-    auto pass = s.GetRecord(Key(View::kPasses, serial));
+    auto pass = s.GetRecord<PassView>(View::kPasses, serial);
     if (!pass) return pass.error();
     if (!*pass) continue;
-    const std::uint64_t content = ContentPosition(**pass);
+    const std::uint64_t content = (*pass)->content_position;
     if (content > since) {
       out.serials.push_back(serial);
       out.last_updated = std::max(out.last_updated, content);
@@ -253,15 +265,9 @@ Result<std::optional<std::string>> ReadModel::RegisteredPushToken(std::string_vi
   auto raw = s.Get(Key(View::kRegistrations, device, pass_type, serial));
   if (!raw) return raw.error();
   if (!raw->has_value()) return std::optional<std::string>();
-  auto record = s.GetRecord(Key(View::kDevices, device));
+  auto record = s.GetRecord<DeviceView>(View::kDevices, device);
   if (!record) return record.error();
-  std::string token;
-  if (*record) {
-    if (const auto* value = (*record)->if_contains("pushToken"); value && value->is_string()) {
-      token = value->get_string();
-    }
-  }
-  return std::optional<std::string>(std::move(token));
+  return std::optional<std::string>(*record ? std::move((*record)->push_token) : std::string());
 }
 
 Result<std::size_t> ReadModel::CountDevicesForSerial(std::string_view serial,
@@ -288,9 +294,9 @@ Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view s
   });
   if (!scanned) return scanned.error();
   for (auto& registration : out) {
-    auto device = s.GetRecord(Key(View::kDevices, registration.device_id));
+    auto device = s.GetRecord<DeviceView>(View::kDevices, registration.device_id);
     if (!device) return device.error();
-    if (*device) registration.push_token = (*device)->at("pushToken").as_string().c_str();
+    if (*device) registration.push_token = std::move((*device)->push_token);
   }
   return out;
 }
@@ -311,35 +317,36 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChan
   return out;
 }
 
-Result<boost::json::object> ReadModel::Counts() const {
+Result<std::optional<DeviceView>> ReadModel::Device(std::string_view device_id) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  auto record = s.GetRecord(Key(View::kCounts, format::kCountsId));
+  return s.GetRecord<DeviceView>(View::kDevices, device_id);
+}
+
+Result<CountsView> ReadModel::Counts() const {
+  Snapshot s(projections_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  auto record = s.GetRecord<CountsView>(View::kCounts, format::kCountsId);
   if (!record) return record.error();
-  boost::json::object counts = record->value_or(boost::json::object());
-  for (auto name : {"members", "membersActive", "membersLeft", "membersForgotten", "passes",
-                    "passesVoided", "devices", "registrations", "imports", "staff"}) {
-    if (!counts.contains(name)) counts[name] = 0;
-  }
-  return counts;
+  return record->value_or(CountsView{});
 }
 
-Result<std::optional<boost::json::object>> ReadModel::Import(std::string_view id) const {
+Result<std::optional<ImportView>> ReadModel::Import(std::string_view id) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  return s.GetRecord(Key(View::kImports, id));
+  return s.GetRecord<ImportView>(View::kImports, id);
 }
 
-Result<std::optional<boost::json::object>> ReadModel::Staff(std::string_view username) const {
+Result<std::optional<StaffView>> ReadModel::Staff(std::string_view username) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  return s.GetRecord(Key(View::kStaff, username));
+  return s.GetRecord<StaffView>(View::kStaff, username);
 }
 
-Result<std::optional<boost::json::object>> ReadModel::Template(std::string_view pass_type) const {
+Result<std::optional<TemplateView>> ReadModel::Template(std::string_view pass_type) const {
   Snapshot s(projections_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  return s.GetRecord(Key(View::kTemplates, pass_type));
+  return s.GetRecord<TemplateView>(View::kTemplates, pass_type);
 }
 
 Result<std::uint64_t> ReadModel::Checkpoint() const {

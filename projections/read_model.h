@@ -1,9 +1,9 @@
 // ReadModel: the queries over the projection views. Every call reads the active generation
-// at one RocksDB snapshot, so each answer is consistent; answers are JSON records as stored
-// (field names in docs/STORAGE.md, "Projection views"). Thread-safe; cheap to copy.
+// at one RocksDB snapshot, so each answer is consistent; answers are typed records
+// (projections/views.h; their JSON form for users is projections/view_json.h). A record whose
+// bytes do not decode is kCorruption, the same for every query. Thread-safe; cheap to copy.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "projections/projections.h"
+#include "projections/views.h"
 
 namespace passledger::projections {
 
@@ -26,7 +27,7 @@ struct MemberQuery {
 };
 
 struct MemberPage {
-  std::vector<boost::json::object> members;  // in membership-id order
+  std::vector<MemberView> members;  // in membership-id order
   std::string next_cursor;                   // empty when there is no further page
 };
 
@@ -46,14 +47,18 @@ class ReadModel {
   // `projections` is borrowed and must outlive the ReadModel.
   explicit ReadModel(const Projections* projections) : projections_(projections) {}
 
-  Result<std::optional<boost::json::object>> Member(std::string_view membership_id) const;
+  // An enrolled member (a stub record that only a pass named is not one).
+  Result<std::optional<MemberView>> Member(std::string_view membership_id) const;
   Result<MemberPage> Members(const MemberQuery& query) const;
-  // Every member record in membership-id order, as stored (JSON text), from one snapshot:
-  // for merging a whole roster with the views. Stops when `fn` returns false.
-  Result<void> ScanMembers(
-      const std::function<bool(std::string_view membership_id, std::string_view record)>& fn) const;
-  Result<std::optional<boost::json::object>> Pass(std::string_view serial) const;
-  Result<std::vector<boost::json::object>> PassesOfMember(std::string_view membership_id) const;
+  // The summary of every member record (stubs included: `enrolled` says) in membership-id
+  // order, from one snapshot, decoding only the front of each record: for merging a whole
+  // roster with the views. Stops when `fn` returns false.
+  Result<void> ScanMemberSummaries(const std::function<bool(const MemberSummary&)>& fn) const;
+  // A pass by serial. Found or not, the call does the same decoding work (a stand-in record is
+  // decoded when there is none), so its time does not tell whether the serial exists.
+  Result<std::optional<PassView>> Pass(std::string_view serial) const;
+  // The member's passes in issue order (none for an unknown member).
+  Result<std::vector<PassView>> PassesOfMember(std::string_view membership_id) const;
 
   // Apple's "passesUpdatedSince": the serials of `pass_type` registered to `device` whose
   // content changed after `tag` (a decimal position; absent or unparsable = everything).
@@ -76,10 +81,11 @@ class ReadModel {
   Result<std::vector<std::pair<std::uint64_t, std::string>>> PassesChangedSince(
       std::string_view pass_type, std::uint64_t after, std::size_t limit) const;
 
-  Result<boost::json::object> Counts() const;
-  Result<std::optional<boost::json::object>> Import(std::string_view import_id) const;
-  Result<std::optional<boost::json::object>> Staff(std::string_view username) const;
-  Result<std::optional<boost::json::object>> Template(std::string_view pass_type) const;
+  Result<std::optional<DeviceView>> Device(std::string_view device_id) const;
+  Result<CountsView> Counts() const;
+  Result<std::optional<ImportView>> Import(std::string_view import_id) const;
+  Result<std::optional<StaffView>> Staff(std::string_view username) const;
+  Result<std::optional<TemplateView>> Template(std::string_view pass_type) const;
   // Position of the last event folded into the views.
   Result<std::uint64_t> Checkpoint() const;
 

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "projections/folder.h"
+#include "projections/member_fields.h"
 #include "projections/view_format.h"
 
 namespace passledger::projections {
@@ -46,12 +47,15 @@ Result<EntityState> Replay(std::vector<events::RecordedEvent> events,
     state.position = event.envelope.position;
   }
   if (!membership_id.empty()) {
-    auto member = views.Find(format::Key(format::View::kMembers, membership_id));
+    auto member = views.Find<MemberView>(format::Key(format::View::kMembers, membership_id));
     if (!member) return member.error();
-    if (*member && (*member)->contains("enrolledPosition")) state.member = **member;
+    if (*member && (*member)->enrolled()) {
+      state.member = **member;
+      state.member->row_hash = MemberRowHash(*state.member);  // else computed when written
+    }
   }
   for (const auto& serial : serials) {
-    auto pass = views.Find(format::Key(format::View::kPasses, serial));
+    auto pass = views.Find<PassView>(format::Key(format::View::kPasses, serial));
     if (!pass) return pass.error();
     if (*pass) state.passes.push_back(**pass);
   }
@@ -142,7 +146,7 @@ Result<EntityState> MemberStateAsOf(const events::EventLog& log, const ReadModel
   auto passes = views.PassesOfMember(membership_id);
   if (!passes) return passes.error();
   for (const auto& pass : *passes) {
-    serials.emplace_back(pass.at("serial").as_string());
+    serials.push_back(pass.serial);
     auto pass_events = StreamUpTo(log, "pass-" + serials.back(), at);
     if (!pass_events) return pass_events.error();
     std::move(pass_events->begin(), pass_events->end(), std::back_inserter(*events));

@@ -2,7 +2,6 @@
 // replaying that entity's streams through the same folder the live views use.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 #include "base/error.h"
 #include "events/event_log.h"
 #include "projections/read_model.h"
+#include "projections/views.h"
 
 namespace passledger::projections {
 
@@ -26,8 +26,8 @@ Result<AsOf> ParseAsOf(std::string_view text);
 
 struct EntityState {
   std::uint64_t position = 0;  // the last event folded (0: none yet)
-  std::optional<boost::json::object> member;
-  std::vector<boost::json::object> passes;
+  std::optional<MemberView> member;
+  std::vector<PassView> passes;
 };
 
 // The member and its passes (the passes it has now, as they were then).

@@ -4,9 +4,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <future>
 
 namespace passledger::projections {
@@ -46,48 +43,39 @@ void MemoryBackend::Store(std::string_view key, const std::string* value) {
 }
 
 namespace {
-constexpr std::size_t kRecordFields = 16;
-
 std::unique_ptr<std::pmr::memory_resource> KeyArena(ViewCache::Memory memory) {
   if (memory == ViewCache::Memory::kHeap) return nullptr;
   return std::make_unique<std::pmr::monotonic_buffer_resource>(std::size_t{1} << 20);
 }
 }  // namespace
 
+std::string EncodeRecord(const ViewRecord& record) {
+  return std::visit([](const auto& r) { return codec::Encoded(r); }, record);
+}
+
 ViewCache::ViewCache(Backend* backend, Finalizer finalize, Memory memory)
     : backend_(backend),
       finalize_(finalize),
       key_arena_(KeyArena(memory)),
-      record_storage_(memory == Memory::kArena
-                          ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
-                          : boost::json::storage_ptr()),
       entries_(key_arena_ ? key_arena_.get() : std::pmr::new_delete_resource()) {}
 
 ViewCache::~ViewCache() = default;
 
-Result<ViewCache::Node*> ViewCache::Load(std::string_view key, bool parse) {
+Error ViewCache::WrongType(std::string_view key) {
+  return MakeError(ErrorCode::kInternal,
+                   "view key of tag '" + std::string(key.substr(0, 1)) +
+                       "' used as a record of another type");
+}
+
+Result<ViewCache::Node*> ViewCache::Load(std::string_view key) {
   auto it = entries_.find(key);
-  const bool inserted = it == entries_.end();
-  if (inserted) it = entries_.try_emplace(std::pmr::string(key, entries_.get_allocator())).first;
+  if (it != entries_.end()) return &*it;
+  auto loaded = backend_->Load(key);
+  if (!loaded) return loaded.error();
+  it = entries_.try_emplace(std::pmr::string(key, entries_.get_allocator())).first;
   Entry& entry = it->second;
-  if (inserted) {
-    auto loaded = backend_->Load(key);
-    if (!loaded) {
-      entries_.erase(it);
-      return loaded.error();
-    }
-    entry.exists = loaded->has_value();
-    if (entry.exists) entry.raw = std::move(**loaded);
-  }
-  if (parse && entry.exists && !entry.record) {
-    boost::system::error_code ec;
-    auto value = boost::json::parse(entry.raw.value_or(""), ec, record_storage_);
-    if (ec || !value.is_object()) {
-      return MakeError(ErrorCode::kCorruption, "view record is not a JSON object");
-    }
-    entry.record = std::move(value.as_object());
-    entry.raw.reset();
-  }
+  entry.exists = loaded->has_value();
+  if (entry.exists) entry.raw = std::move(**loaded);
   return &*it;
 }
 
@@ -106,27 +94,6 @@ ViewCache::Node& ViewCache::Touch(std::string_view key) {
   return *it;
 }
 
-Result<boost::json::object*> ViewCache::Find(std::string_view key) {
-  auto node = Load(key, true);
-  if (!node) return node.error();
-  Entry& e = (*node)->second;
-  if (!e.exists) return static_cast<boost::json::object*>(nullptr);
-  MarkDirty(**node);  // callers find records to change them
-  return &*e.record;
-}
-
-Result<boost::json::object*> ViewCache::Upsert(std::string_view key) {
-  auto node = Load(key, true);
-  if (!node) return node.error();
-  Entry& e = (*node)->second;
-  if (!e.exists) {
-    e.exists = true;
-    e.record.emplace(kRecordFields, record_storage_);  // one allocation for most records
-  }
-  MarkDirty(**node);
-  return &*e.record;
-}
-
 void ViewCache::Erase(std::string_view key) {
   Entry& e = Touch(key).second;
   e.exists = false;
@@ -142,10 +109,11 @@ void ViewCache::PutRaw(std::string_view key, std::string value) {
 }
 
 Result<std::optional<std::string>> ViewCache::GetRaw(std::string_view key) {
-  auto node = Load(key, false);
+  auto node = Load(key);
   if (!node) return node.error();
   const Entry& e = (*node)->second;
   if (!e.exists) return std::optional<std::string>();
+  if (e.record) return std::optional<std::string>(EncodeRecord(*e.record));
   return e.raw;
 }
 
@@ -153,16 +121,16 @@ void ViewCache::Flush(std::size_t keep_clean_up_to) {
   // In key order: the memtable inserts ascending keys with hints (events/store.cpp).
   std::sort(dirty_.begin(), dirty_.end(),
             [](const Node* a, const Node* b) { return a->first < b->first; });
-  std::string text;
+  std::string bytes;
   for (Node* node : dirty_) {
     const std::string_view key = node->first;
     Entry& entry = node->second;
     if (!entry.exists) {
       backend_->Store(key, nullptr);
     } else if (entry.record) {
-      if (finalize_) finalize_(key, *entry.record);
-      text = boost::json::serialize(*entry.record);
-      backend_->Store(key, &text);
+      if (finalize_) finalize_(*entry.record);
+      bytes = EncodeRecord(*entry.record);
+      backend_->Store(key, &bytes);
     } else {
       backend_->Store(key, &*entry.raw);
     }
@@ -177,20 +145,20 @@ Result<void> ViewCache::ForEachSorted(std::size_t parts, const SortedSink& sink)
   nodes.reserve(entries_.size());
   for (auto& node : entries_) {
     if (!node.second.exists) continue;
-    // Here, not in the parts: finalizing allocates from the (single-threaded) record storage.
-    if (node.second.record && finalize_) finalize_(node.first, *node.second.record);
+    if (node.second.record && finalize_) finalize_(*node.second.record);
     nodes.push_back(&node);
   }
   std::sort(nodes.begin(), nodes.end(),
             [](const Node* a, const Node* b) { return a->first < b->first; });
   auto visit = [&](std::size_t part, std::size_t begin, std::size_t end) -> Result<void> {
-    std::string text;
+    std::string bytes;
     for (std::size_t i = begin; i < end; ++i) {
       const Entry& entry = nodes[i]->second;
       std::string_view value = entry.raw ? std::string_view(*entry.raw) : std::string_view();
       if (entry.record) {
-        text = boost::json::serialize(*entry.record);
-        value = text;
+        bytes.clear();
+        std::visit([&](const auto& r) { codec::Encode(r, &bytes); }, *entry.record);
+        value = bytes;
       }
       if (auto ok = sink(part, nodes[i]->first, value); !ok) return ok;
     }

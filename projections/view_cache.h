@@ -1,13 +1,12 @@
 // ViewCache: the read-modify-write layer the folder works through.
 //
-// Records are loaded from a Backend once, kept parsed while a batch of events is folded, and
-// written back (serialised once) by Flush(). Index entries and other raw values are written
+// Records are loaded from a Backend once, kept decoded (typed, projections/views.h) while a
+// batch of events is folded, and written back (encoded once, projections/view_codec.h) by
+// Flush(). Index entries and other raw values are written
 // blind. Only the entries changed since the last flush are visited by Flush. A ViewCache is
 // used by one thread at a time.
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/storage_ptr.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,10 +15,13 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "base/error.h"
 #include "events/inline_projection.h"
+#include "projections/view_codec.h"
+#include "projections/views.h"
 
 namespace rocksdb {
 class DB;
@@ -90,26 +92,38 @@ class MemoryBackend final : public Backend {
   std::map<std::string, std::string, std::less<>> data_;
 };
 
+// A decoded record of any view; which alternative a key holds follows from its view tag.
+using ViewRecord = std::variant<MemberView, PassView, DeviceView, ImportView, StaffView,
+                                TemplateView, CountsView>;
+
 class ViewCache {
  public:
-  // How the cache allocates its entries and records.
+  // How the cache allocates its keys.
   enum class Memory {
     kHeap,   // freed entry by entry: for caches flushed and cleared as they go
-    kArena,  // monotonic arenas released only with the cache: for one large bulk load
+    kArena,  // a monotonic arena released only with the cache: for one large bulk load
   };
-  // Called on a changed record just before it is serialised: fields derived from the whole
+  // Called on a changed record just before it is encoded: fields derived from the whole
   // record are computed once per write instead of once per change.
-  using Finalizer = void (*)(std::string_view key, boost::json::object& record);
+  using Finalizer = void (*)(ViewRecord& record);
 
   explicit ViewCache(Backend* backend, Finalizer finalize = nullptr, Memory memory = Memory::kHeap);
   ~ViewCache();
   ViewCache(const ViewCache&) = delete;
   ViewCache& operator=(const ViewCache&) = delete;
 
-  // The record at `key`, or nullptr when there is none. The pointer stays valid until Flush.
-  Result<boost::json::object*> Find(std::string_view key);
-  // The record at `key`, created empty when absent.
-  Result<boost::json::object*> Upsert(std::string_view key);
+  // The record of type T at `key` (a view key whose suffix is the record's id), or nullptr
+  // when there is none. The pointer stays valid until Flush. kCorruption when the stored bytes
+  // do not decode; kInternal when the key holds a record of another type.
+  template <class T>
+  Result<T*> Find(std::string_view key) {
+    return Get<T>(key, /*create=*/false);
+  }
+  // The record at `key`, created (default values) when absent.
+  template <class T>
+  Result<T*> Upsert(std::string_view key) {
+    return Get<T>(key, /*create=*/true);
+  }
   void Erase(std::string_view key);
   // Blind writes of raw values (index entries).
   void PutRaw(std::string_view key, std::string value);
@@ -117,25 +131,25 @@ class ViewCache {
   Result<std::optional<std::string>> GetRaw(std::string_view key);
 
   // Writes every changed entry to the backend. Then forgets every entry, unless
-  // `keep_clean_up_to` allows keeping them (as clean, parsed entries) for the next batch:
+  // `keep_clean_up_to` allows keeping them (as clean, decoded entries) for the next batch:
   // they are kept while there are at most that many. A kept entry must not change in the
   // backend behind the cache's back (true for a rebuild's private generation).
   void Flush(std::size_t keep_clean_up_to = 0);
   std::size_t size() const { return entries_.size(); }
 
-  // Calls `sink(part, key, value)` for every existing entry, serialising records: the
-  // entries are split in `parts` consecutive key ranges, each visited in ascending key order
-  // on a thread of its own (part 0 on the caller's), so `sink` must be safe to call for
-  // different parts at once. Records are finalized first. For a cache over an empty backend
-  // this is the whole content (a bulk load). Returns the first error a `sink` returns.
+  // Calls `sink(part, key, value)` for every existing entry, encoding records: the entries
+  // are split in `parts` consecutive key ranges, each visited in ascending key order on a
+  // thread of its own (part 0 on the caller's), so `sink` must be safe to call for different
+  // parts at once. Records are finalized first. For a cache over an empty backend this is the
+  // whole content (a bulk load). Returns the first error a `sink` returns.
   using SortedSink =
       std::function<Result<void>(std::size_t part, std::string_view key, std::string_view value)>;
   Result<void> ForEachSorted(std::size_t parts, const SortedSink& sink);
 
  private:
   struct Entry {
-    std::optional<boost::json::object> record;  // parsed JSON record
-    std::optional<std::string> raw;             // raw value (index entries)
+    std::unique_ptr<ViewRecord> record;  // decoded record; null for raw values
+    std::optional<std::string> raw;      // stored bytes not decoded yet, or a raw value
     bool exists = false;
     bool dirty = false;
   };
@@ -148,16 +162,52 @@ class ViewCache {
   };
   using Map = std::pmr::unordered_map<std::pmr::string, Entry, KeyHash, std::equal_to<>>;
   using Node = Map::value_type;
-  Result<Node*> Load(std::string_view key, bool parse);
+  Result<Node*> Load(std::string_view key);
   Node& Touch(std::string_view key);  // the entry at `key`, created if absent, marked dirty
   void MarkDirty(Node& node);
+  // Decodes entry.raw as T (the id is the key after its view tag).
+  template <class T>
+  Result<void> Decode(std::string_view key, Entry& entry);
+  template <class T>
+  Result<T*> Get(std::string_view key, bool create);
+  static Error WrongType(std::string_view key);
 
   Backend* backend_;
   Finalizer finalize_;
   std::unique_ptr<std::pmr::memory_resource> key_arena_;  // kArena only
-  boost::json::storage_ptr record_storage_;               // records' allocator
-  Map entries_;               // declared last: destroyed before the arenas it allocates from
+  Map entries_;               // declared last: destroyed before the arena it allocates from
   std::vector<Node*> dirty_;  // node pointers stay valid across rehashes
 };
+
+// Encodes any record (projections/view_codec.h).
+std::string EncodeRecord(const ViewRecord& record);
+
+template <class T>
+Result<void> ViewCache::Decode(std::string_view key, Entry& entry) {
+  auto decoded = codec::Decode<T>(key.substr(1), entry.raw.value_or(std::string()));
+  if (!decoded) return decoded.error();
+  entry.record = std::make_unique<ViewRecord>(std::move(*decoded));
+  entry.raw.reset();
+  return {};
+}
+
+template <class T>
+Result<T*> ViewCache::Get(std::string_view key, bool create) {
+  auto node = Load(key);
+  if (!node) return node.error();
+  Entry& e = (*node)->second;
+  if (!e.exists) {
+    if (!create) return static_cast<T*>(nullptr);
+    e.exists = true;
+    e.raw.reset();
+    e.record = std::make_unique<ViewRecord>(T{});
+  } else if (!e.record) {
+    if (auto ok = Decode<T>(key, e); !ok) return ok.error();
+  }
+  T* record = std::get_if<T>(e.record.get());
+  if (record == nullptr) return WrongType(key);
+  MarkDirty(**node);  // callers find records to change them
+  return record;
+}
 
 }  // namespace passledger::projections

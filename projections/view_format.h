@@ -4,7 +4,8 @@
 // All views of one generation live in one column family, "views@g<N>", keys prefixed by a
 // one-byte view tag. The active generation number is in the log's meta CF under
 // kActiveGenerationKey. A rebuild fills generation N+1 beside N, then switches atomically.
-// Values are JSON object text unless said otherwise. u64be = 8-byte big-endian.
+// Records are in the binary format of projections/view_codec.h (format byte first); index
+// values are raw as said. u64be = 8-byte big-endian.
 //
 //   'M' membershipId                              -> member record
 //   'N' search term, 0x00, membershipId           -> "" (lowercased name words and e-mail)
@@ -18,6 +19,7 @@
 //   'T' passTypeId                                -> template record {version, contentHash}
 //   'Z' "counts"                                  -> dashboard counters
 //   '~' "checkpoint"                              -> u64be position of the last folded event
+//   '~' "format"                                  -> one byte: the record format (codec::kRecordFormat)
 #pragma once
 
 #include <cstdint>
@@ -114,5 +116,8 @@ inline std::string ChangeKey(std::string_view pass_type, std::uint64_t content_p
 
 inline constexpr std::string_view kCountsId = "counts";
 inline constexpr std::string_view kCheckpointId = "checkpoint";
+// Written with every checkpoint; absent in views written by builds before the binary format
+// (record format 1, JSON), which Projections::Attach then rebuilds.
+inline constexpr std::string_view kFormatId = "format";
 
 }  // namespace passledger::projections::format

@@ -33,16 +33,6 @@ bool SameField(const object& a, const object& b, std::string_view key) {
   return *x == *y;
 }
 
-std::string_view Str(const object& o, std::string_view key) {
-  const value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
-}
-
-bool Bool(const object& o, std::string_view key) {
-  const value* v = o.if_contains(key);
-  return v && v->is_bool() && v->as_bool();
-}
-
 // {field: {old, new}} for every listed field that differs; nulls for absent sides.
 void AddChanges(const object& before, const object& after, std::span<const std::string_view> keys,
                 object& changes, std::vector<std::string>& names) {
@@ -146,42 +136,65 @@ RosterDiff::RosterDiff(const ImportConfig& config, std::string import_id, std::s
       actor_(std::move(actor)),
       new_serial_(std::move(new_serial)) {}
 
-object RosterDiff::PublicFields(const Membership& m) {
+projections::MemberView RosterDiff::AsView(const Membership& m) {
+  projections::MemberView v;
+  v.membership_id = m.id;
+  v.level = m.level;
+  v.status = m.status;
+  v.active = m.active;
+  v.expires = m.expires;
+  for (const auto& a : m.add_ons) v.add_ons.push_back({a.name, a.quantity});
+  v.emailable = m.emailable;
+  projections::MemberPersonal& p = v.personal.emplace();
+  p.name = m.name;
+  p.first_name = m.first_name;
+  p.last_name = m.last_name;
+  p.email = m.email;
+  p.address = {m.address.line1, m.address.line2, m.address.city, m.address.state, m.address.zip};
+  p.cardholders = m.cardholders;
+  return v;
+}
+
+object RosterDiff::PublicFields(const projections::MemberView& m) {
   object o{{"level", m.level}, {"status", m.status}, {"active", m.active}};
   if (!m.expires.empty()) o["expires"] = m.expires;
   array add_ons;
-  for (const auto& a : m.add_ons)
+  for (const auto& a : m.add_ons) {
     add_ons.push_back(object{{"name", a.name}, {"quantity", a.quantity}});
+  }
   o["addOns"] = std::move(add_ons);
   o["emailable"] = m.emailable;
   return o;
 }
 
-object RosterDiff::PersonalFields(const Membership& m) {
+object RosterDiff::PersonalFields(const projections::MemberPersonal& p) {
   object o;
   auto put = [](object& target, std::string_view key, const std::string& text) {
     if (!text.empty()) target[key] = text;
   };
-  put(o, "name", m.name);
-  put(o, "firstName", m.first_name);
-  put(o, "lastName", m.last_name);
-  put(o, "email", m.email);
+  put(o, "name", p.name);
+  put(o, "firstName", p.first_name);
+  put(o, "lastName", p.last_name);
+  put(o, "email", p.email);
   object address;
-  put(address, "line1", m.address.line1);
-  put(address, "line2", m.address.line2);
-  put(address, "city", m.address.city);
-  put(address, "state", m.address.state);
-  put(address, "zip", m.address.zip);
+  put(address, "line1", p.address.line1);
+  put(address, "line2", p.address.line2);
+  put(address, "city", p.address.city);
+  put(address, "state", p.address.state);
+  put(address, "zip", p.address.zip);
   if (!address.empty()) o["address"] = std::move(address);
   array cardholders;
-  for (const auto& c : m.cardholders) cardholders.emplace_back(c);
+  for (const auto& c : p.cardholders) cardholders.emplace_back(c);
   o["cardholders"] = std::move(cardholders);
   return o;
 }
 
+object RosterDiff::PublicFields(const Membership& m) { return PublicFields(AsView(m)); }
+
+object RosterDiff::PersonalFields(const Membership& m) { return PersonalFields(*AsView(m).personal); }
+
 std::string RosterDiff::RowHash(const Membership& m) {
-  const object personal = PersonalFields(m);
-  return projections::MemberRowHash(PublicFields(m), &personal);
+  return projections::MemberRowHash(AsView(m));
 }
 
 MembershipPlan RosterDiff::ForNew(const Membership& m) const {
@@ -200,20 +213,19 @@ MembershipPlan RosterDiff::ForNew(const Membership& m) const {
 }
 
 MembershipPlan RosterDiff::ForExisting(const Membership& m, const ExistingMember& existing) const {
-  const object& record = existing.record;
-  if (Bool(record, "forgotten")) return Builder(*this, m.id).Finish(Outcome::kForgotten, "");
+  const projections::MemberView& stored = existing.record;
+  if (stored.forgotten) return Builder(*this, m.id).Finish(Outcome::kForgotten, "");
   Builder b(*this, m.id);
+  // Both sides in the form events carry them, so that equal fields compare equal.
+  const object record = PublicFields(stored);
   const object incoming = PublicFields(m);
   const object incoming_personal = PersonalFields(m);
-  static const object kNone;
-  const value* stored_personal = Field(record, "personal");
-  const object& old_personal =
-      stored_personal && stored_personal->is_object() ? stored_personal->as_object() : kNone;
+  const object old_personal = stored.personal ? PersonalFields(*stored.personal) : object();
 
   // Field changes. Status moves by itself when only its wording changed; active ↔ inactive
   // is a lapse or a reinstatement.
-  const bool was_active = Bool(record, "active");
-  const bool was_left = Bool(record, "leftRoster");
+  const bool was_active = stored.active;
+  const bool was_left = stored.left_roster;
   object changes, personal_changes;
   std::vector<std::string> changed;
   constexpr std::string_view kPublic[] = {"level", "expires", "addOns", "emailable"};
@@ -232,9 +244,7 @@ MembershipPlan RosterDiff::ForExisting(const Membership& m, const ExistingMember
   }
   Outcome outcome = changed.empty() ? Outcome::kUnchanged : Outcome::kChanged;
   object status{{"membershipId", m.id}, {"status", m.status}};
-  if (const auto old_status = Str(record, "status"); !old_status.empty()) {
-    status["previousStatus"] = old_status;
-  }
+  if (!stored.status.empty()) status["previousStatus"] = stored.status;
   if (m.active && (!was_active || was_left)) {
     b.Member(ev::kMemberReinstated, std::move(status));
     outcome = Outcome::kReinstated;
@@ -301,8 +311,7 @@ MembershipPlan RosterDiff::ForExisting(const Membership& m, const ExistingMember
 
 MembershipPlan RosterDiff::ForDeparted(std::string_view membership_id,
                                        const ExistingMember& existing) const {
-  const object& record = existing.record;
-  if (Bool(record, "forgotten") || Bool(record, "leftRoster")) {
+  if (existing.record.forgotten || existing.record.left_roster) {
     return Builder(*this, membership_id).Finish(Outcome::kUnchanged, "");
   }
   Builder b(*this, membership_id);

@@ -14,6 +14,7 @@
 #include "events/event_log.h"
 #include "handlers/import/roster_config.h"
 #include "handlers/import/roster_reader.h"
+#include "projections/views.h"
 
 namespace passledger::handlers {
 
@@ -28,7 +29,7 @@ struct ExistingPass {
 };
 
 struct ExistingMember {
-  boost::json::object record;  // the members view record
+  projections::MemberView record;  // the members view record
   std::vector<ExistingPass> passes;
 };
 
@@ -58,6 +59,12 @@ class RosterDiff {
   // The row hash the members view would hold for `m` (projections/member_fields.h): equal to
   // the stored one when the roster says nothing new.
   static std::string RowHash(const Membership& m);
+  // `m` as the members view would hold it after enrolling it (no positions, no passes).
+  static projections::MemberView AsView(const Membership& m);
+  // The public and personal fields as events carry them (MemberEnrolled; MemberChanged's
+  // old and new values): absent text fields are left out.
+  static boost::json::object PublicFields(const projections::MemberView& m);
+  static boost::json::object PersonalFields(const projections::MemberPersonal& p);
   static boost::json::object PublicFields(const Membership& m);
   static boost::json::object PersonalFields(const Membership& m);
 

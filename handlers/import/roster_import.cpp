@@ -40,40 +40,21 @@ std::string NewSerial() {
   return hex;
 }
 
-// The stored row hash, read off the end of a member record's JSON text without parsing it
-// (the folder writes rowHash as the last field); empty when the text does not end that way.
-std::string_view StoredRowHash(std::string_view record) {
-  constexpr std::string_view kField = "\"rowHash\":\"";
-  constexpr std::size_t kHex = 64;
-  if (record.size() < kField.size() + kHex + 2 || !record.ends_with("\"}")) return {};
-  const std::string_view hash = record.substr(record.size() - 2 - kHex, kHex);
-  if (record.substr(record.size() - 2 - kHex - kField.size(), kField.size()) != kField) return {};
-  return hash;
-}
-
-Result<ExistingMember> LoadExisting(const projections::ReadModel& views, std::string_view record) {
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(record, ec);
-  if (ec || !parsed.is_object()) return MakeError(ErrorCode::kCorruption, "bad member record");
-  ExistingMember existing{std::move(parsed.as_object()), {}};
-  const auto* serials = existing.record.if_contains("serials");
-  if (!serials || !serials->is_array()) return existing;
-  for (const auto& serial : serials->as_array()) {
-    if (!serial.is_string()) continue;
-    auto pass = views.Pass(serial.as_string());
-    if (!pass) return pass.error();
-    if (!*pass) continue;
-    const object& p = **pass;
-    ExistingPass e;
-    e.serial = std::string(serial.as_string());
-    if (const auto* index = p.if_contains("cardholderIndex"); index && index->is_int64()) {
-      e.cardholder_index = index->as_int64();
-    }
-    e.cardholder = std::string(Str(p, "cardholder"));
-    const auto* voided = p.if_contains("voided");
-    e.voided = voided && voided->is_bool() && voided->as_bool();
-    e.void_reason = std::string(Str(p, "voidReason"));
-    existing.passes.push_back(std::move(e));
+// The member's record and passes as RosterDiff needs them.
+Result<ExistingMember> LoadExisting(const projections::ReadModel& views, std::string_view id) {
+  auto member = views.Member(id);
+  if (!member) return member.error();
+  if (!*member) {
+    return MakeError(ErrorCode::kCorruption,
+                     "member " + std::string(id) + " vanished from the views during the import");
+  }
+  auto passes = views.PassesOfMember(id);
+  if (!passes) return passes.error();
+  ExistingMember existing{std::move(**member), {}};
+  for (auto& p : *passes) {
+    existing.passes.push_back(ExistingPass{std::move(p.serial), p.cardholder_index,
+                                           std::move(p.cardholder), p.voided,
+                                           std::move(p.void_reason)});
   }
   return existing;
 }
@@ -364,11 +345,9 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
     auto job = views.Import(summary.import_id);
     if (!job) return job.error();
     if (!*job) break;
-    if (Str(**job, "state") == "running") {
+    if ((*job)->state == projections::ImportState::kRunning) {
       summary.resumed = true;
-      if (const auto* p = (*job)->if_contains("startedPosition"); p && p->is_number()) {
-        started_position = p->to_number<std::uint64_t>();
-      }
+      started_position = (*job)->started_position;
       break;
     }
   }
@@ -435,17 +414,19 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
     }
     return true;
   };
-  auto scanned = views.ScanMembers([&](std::string_view id, std::string_view record) -> bool {
+  // One pass over the members view beside the sorted roster: decoding only each record's
+  // summary, so an unchanged member costs no more than its row hash comparison.
+  auto scanned = views.ScanMemberSummaries([&](const projections::MemberSummary& member) -> bool {
+    const std::string_view id = member.membership_id;
+    if (!member.enrolled) return true;  // a stub only a pass named: the roster enrols it anew
     if (!add_new_before(id)) return false;
     if (next < memberships.size() && memberships[next].id == id) {
       const Membership& m = memberships[next++];
-      const std::string_view stored = StoredRowHash(record);
-      if (!stored.empty() && stored == RosterDiff::RowHash(m) &&
-          record.find("\"leftRoster\":false") != record.npos) {
+      if (!member.forgotten && !member.left_roster && member.row_hash == RosterDiff::RowHash(m)) {
         status = run.Add(id, MembershipPlan{});
         return static_cast<bool>(status);
       }
-      auto existing = LoadExisting(views, record);
+      auto existing = LoadExisting(views, id);
       if (!existing) {
         status = existing.error();
         return false;
@@ -457,11 +438,8 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
         std::binary_search(roster->rejected_ids.begin(), roster->rejected_ids.end(), id)) {
       return true;
     }
-    if (record.find("\"leftRoster\":true") != record.npos ||
-        record.find("\"forgotten\":true") != record.npos) {
-      return true;  // already off the roster, or erased
-    }
-    auto existing = LoadExisting(views, record);
+    if (member.left_roster || member.forgotten) return true;  // already off the roster, or erased
+    auto existing = LoadExisting(views, id);
     if (!existing) {
       status = existing.error();
       return false;

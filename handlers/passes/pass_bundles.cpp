@@ -5,16 +5,6 @@
 #include "handlers/passes/pass_records.h"
 
 namespace passledger::handlers {
-namespace {
-
-std::string_view TextOf(const boost::json::object& record, std::string_view key) {
-  const auto* value = record.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string_view(value->get_string())
-                                                : std::string_view();
-}
-
-}  // namespace
-
 PassBundles::PassBundles(const projections::ReadModel* read,
                          std::vector<std::shared_ptr<const signer::PassFactory>> factories)
     : read_(read) {
@@ -36,7 +26,7 @@ Result<LatestPass> PassBundles::ForSerial(std::string_view serial) const {
   return ForPass(**pass);
 }
 
-Result<LatestPass> PassBundles::ForPass(const boost::json::object& pass) const {
+Result<LatestPass> PassBundles::ForPass(const projections::PassView& pass) const {
   auto member = MemberOf(pass);
   if (!member) return member.error();
   return Make(*member, pass);
@@ -59,21 +49,21 @@ Result<std::vector<LatestPass>> PassBundles::ForMember(std::string_view membersh
   return out;
 }
 
-Result<boost::json::object> PassBundles::MemberOf(const boost::json::object& pass) const {
-  const std::string_view id = TextOf(pass, "membershipId");
+Result<projections::MemberView> PassBundles::MemberOf(const projections::PassView& pass) const {
+  const std::string_view id = pass.membership_id;
   auto member = read_->Member(id);
   if (!member) return member.error();
   if (!*member) {
-    return MakeError(ErrorCode::kCorruption, "pass " + std::string(TextOf(pass, "serial")) +
+    return MakeError(ErrorCode::kCorruption, "pass " + pass.serial +
                                                  " names member " + std::string(id) +
                                                  ", which the members view does not hold");
   }
   return std::move(**member);
 }
 
-Result<LatestPass> PassBundles::Make(const boost::json::object& member,
-                                     const boost::json::object& pass) const {
-  const std::string_view type = TextOf(pass, "passTypeId");
+Result<LatestPass> PassBundles::Make(const projections::MemberView& member,
+                                     const projections::PassView& pass) const {
+  const std::string_view type = pass.pass_type_id;
   const signer::PassFactory* factory = Factory(type);
   if (factory == nullptr) {
     return MakeError(ErrorCode::kNotFound,

@@ -36,7 +36,7 @@ class PassBundles {
   // kFailedPrecondition for a forgotten member's pass.
   Result<LatestPass> ForSerial(std::string_view serial) const;
   // The same for a pass record already read from the projections.
-  Result<LatestPass> ForPass(const boost::json::object& pass) const;
+  Result<LatestPass> ForPass(const projections::PassView& pass) const;
   // Every pass of a member (voided ones included), in cardholder order.
   Result<std::vector<LatestPass>> ForMember(std::string_view membership_id) const;
 
@@ -44,8 +44,9 @@ class PassBundles {
   const signer::PassFactory* Factory(std::string_view pass_type_id) const;
 
  private:
-  Result<LatestPass> Make(const boost::json::object& member, const boost::json::object& pass) const;
-  Result<boost::json::object> MemberOf(const boost::json::object& pass) const;
+  Result<LatestPass> Make(const projections::MemberView& member,
+                          const projections::PassView& pass) const;
+  Result<projections::MemberView> MemberOf(const projections::PassView& pass) const;
 
   const projections::ReadModel* read_;
   std::map<std::string, std::shared_ptr<const signer::PassFactory>, std::less<>> factories_;

@@ -1,17 +1,16 @@
-// The projections' member and pass records (docs/STORAGE.md, "Projection views") turned into
-// the signer's plain inputs (signer/pass_input.h). Pure functions; thread-safe.
+// The projections' member and pass records (projections/views.h) turned into the signer's plain
+// inputs (signer/pass_input.h). Pure functions; thread-safe.
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include "base/error.h"
+#include "projections/views.h"
 #include "signer/pass_input.h"
 
 namespace passledger::handlers {
 
 // kFailedPrecondition for a forgotten member (its personal fields are gone for good);
-// kCorruption when a required field is missing or has the wrong type.
-Result<signer::MemberData> MemberDataFrom(const boost::json::object& member);
-Result<signer::PassData> PassDataFrom(const boost::json::object& pass);
+// kCorruption when a record lacks what every pass needs (an id, a token generation).
+Result<signer::MemberData> MemberDataFrom(const projections::MemberView& member);
+Result<signer::PassData> PassDataFrom(const projections::PassView& pass);
 
 }  // namespace passledger::handlers

@@ -17,10 +17,8 @@ Result<TokenRevocation> RevokePassToken(events::EventLog& log, const projections
   if (!*pass || *version == 0) {
     return MakeError(ErrorCode::kNotFound, "no pass with serial " + std::string(serial));
   }
-  const auto* generation = (*pass)->if_contains("tokenGeneration");
-  boost::system::error_code ec;
-  const std::uint64_t current = generation ? generation->to_number<std::uint64_t>(ec) : 0;
-  if (!generation || ec || current == 0) {
+  const std::uint64_t current = (*pass)->token_generation;
+  if (current == 0) {
     return MakeError(ErrorCode::kCorruption,
                      "pass " + std::string(serial) + " has no token generation in the views");
   }

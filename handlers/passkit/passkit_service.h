@@ -134,7 +134,7 @@ class PassKitService {
 
  private:
   struct AuthorizedPass {
-    boost::json::object record;
+    projections::PassView record;
   };
   struct DeviceState {
     std::uint64_t stream_version = 0;

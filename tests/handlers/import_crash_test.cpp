@@ -20,6 +20,7 @@
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
+#include "projections/view_json.h"
 
 namespace passledger::handlers {
 namespace {
@@ -76,21 +77,23 @@ std::string Without(object record, std::initializer_list<std::string_view> keys)
 std::map<std::string, std::string> Canonical(const ProjectedLog& p) {
   std::map<std::string, std::string> out;
   std::vector<std::string> ids;
-  auto scanned = p.read().ScanMembers([&](std::string_view id, std::string_view) {
-    ids.emplace_back(id);
+  auto scanned = p.read().ScanMemberSummaries([&](const projections::MemberSummary& member) {
+    ids.push_back(member.membership_id);
     return true;
   });
   BOOST_TEST_REQUIRE(Succeeded(scanned));
   for (const auto& id : ids) {
     auto member = p.read().Member(id);
     BOOST_TEST_REQUIRE(Succeeded(member));
-    std::string text = Without(**member, {"serials", "enrolledPosition", "updatedPosition"});
+    std::string text =
+        Without(projections::ToJson(**member), {"serials", "enrolledPosition", "updatedPosition"});
     auto passes = p.read().PassesOfMember(id);
     BOOST_TEST_REQUIRE(Succeeded(passes));
     std::vector<std::string> shown;
     for (const auto& pass : *passes) {
       shown.push_back(
-          Without(pass, {"serial", "issuedPosition", "contentPosition", "lastModifiedS"}));
+          Without(projections::ToJson(pass),
+                  {"serial", "issuedPosition", "contentPosition", "lastModifiedS"}));
     }
     std::sort(shown.begin(), shown.end());
     for (const auto& s : shown) text += "\n  " + s;

@@ -39,8 +39,8 @@ BOOST_AUTO_TEST_CASE(RevokedTokenIsRefusedEverywhereAndTheNewPassCarriesTheNewOn
   auto passes = read.PassesOfMember(kFamily);
   BOOST_TEST_REQUIRE(Succeeded(passes));
   BOOST_TEST_REQUIRE(passes->size() == 2u);
-  const std::string serial(passes->at(0).at("serial").as_string());
-  const std::string other(passes->at(1).at("serial").as_string());
+  const std::string serial(passes->at(0).serial);
+  const std::string other(passes->at(1).serial);
   const std::string old_token = factory->AuthToken(serial, 1);
   const std::string old_auth = "ApplePass " + old_token;
 

@@ -43,8 +43,8 @@ class Fixture {
     auto passes = read_.PassesOfMember(kFamily);
     BOOST_TEST_REQUIRE(Succeeded(passes));
     BOOST_TEST_REQUIRE(passes->size() == 2u);
-    serial_ = passes->at(0).at("serial").as_string().c_str();
-    other_serial_ = passes->at(1).at("serial").as_string().c_str();
+    serial_ = passes->at(0).serial;
+    other_serial_ = passes->at(1).serial;
     auth_ = Auth(serial_);
   }
 

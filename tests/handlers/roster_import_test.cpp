@@ -15,6 +15,7 @@
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
+#include "projections/view_json.h"
 
 namespace passledger::handlers {
 namespace {
@@ -85,13 +86,16 @@ class Fixture {
     auto member = log_->read().Member(id);
     BOOST_TEST_REQUIRE(Succeeded(member));
     BOOST_TEST_REQUIRE(member->has_value(), "no member " << id);
-    return **member;
+    return projections::ToJson(**member);
   }
 
+  // As users see them (projections/view_json.h).
   std::vector<object> Passes(std::string_view id) const {
     auto passes = log_->read().PassesOfMember(id);
     BOOST_TEST_REQUIRE(Succeeded(passes));
-    return *passes;
+    std::vector<object> out;
+    for (const auto& pass : *passes) out.push_back(projections::ToJson(pass));
+    return out;
   }
 
   ProjectedLog& log() { return *log_; }

@@ -80,11 +80,11 @@ class Fixture {
         service_(&log_->log(), read_, &bundles_) {}
 
   // The serial of membership i's (only) pass, and its current content position.
-  std::string SerialOf(int i) const { return PassOf(i).at("serial").as_string().c_str(); }
+  std::string SerialOf(int i) const { return PassOf(i).serial; }
   std::uint64_t ContentOf(int i) const {
-    return static_cast<std::uint64_t>(PassOf(i).at("contentPosition").as_int64());
+    return PassOf(i).content_position;
   }
-  boost::json::object PassOf(int i) const {
+  projections::PassView PassOf(int i) const {
     auto passes = read_.PassesOfMember(MemberId(i));
     BOOST_TEST_REQUIRE(Succeeded(passes));
     BOOST_TEST_REQUIRE(passes->size() == 1u);
@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(two_devices_and_two_pass_types_each_see_their_own) {
   // Members 1–4 hold member passes, 5–6 guest passes (issued by an import of that type).
   ImportRoster(*log_, Roster({1, 2, 3, 4}, 0), ImportAs(kMember));
   ImportRoster(*log_, Roster({5, 6}, 0), ImportAs(kGuest));
-  BOOST_TEST_REQUIRE(PassOf(5).at("passTypeId").as_string() == kGuest);
+  BOOST_TEST_REQUIRE(PassOf(5).pass_type_id == kGuest);
   const std::string m1 = SerialOf(1), m2 = SerialOf(2), m3 = SerialOf(3), m4 = SerialOf(4);
   const std::string g5 = SerialOf(5), g6 = SerialOf(6);
 
@@ -274,8 +274,7 @@ BOOST_AUTO_TEST_CASE(tags_never_skip_a_change_made_by_a_concurrent_writer) {
           continue;
         }
         const auto& pass = passes->front();
-        changes.push_back({std::string(pass.at("serial").as_string()),
-                           static_cast<std::uint64_t>(pass.at("contentPosition").as_int64())});
+        changes.push_back({pass.serial, pass.content_position});
       }
     }
     writing = false;

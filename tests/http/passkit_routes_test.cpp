@@ -66,7 +66,7 @@ class Fixture {
     auto passes = read_.PassesOfMember(kFamily);
     BOOST_TEST_REQUIRE(passledger::testing::Succeeded(passes));
     BOOST_TEST_REQUIRE(passes->size() == 2u);
-    serial_ = passes->at(0).at("serial").as_string().c_str();
+    serial_ = passes->at(0).serial;
     auth_ = "Authorization: ApplePass " + factory_->AuthToken(serial_, 1) + "\r\n";
   }
 

@@ -318,7 +318,8 @@ class ProjectedLog {
   // Opens the log in `options.data_dir` with the projections attached (inline for a writable
   // log). `progress`, when given, sees the catch-up replay of Attach.
   static Result<std::unique_ptr<ProjectedLog>> TryOpen(events::OpenOptions options,
-                                                       projections::ProgressFn progress = {}) {
+                                                       projections::ProgressFn progress = {},
+                                                       projections::NoticeFn notice = {}) {
     auto opened = std::unique_ptr<ProjectedLog>(new ProjectedLog());
     opened->projections_ = std::make_unique<projections::Projections>();
     if (!options.read_only) {
@@ -327,7 +328,9 @@ class ProjectedLog {
     auto log = events::EventLog::Open(options);
     if (!log) return log.error();
     opened->log_ = std::move(*log);
-    if (auto ok = opened->projections_->Attach(opened->log_.get(), std::move(progress)); !ok) {
+    if (auto ok = opened->projections_->Attach(opened->log_.get(), std::move(progress),
+                                               std::move(notice));
+        !ok) {
       return ok.error();
     }
     return opened;

@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <memory>
+
+#include "tools/passledger/progress.h"
 
 namespace passledger::tools {
 
@@ -38,7 +41,18 @@ OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections, in
     return opened;
   }
   if (!read_only || with_projections) {
-    if (auto ok = projections->Attach(log->get()); !ok) {
+    // Only a migration of the views' record format takes long here: say so, show progress.
+    std::unique_ptr<ProgressLine> migration;
+    auto notice = [&](const std::string& line) {
+      fmt::print(stderr, "passledger: {}\n", line);
+      if (!migration) migration = std::make_unique<ProgressLine>("rebuilding the views");
+    };
+    auto progress = [&](const projections::ReplayProgress& p) {
+      if (migration) migration->Update(p.position, p.head);
+    };
+    auto attached = projections->Attach(log->get(), progress, notice);
+    if (migration) migration->Done();
+    if (auto ok = std::move(attached); !ok) {
       ctx.exit_status = ReportError("cannot attach the projections", ok.error());
       projections.reset();  // before the log it reads
       return opened;

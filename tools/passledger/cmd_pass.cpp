@@ -52,8 +52,8 @@ Result<std::vector<handlers::LatestPass>> Collect(const RenderArgs& args,
   }
   if (!args.member.empty()) return bundles.ForMember(args.member);
   std::vector<std::string> ids;
-  auto scanned = read.ScanMembers([&](std::string_view id, std::string_view) {
-    ids.emplace_back(id);
+  auto scanned = read.ScanMemberSummaries([&](const projections::MemberSummary& member) {
+    if (member.enrolled && !member.forgotten) ids.push_back(member.membership_id);
     return true;
   });
   if (!scanned) return scanned.error();

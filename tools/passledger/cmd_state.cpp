@@ -6,6 +6,7 @@
 
 #include "projections/read_model.h"
 #include "projections/state_as_of.h"
+#include "projections/view_json.h"
 #include "tools/passledger/cli_support.h"
 
 namespace passledger::tools {
@@ -41,9 +42,9 @@ void Run(const StateArgs& args, bool member, CommandContext& ctx) {
   }
   boost::json::object out{{"position", state->position}};
   if (!args.at.empty()) out["at"] = args.at;
-  if (state->member) out["member"] = *state->member;
+  if (state->member) out["member"] = projections::ToJson(*state->member);
   boost::json::array passes;
-  for (auto& pass : state->passes) passes.push_back(std::move(pass));
+  for (const auto& pass : state->passes) passes.push_back(projections::ToJson(pass));
   out["passes"] = std::move(passes);
   fmt::print("{}\n", boost::json::serialize(out));
 }

@@ -1,0 +1,82 @@
+// The bytes of the view records: the only code that reads or writes them (layout in
+// docs/STORAGE.md, "View record format"). Internal to projections/: other modules get typed
+// records from ReadModel.
+//
+// Every record starts with the format byte kRecordFormat. The record's id (membership id,
+// serial, …) is its key's suffix and is not repeated in the value: Decode takes it from the
+// caller. Decode checks every length and fails with kCorruption rather than reading past the
+// end; a value in the former JSON format (format 1, which starts with '{') gets an error that
+// says the views need a rebuild. Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "projections/views.h"
+
+namespace passledger::projections::codec {
+
+// Version 1 was JSON text; 2 is this binary layout.
+inline constexpr std::uint8_t kRecordFormat = 2;
+
+void Encode(const MemberView& record, std::string* out);
+void Encode(const PassView& record, std::string* out);
+void Encode(const DeviceView& record, std::string* out);
+void Encode(const ImportView& record, std::string* out);
+void Encode(const StaffView& record, std::string* out);
+void Encode(const TemplateView& record, std::string* out);
+void Encode(const CountsView& record, std::string* out);
+
+template <class T>
+std::string Encoded(const T& record) {
+  std::string out;
+  Encode(record, &out);
+  return out;
+}
+
+Result<MemberView> DecodeMember(std::string_view membership_id, std::string_view bytes);
+Result<PassView> DecodePass(std::string_view serial, std::string_view bytes);
+Result<DeviceView> DecodeDevice(std::string_view device_id, std::string_view bytes);
+Result<ImportView> DecodeImport(std::string_view import_id, std::string_view bytes);
+Result<StaffView> DecodeStaff(std::string_view username, std::string_view bytes);
+Result<TemplateView> DecodeTemplate(std::string_view pass_type_id, std::string_view bytes);
+Result<CountsView> DecodeCounts(std::string_view bytes);
+
+// Only the fields at the front of a member record (no strings beyond the row hash are read).
+Result<MemberSummary> DecodeMemberSummary(std::string_view membership_id, std::string_view bytes);
+
+// Decode by type, for generic code (the ViewCache).
+template <class T>
+Result<T> Decode(std::string_view id, std::string_view bytes);
+template <>
+inline Result<MemberView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodeMember(id, bytes);
+}
+template <>
+inline Result<PassView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodePass(id, bytes);
+}
+template <>
+inline Result<DeviceView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodeDevice(id, bytes);
+}
+template <>
+inline Result<ImportView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodeImport(id, bytes);
+}
+template <>
+inline Result<StaffView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodeStaff(id, bytes);
+}
+template <>
+inline Result<TemplateView> Decode(std::string_view id, std::string_view bytes) {
+  return DecodeTemplate(id, bytes);
+}
+template <>
+inline Result<CountsView> Decode(std::string_view, std::string_view bytes) {
+  return DecodeCounts(bytes);
+}
+
+}  // namespace passledger::projections::codec
