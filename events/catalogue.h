@@ -1,9 +1,9 @@
-// The event catalogue (DESIGN.md §4): every event type, its stream category, its current
-// schema version, its public payload fields and its personal fields (which live only in the
-// sealed part). Producers use these constants, never string literals; EventLog validates every
-// catalogued event on append (required fields and their JSON kinds; no personal field in the
-// public payload; personal fields only with a subject). Types outside the catalogue are
-// accepted unvalidated (tests and benchmarks use their own).
+// The event catalogue (docs/STORAGE.md, "Schema versions"): every event type, its stream
+// category, its current schema version, its public payload fields and its personal fields
+// (which live only in the sealed part). Producers use these constants, never string
+// literals; EventLog validates every catalogued event on append (required fields and their
+// JSON kinds; no personal field in the public payload; personal fields only with a subject).
+// Types outside the catalogue are accepted unvalidated (tests and benchmarks use their own).
 //
 // Names are never renamed; new shapes get a new schema version and an upcaster here.
 #pragma once

@@ -1,4 +1,4 @@
-// The PassKit web service routes (DESIGN.md §7, docs/PASSKIT.md) on a Router: the five /v1/
+// The PassKit web service routes (docs/PASSKIT.md, "Routes") on a Router: the five /v1/
 // routes, each taking the request apart (path parameters, Authorization, If-Modified-Since,
 // passesUpdatedSince, the body, the client address), calling handlers::PassKitService on a
 // WorkerPool thread, and mapping the result to a status. Errors go through StatusFor with a

@@ -1,6 +1,6 @@
 // The pass signing identity: the Pass Type ID certificate, its private key and the Apple WWDR
-// intermediate, loaded from files and checked once before first use (DESIGN.md §8,
-// docs/CERTIFICATES.md).
+// intermediate, loaded from files and checked once before first use (docs/CERTIFICATES.md,
+// "The checks at start-up").
 //
 // LoadSigningIdentity reads the files, checks that the certificate belongs to the configured
 // pass type and team, that the key matches it, that the WWDR certificate issued it and that

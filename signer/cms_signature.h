@@ -1,7 +1,7 @@
 // The pass signature: a detached CMS SignedData (RFC 5652) over manifest.json, as Apple
-// Wallet requires (DESIGN.md §8): SHA-256 digest, RSA PKCS#1 v1.5 or ECDSA per the key,
-// signed attributes contentType, signingTime and messageDigest, and the pass certificate
-// plus the WWDR intermediate in `certificates`. The encoding is DER.
+// Wallet requires (docs/CERTIFICATES.md, "The signature"): SHA-256 digest, RSA PKCS#1 v1.5
+// or ECDSA per the key, signed attributes contentType, signingTime and messageDigest, and the
+// pass certificate plus the WWDR intermediate in `certificates`. The encoding is DER.
 //
 // CmsSigner encodes every constant part once, in Create(); a Sign() then costs two SHA-256
 // runs, the private-key operation and a few small allocations. CmsSigner is a cheap

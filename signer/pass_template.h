@@ -1,4 +1,4 @@
-// PassTemplate: one pass type's template folder (DESIGN.md §8, docs/TEMPLATES.md), loaded
+// PassTemplate: one pass type's template folder (docs/TEMPLATES.md), loaded
 // once and rendered for every pass of that type.
 //
 // A folder holds pass.json (Mustache placeholders), images (icon.png required; logo, strip,

@@ -1,4 +1,4 @@
-// How a roster export is read and applied (DESIGN.md §6, docs/IMPORT.md): which header
+// How a roster export is read and applied (docs/IMPORT.md): which header
 // names hold which values, the words that mean "active", the file's encoding and limits, and
 // the policies for lapsed and departed memberships. The defaults read a Blackbaud Altru
 // membership-card export.

@@ -1,4 +1,4 @@
-// The roster import as a job (DESIGN.md §6, docs/IMPORT.md): reads a whole export (nothing is
+// The roster import as a job (docs/IMPORT.md, "The job"): reads a whole export (nothing is
 // written for a file that is rejected), diffs every membership against the projections, and
 // appends the changes as events in atomic chunks — all events of one membership in the same
 // chunk — framed by ImportStarted and ImportCompleted (or ImportFailed).

@@ -281,11 +281,14 @@ class RosterReader::Impl {
 
   // Exports list memberships in id order with their rows together: while that holds, drafts
   // are appended to `ordered_` and found at its end (no hashing, no sorting at the end). The
-  // first row out of order moves them all into the map, which takes any order.
+  // first row out of order moves them all into the map, which takes any order. An id below
+  // the last one may have a draft anywhere in `ordered_`, so it is looked up in the map too.
   Draft* FindDraft(std::string_view id) {
     if (in_order_) {
-      return !ordered_.empty() && ordered_.back().membership.id == id ? &ordered_.back()
-                                                                       : nullptr;
+      const int order = ordered_.empty() ? -1 : ordered_.back().membership.id.compare(id);
+      if (order == 0) return &ordered_.back();
+      if (order < 0) return nullptr;  // after every draft: new
+      LeaveOrder();
     }
     auto it = drafts_.find(id);
     return it == drafts_.end() ? nullptr : &it->second;
@@ -294,12 +297,11 @@ class RosterReader::Impl {
   // The draft of `id`, created empty when absent.
   Draft& DraftFor(std::string_view id) {
     if (Draft* draft = FindDraft(id)) return *draft;
-    if (in_order_ && (ordered_.empty() || ordered_.back().membership.id < id)) {
+    if (in_order_) {  // still in order: `id` sorts after every draft
       Draft& draft = ordered_.emplace_back();
       draft.membership.id = std::string(id);
       return draft;
     }
-    if (in_order_) LeaveOrder();
     Draft& draft = drafts_[std::string(id)];
     draft.membership.id = std::string(id);
     return draft;

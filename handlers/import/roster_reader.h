@@ -1,4 +1,4 @@
-// RosterReader: turns the bytes of a roster export into memberships (DESIGN.md §6).
+// RosterReader: turns the bytes of a roster export into memberships (docs/IMPORT.md).
 //
 // Streams the file through the CSV parser, finds the columns by header name, checks and
 // normalises each row's values (dates to ISO, status to active or not, e-mail syntax, add-on

@@ -1,4 +1,4 @@
-// PassKitService: Apple's PassKit Web Service (DESIGN.md §7, docs/PASSKIT.md) as socket-free
+// PassKitService: Apple's PassKit Web Service (docs/PASSKIT.md) as socket-free
 // handlers, one method per route. Inputs arrive already taken apart by http/ (path
 // parameters, the raw Authorization value, the body bytes); results are domain values and
 // Errors that http/ alone turns into statuses:

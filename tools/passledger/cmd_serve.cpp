@@ -1,4 +1,4 @@
-// `passledger serve`: the PassKit web service (DESIGN.md §7), /healthz and /metrics over the
+// `passledger serve`: the PassKit web service (docs/PASSKIT.md), /healthz and /metrics over the
 // projections, with passes signed on first request and cached. Holds the data directory for
 // writing; SIGTERM/SIGINT stop it gracefully (stop accepting, let requests in flight finish
 // within server.drain_seconds, flush the log, exit 0). `--demo` imports the built-in demo

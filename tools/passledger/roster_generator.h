@@ -1,4 +1,4 @@
-// A deterministic synthetic roster in the Altru "membership card" export layout (DESIGN.md §6,
+// A deterministic synthetic roster in the Altru "membership card" export layout (docs/IMPORT.md,
 // tests/data/altru-roster.csv), for tests and benchmarks of the roster import.
 //
 // Output is written exactly as Altru writes it: UTF-8 with a BOM, CRLF line ends, RFC 4180
