@@ -80,55 +80,36 @@ struct Standing {
   bool forgotten = false;
 };
 
-// The members view's record of `m` (docs/STORAGE.md, "Projection views": membershipId, level,
-// status, active, expires, addOns, emailable, personal{…}, forgotten, leftRoster, leftPolicy,
-// serials, enrolledPosition, updatedPosition, rowHash), written out here field by field rather
-// than through RosterDiff's own PublicFields/PersonalFields. Every ExistingMember of this file
-// is built here: when the record becomes a typed view, only this function changes.
+// The members view's record of `m` (projections/views.h), written out here field by field
+// rather than through RosterDiff::AsView. Every ExistingMember of this file is built here.
 ExistingMember Existing(const Membership& m, std::vector<ExistingPass> passes,
                         const Standing& standing = {}) {
-  object record{
-      {"membershipId", m.id}, {"level", m.level}, {"status", m.status}, {"active", m.active}};
-  if (!m.expires.empty()) record["expires"] = m.expires;
-  array add_ons;
-  for (const AddOn& a : m.add_ons) {
-    add_ons.push_back(object{{"name", a.name}, {"quantity", a.quantity}});
-  }
-  record["addOns"] = std::move(add_ons);
-  record["emailable"] = m.emailable;
+  projections::MemberView record;
+  record.membership_id = m.id;
+  record.level = m.level;
+  record.status = m.status;
+  record.active = m.active;
+  record.expires = m.expires;
+  for (const AddOn& a : m.add_ons) record.add_ons.push_back({a.name, a.quantity});
+  record.emailable = m.emailable;
   if (standing.forgotten) {
-    record["forgotten"] = true;  // and no personal fields
+    record.forgotten = true;  // and no personal fields
   } else {
-    // Enrolment stores the sealed part as it was written: empty values are left out.
-    object personal;
-    auto put = [](object& o, std::string_view key, const std::string& text) {
-      if (!text.empty()) o[key] = text;
-    };
-    put(personal, "name", m.name);
-    put(personal, "firstName", m.first_name);
-    put(personal, "lastName", m.last_name);
-    put(personal, "email", m.email);
-    object address;
-    put(address, "line1", m.address.line1);
-    put(address, "line2", m.address.line2);
-    put(address, "city", m.address.city);
-    put(address, "state", m.address.state);
-    put(address, "zip", m.address.zip);
-    if (!address.empty()) personal["address"] = std::move(address);
-    array cardholders;
-    for (const std::string& c : m.cardholders) cardholders.emplace_back(c);
-    personal["cardholders"] = std::move(cardholders);
-    record["personal"] = std::move(personal);
+    projections::MemberPersonal& personal = record.personal.emplace();
+    personal.name = m.name;
+    personal.first_name = m.first_name;
+    personal.last_name = m.last_name;
+    personal.email = m.email;
+    personal.address = {m.address.line1, m.address.line2, m.address.city, m.address.state,
+                        m.address.zip};
+    personal.cardholders = m.cardholders;
   }
-  record["leftRoster"] = standing.left_roster;
-  if (!standing.left_policy.empty()) record["leftPolicy"] = standing.left_policy;
-  array serials;
-  for (const ExistingPass& p : passes) serials.emplace_back(p.serial);
-  record["serials"] = std::move(serials);
-  record["enrolledPosition"] = 3;
-  record["updatedPosition"] = 9;
-  record["rowHash"] =
-      standing.forgotten ? projections::MemberRowHash(record, nullptr) : RosterDiff::RowHash(m);
+  record.left_roster = standing.left_roster;
+  record.left_policy = standing.left_policy;
+  for (const ExistingPass& p : passes) record.serials.push_back(p.serial);
+  record.enrolled_position = 3;
+  record.updated_position = 9;
+  record.row_hash = projections::MemberRowHash(record);
   return {std::move(record), std::move(passes)};
 }
 
@@ -138,10 +119,7 @@ struct RowHashes {
   std::string stored, of_fields;
 };
 RowHashes RowHashesOf(const ExistingMember& existing) {
-  const object& record = existing.record;
-  const auto* personal = record.if_contains("personal");
-  return {std::string(record.at("rowHash").as_string()),
-          projections::MemberRowHash(record, personal ? &personal->as_object() : nullptr)};
+  return {existing.record.row_hash, projections::MemberRowHash(existing.record)};
 }
 
 // A RosterDiff with its config and a serial generator ("N1", "N2", …) that outlive it.
