@@ -22,6 +22,7 @@
 #include "events/storage_format.h"
 #include "events/store.h"
 #include "base/unique_fd.h"
+#include "events/storage_access.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;
@@ -164,7 +165,7 @@ Result<void> CheckpointDb(const EventLog& log, const fs::path& dir) {
                      "cannot create " + dir.string() + ": " + ec.message());
   }
   rocksdb::Checkpoint* raw = nullptr;
-  if (auto status = rocksdb::Checkpoint::Create(log.db(), &raw); !status.ok()) {
+  if (auto status = rocksdb::Checkpoint::Create(StorageAccess::Db(log), &raw); !status.ok()) {
     return FromRocks(status, "Checkpoint::Create");
   }
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);

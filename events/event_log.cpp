@@ -1,5 +1,7 @@
 #include "events/event_log.h"
 
+#include "events/storage_access.h"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -678,13 +680,18 @@ std::optional<Error> EventLog::FailStopError() const {
 bool EventLog::read_only() const { return impl_->writer == nullptr; }
 const SchemaRegistry& EventLog::schemas() const { return *impl_->schemas; }
 const std::filesystem::path& EventLog::data_dir() const { return impl_->dir.root(); }
-rocksdb::DB* EventLog::db() const { return impl_->store->db(); }
-rocksdb::ColumnFamilyHandle* EventLog::column_family(std::string_view name) const {
-  return impl_->store->cf(name);
+rocksdb::DB* StorageAccess::Db(const EventLog& log) { return log.impl_->store->db(); }
+
+rocksdb::ColumnFamilyHandle* StorageAccess::ColumnFamily(const EventLog& log,
+                                                         std::string_view name) {
+  return log.impl_->store->cf(name);
 }
 
-Result<rocksdb::ColumnFamilyHandle*> EventLog::CreateColumnFamily(const std::string& name) {
-  return impl_->store->CreateColumnFamily(name);
+Result<OwnedColumnFamily> StorageAccess::CreateColumnFamily(EventLog& log,
+                                                            const std::string& name) {
+  auto handle = log.impl_->store->CreateColumnFamily(name);
+  if (!handle) return handle.error();
+  return OwnedColumnFamily(*handle, ColumnFamilyDeleter{Db(log)});
 }
 
 }  // namespace passledger::events

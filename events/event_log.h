@@ -32,15 +32,12 @@
 #include "base/crypto.h"
 #include "events/envelope.h"
 #include "base/error.h"
-#include "events/inline_projection.h"
 #include "events/schema_registry.h"
 
-namespace rocksdb {
-class DB;
-class ColumnFamilyHandle;
-}  // namespace rocksdb
 
 namespace passledger::events {
+
+class InlineProjection;  // events/inline_projection.h
 
 struct ExpectedVersion {
   enum class Kind { kAny, kNoStream, kExact };
@@ -199,16 +196,10 @@ class EventLog {
   const SchemaRegistry& schemas() const;
   const std::filesystem::path& data_dir() const;
 
-  // For projections/ and tools/: the underlying database and a column family by name
-  // (nullptr if not opened).
-  rocksdb::DB* db() const;
-  rocksdb::ColumnFamilyHandle* column_family(std::string_view name) const;
-  // Creates a column family configured like the log's own (the caller owns the handle).
-  Result<rocksdb::ColumnFamilyHandle*> CreateColumnFamily(const std::string& name);
-
   class Impl;
 
  private:
+  friend struct StorageAccess;  // the database, for events/ and projections/ (storage_access.h)
   explicit EventLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,7 @@
 #include "events/event_log.h"
 #include "events/scoped_snapshot.h"
 #include "events/store.h"
+#include "events/storage_access.h"
 
 namespace passledger::events {
 namespace {
@@ -37,8 +38,8 @@ std::optional<std::uint64_t> RecordedHead(rocksdb::DB* db, rocksdb::ColumnFamily
 }  // namespace
 
 Result<VerifyReport> EventLog::Verify(std::uint64_t from, std::uint64_t to) const {
-  rocksdb::DB* db = this->db();
-  rocksdb::ColumnFamilyHandle* log = column_family("log");
+  rocksdb::DB* db = StorageAccess::Db(*this);
+  rocksdb::ColumnFamilyHandle* log = StorageAccess::ColumnFamily(*this, "log");
   const ScopedSnapshot snapshot(db);
   rocksdb::ReadOptions read = snapshot.options();
   read.readahead_size = 2 << 20;
@@ -66,7 +67,7 @@ Result<VerifyReport> EventLog::Verify(std::uint64_t from, std::uint64_t to) cons
     if (!verifier.Feed(position, it->value().ToStringView())) break;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "iterate log");
-  const std::optional<std::uint64_t> recorded = RecordedHead(db, column_family("meta"), read);
+  const std::optional<std::uint64_t> recorded = RecordedHead(db, StorageAccess::ColumnFamily(*this, "meta"), read);
   std::optional<std::uint64_t> expected_last = recorded;
   if (to != 0) expected_last = recorded ? std::min(*recorded, to) : to;
   if (verifier.Finish(expected_last) && to == 0 && recorded &&

@@ -1,5 +1,7 @@
 #include "events/writer.h"
 
+#include "events/inline_projection.h"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>

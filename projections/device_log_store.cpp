@@ -10,8 +10,14 @@
 
 #include "base/bytes.h"
 #include "events/scoped_snapshot.h"
+#include "events/storage_access.h"
 
 namespace passledger::projections {
+
+struct DeviceLogStore::Column {
+  rocksdb::ColumnFamilyHandle* cf = nullptr;  // null: nothing stored yet (read-only)
+  events::OwnedColumnFamily owned;            // set when created here: destroyed here
+};
 namespace {
 
 constexpr char kRecordTag = 'r';
@@ -88,18 +94,20 @@ bool Matches(const DeviceLogQuery& query, const DeviceLogRecord& record) {
 
 Result<std::unique_ptr<DeviceLogStore>> DeviceLogStore::Open(events::EventLog* log,
                                                              std::uint64_t budget_bytes) {
-  rocksdb::ColumnFamilyHandle* cf = log->column_family(kDeviceLogsColumnFamily);
-  bool owned = false;
-  if (cf == nullptr && !log->read_only()) {
-    auto created = log->CreateColumnFamily(std::string(kDeviceLogsColumnFamily));
+  auto column = std::make_unique<Column>();
+  column->cf = events::StorageAccess::ColumnFamily(*log, kDeviceLogsColumnFamily);
+  if (column->cf == nullptr && !log->read_only()) {
+    auto created =
+        events::StorageAccess::CreateColumnFamily(*log, std::string(kDeviceLogsColumnFamily));
     if (!created) return created.error();
-    cf = *created;
-    owned = true;
+    column->owned = std::move(*created);
+    column->cf = column->owned.get();
   }
+  rocksdb::ColumnFamilyHandle* cf = column->cf;
   Ring ring;
   if (cf != nullptr) {
     std::string text;
-    const rocksdb::Status status = log->db()->Get({}, cf, kRingKey, &text);
+    const rocksdb::Status status = events::StorageAccess::Db(*log)->Get({}, cf, kRingKey, &text);
     if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get ring");
     if (status.ok()) {
       boost::system::error_code ec;
@@ -114,19 +122,17 @@ Result<std::unique_ptr<DeviceLogStore>> DeviceLogStore::Open(events::EventLog* l
     }
   }
   return std::unique_ptr<DeviceLogStore>(
-      new DeviceLogStore(log, cf, owned, std::max<std::uint64_t>(budget_bytes, 1), ring));
+      new DeviceLogStore(log, std::move(column), std::max<std::uint64_t>(budget_bytes, 1), ring));
 }
 
-DeviceLogStore::DeviceLogStore(events::EventLog* log, rocksdb::ColumnFamilyHandle* cf, bool owned,
+DeviceLogStore::DeviceLogStore(events::EventLog* log, std::unique_ptr<Column> column,
                                std::uint64_t budget_bytes, Ring ring)
-    : log_(log), cf_(cf), owned_(owned), budget_bytes_(budget_bytes), ring_(ring) {}
+    : log_(log), column_(std::move(column)), budget_bytes_(budget_bytes), ring_(ring) {}
 
-DeviceLogStore::~DeviceLogStore() {
-  if (owned_) log_->db()->DestroyColumnFamilyHandle(cf_);
-}
+DeviceLogStore::~DeviceLogStore() = default;
 
 Result<std::uint64_t> DeviceLogStore::Append(DeviceLogRecord record) {
-  if (cf_ == nullptr) {
+  if (column_->cf == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition, "device logs are read-only here");
   }
   std::lock_guard lock(mutex_);
@@ -138,24 +144,24 @@ Result<std::uint64_t> DeviceLogStore::Append(DeviceLogRecord record) {
     return MakeError(ErrorCode::kTooLarge, "a device log record of " + std::to_string(size) +
                                                " bytes is larger than the whole ring");
   }
-  rocksdb::DB* db = log_->db();
+  rocksdb::DB* db = events::StorageAccess::Db(*log_);
   rocksdb::WriteBatch batch;
   Ring ring = ring_;
   while (ring.bytes + size > budget_bytes_ && ring.first < ring.next) {
     const std::string oldest = RecordKey(ring.first);
     std::string old_value;
-    const rocksdb::Status status = db->Get({}, cf_, oldest, &old_value);
+    const rocksdb::Status status = db->Get({}, column_->cf, oldest, &old_value);
     if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get oldest");
     const std::uint64_t old_size = status.ok() ? oldest.size() + old_value.size() : 0;
-    batch.Delete(cf_, oldest);
+    batch.Delete(column_->cf, oldest);
     ring.bytes -= std::min(ring.bytes, old_size);
     ++ring.first;
     ++ring.dropped;
   }
-  batch.Put(cf_, key, value);
+  batch.Put(column_->cf, key, value);
   ring.next = record.sequence + 1;
   ring.bytes += size;
-  batch.Put(cf_, kRingKey, EncodeRing(ring.first, ring.next, ring.bytes, ring.dropped));
+  batch.Put(column_->cf, kRingKey, EncodeRing(ring.first, ring.next, ring.bytes, ring.dropped));
   const rocksdb::Status status = db->Write(rocksdb::WriteOptions(), &batch);
   if (!status.ok()) return FromRocks(status, "Write");
   ring_ = ring;
@@ -164,19 +170,19 @@ Result<std::uint64_t> DeviceLogStore::Append(DeviceLogRecord record) {
 
 Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
                                   const std::function<bool(const DeviceLogRecord&)>& fn) const {
-  if (cf_ == nullptr) return {};
+  if (column_->cf == nullptr) return {};
   std::uint64_t first = 0;
   {
     std::lock_guard lock(mutex_);
     first = ring_.first;
   }
-  rocksdb::DB* db = log_->db();
+  rocksdb::DB* db = events::StorageAccess::Db(*log_);
   const events::ScopedSnapshot snapshot(db);
   rocksdb::ReadOptions options = snapshot.options();
   const std::string upper(1, static_cast<char>(kRecordTag + 1));
   const rocksdb::Slice upper_slice(upper);
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, cf_));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, column_->cf));
   std::size_t given = 0;
   for (it->Seek(RecordKey(first)); it->Valid() && given < query.limit; it->Next()) {
     const rocksdb::Slice key = it->key();

@@ -79,13 +79,13 @@ class DeviceLogStore {
     std::uint64_t dropped = 0;
   };
 
-  DeviceLogStore(events::EventLog* log, rocksdb::ColumnFamilyHandle* cf, bool owned,
+  struct Column;  // the column family's handle (device_log_store.cpp: RocksDB stays inside)
+  DeviceLogStore(events::EventLog* log, std::unique_ptr<Column> column,
                  std::uint64_t budget_bytes, Ring ring);
 
   // Constant after construction.
   events::EventLog* const log_;
-  rocksdb::ColumnFamilyHandle* const cf_;  // null: nothing stored yet (read-only)
-  const bool owned_;                       // created here: destroyed here
+  const std::unique_ptr<Column> column_;  // its handle is null: nothing stored yet (read-only)
   const std::uint64_t budget_bytes_;
 
   // State below is protected by mutex_.

@@ -15,9 +15,12 @@
 #include "base/crypto.h"
 #include "events/scoped_snapshot.h"
 #include "projections/folder.h"
+#include "projections/generation.h"
+#include "projections/view_cache.h"
 #include "projections/view_codec.h"
 #include "projections/view_json.h"
 #include "projections/view_format.h"
+#include "events/storage_access.h"
 
 namespace passledger::projections {
 namespace {
@@ -295,14 +298,13 @@ class Projections::Inline final : public events::InlineProjection {
 Generation::~Generation() {
   if (drop_) {
     db_->DropColumnFamily(cf_);
-  } else if (owned_) {
+  } else if (owned_) {  // (the handle itself goes with owned_, after this body)
     // Created in this session, so the store does not know it: flush it here so that a clean
     // close leaves no WAL to replay (events/store.cpp). Fails harmlessly when read-only.
     rocksdb::FlushOptions flush;
     flush.wait = true;
     db_->Flush(flush, cf_);
   }
-  if (owned_) db_->DestroyColumnFamilyHandle(cf_);
 }
 
 Projections::Projections(const events::SchemaRegistry* schemas)
@@ -318,30 +320,35 @@ std::shared_ptr<const Generation> Projections::active() const {
   return active_;
 }
 
+std::uint64_t Projections::ActiveGenerationId() const {
+  auto generation = active();
+  return generation ? generation->id() : 0;
+}
+
 Result<std::shared_ptr<Generation>> Projections::OpenGeneration(std::uint64_t id, bool create) {
   const std::string name = format::GenerationCfName(id);
-  if (auto* cf = log_->column_family(name)) {
-    return std::make_shared<Generation>(log_->db(), id, cf, /*owned=*/false);
+  if (auto* cf = events::StorageAccess::ColumnFamily(*log_, name)) {
+    return std::make_shared<Generation>(events::StorageAccess::Db(*log_), id, cf);
   }
   if (!create) {
     return MakeError(ErrorCode::kNotFound, "projection generation " + name + " does not exist");
   }
-  auto cf = log_->CreateColumnFamily(name);
+  auto cf = events::StorageAccess::CreateColumnFamily(*log_, name);
   if (!cf) return cf.error();
-  return std::make_shared<Generation>(log_->db(), id, *cf, /*owned=*/true);
+  return std::make_shared<Generation>(events::StorageAccess::Db(*log_), id, std::move(*cf));
 }
 
 Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
   std::vector<std::string> names;
   auto status =
-      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_->db()->GetName(), &names);
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), events::StorageAccess::Db(*log_)->GetName(), &names);
   if (!status.ok()) return FromRocks(status, "ListColumnFamilies");
   for (const auto& name : names) {
     if (!name.starts_with(format::kViewsCfPrefix) || name == format::GenerationCfName(keep)) {
       continue;
     }
-    if (auto* cf = log_->column_family(name)) {
-      status = log_->db()->DropColumnFamily(cf);
+    if (auto* cf = events::StorageAccess::ColumnFamily(*log_, name)) {
+      status = events::StorageAccess::Db(*log_)->DropColumnFamily(cf);
       if (!status.ok()) return FromRocks(status, "DropColumnFamily " + name);
     }
     // The log keeps the dropped handle under this name: Rebuild must not reuse the id.
@@ -352,7 +359,7 @@ Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
   }
   // SST files of a bulk load that was interrupted before its ingestion.
   std::error_code ec;
-  const auto data_dir = std::filesystem::path(log_->db()->GetName()).parent_path();
+  const auto data_dir = std::filesystem::path(events::StorageAccess::Db(*log_)->GetName()).parent_path();
   for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec)) {
     if (entry.path().filename().string().starts_with(kBulkScratchPrefix)) {
       std::filesystem::remove_all(entry.path(), ec);
@@ -364,7 +371,7 @@ Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
 Result<void> Projections::SetActiveGeneration(std::uint64_t id) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  auto status = log_->db()->Put(sync, log_->column_family("meta"), format::kActiveGenerationKey,
+  auto status = events::StorageAccess::Db(*log_)->Put(sync, events::StorageAccess::ColumnFamily(*log_, "meta"), format::kActiveGenerationKey,
                                 std::to_string(id));
   if (!status.ok()) return FromRocks(status, "Put active generation");
   return {};
@@ -373,7 +380,7 @@ Result<void> Projections::SetActiveGeneration(std::uint64_t id) {
 Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) const {
   std::string value;
   auto status =
-      log_->db()->Get(rocksdb::ReadOptions(), generation.cf(),
+      events::StorageAccess::Db(*log_)->Get(rocksdb::ReadOptions(), generation.cf(),
                       format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
   if (status.IsNotFound()) return std::uint64_t{0};
   if (!status.ok()) return FromRocks(status, "Get checkpoint");
@@ -386,7 +393,7 @@ Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) cons
 Result<std::uint8_t> Projections::RecordFormat(const Generation& generation) const {
   std::string value;
   auto status =
-      log_->db()->Get(rocksdb::ReadOptions(), generation.cf(),
+      events::StorageAccess::Db(*log_)->Get(rocksdb::ReadOptions(), generation.cf(),
                       format::Key(format::View::kCheckpoint, format::kFormatId), &value);
   if (status.IsNotFound()) return std::uint8_t{1};
   if (!status.ok()) return FromRocks(status, "Get view format");
@@ -397,7 +404,7 @@ Result<std::uint8_t> Projections::RecordFormat(const Generation& generation) con
 Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, NoticeFn notice) {
   log_ = log;
   std::string stored;
-  auto status = log->db()->Get(rocksdb::ReadOptions(), log->column_family("meta"),
+  auto status = events::StorageAccess::Db(*log)->Get(rocksdb::ReadOptions(), events::StorageAccess::ColumnFamily(*log, "meta"),
                                format::kActiveGenerationKey, &stored);
   if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get active generation");
   const std::uint64_t id = status.IsNotFound() ? 1 : std::stoull(stored);
@@ -458,7 +465,7 @@ Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, Not
     // (with later checkpoints) go on top, or a crash would keep those and lose these.
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    auto flushed = log->db()->Flush(flush, (*generation)->cf());
+    auto flushed = events::StorageAccess::Db(*log)->Flush(flush, (*generation)->cf());
     if (!flushed.ok()) return FromRocks(flushed, "Flush views");
   }
   std::lock_guard lock(mutex_);
@@ -536,7 +543,7 @@ Result<RebuildReport> Projections::Rebuild(ProgressFn progress) {
     report.events += *folded;
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    auto status = log_->db()->Flush(flush, next->cf());
+    auto status = events::StorageAccess::Db(*log_)->Flush(flush, next->cf());
     if (!status.ok()) return FromRocks(status, "Flush new generation");
     if (auto ok = SetActiveGeneration(id); !ok) return ok.error();
     std::lock_guard lock(mutex_);

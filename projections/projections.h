@@ -26,33 +26,14 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "events/event_log.h"
-#include "projections/view_cache.h"
 
 namespace passledger::projections {
 
-// One generation of the views: a column family "views@g<N>".
-class Generation {
- public:
-  Generation(rocksdb::DB* db, std::uint64_t id, rocksdb::ColumnFamilyHandle* cf, bool owned)
-      : db_(db), id_(id), cf_(cf), owned_(owned) {}
-  ~Generation();
-  Generation(const Generation&) = delete;
-  Generation& operator=(const Generation&) = delete;
-
-  std::uint64_t id() const { return id_; }
-  rocksdb::ColumnFamilyHandle* cf() const { return cf_; }
-  rocksdb::DB* db() const { return db_; }
-  // Drops the column family when the last reference goes.
-  void DropWhenReleased() { drop_ = true; }
-
- private:
-  rocksdb::DB* db_;
-  std::uint64_t id_;
-  rocksdb::ColumnFamilyHandle* cf_;
-  bool owned_;  // created at run time: this object destroys the handle
-  std::atomic<bool> drop_{false};
-};
+// One generation of the views: a column family "views@g<N>" (projections/generation.h,
+// internal to projections/).
+class Generation;
 
 struct ReplayProgress {
   std::uint64_t position = 0;  // last event folded
@@ -114,6 +95,8 @@ class Projections {
   // The generation readers should use (null before Attach). Keep the pointer for the whole
   // of one read; it stays valid even if a rebuild switches generations meanwhile.
   std::shared_ptr<const Generation> active() const;
+  // The active generation's number (0 before Attach).
+  std::uint64_t ActiveGenerationId() const;
 
   [[nodiscard]] Result<RebuildReport> Rebuild(ProgressFn progress = {});
   void set_replay_tuning(const ReplayTuning& tuning) { tuning_ = tuning; }

@@ -7,6 +7,7 @@
 
 #include "base/bytes.h"
 #include "projections/member_fields.h"
+#include "projections/generation.h"
 #include "projections/view_codec.h"
 #include "projections/view_format.h"
 

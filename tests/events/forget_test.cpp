@@ -18,6 +18,7 @@
 #include "events/storage_format.h"
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/temp_dir.h"
+#include "events/storage_access.h"
 
 namespace passledger::events {
 namespace {
@@ -33,8 +34,8 @@ using passledger::testing::TempDir;
 // The subject_keys entry of `subject`, read straight from RocksDB ("" when absent).
 std::string StoredSubjectKey(const EventLog& log, const std::string& subject) {
   std::string value;
-  const auto status = log.db()->Get(rocksdb::ReadOptions(),
-                                    log.column_family(format::kCfSubjectKeys), subject, &value);
+  const auto status = StorageAccess::Db(log)->Get(rocksdb::ReadOptions(),
+                                    StorageAccess::ColumnFamily(log, format::kCfSubjectKeys), subject, &value);
   BOOST_TEST_REQUIRE((status.ok() || status.IsNotFound()), status.ToString());
   return value;
 }
@@ -43,7 +44,7 @@ std::string StoredSubjectKey(const EventLog& log, const std::string& subject) {
 std::vector<std::string> AllSubjectKeyValues(const EventLog& log) {
   std::vector<std::string> values;
   std::unique_ptr<rocksdb::Iterator> it(
-      log.db()->NewIterator(rocksdb::ReadOptions(), log.column_family(format::kCfSubjectKeys)));
+      StorageAccess::Db(log)->NewIterator(rocksdb::ReadOptions(), StorageAccess::ColumnFamily(log, format::kCfSubjectKeys)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) values.push_back(it->value().ToString());
   BOOST_TEST_REQUIRE(it->status().ok(), it->status().ToString());
   return values;
@@ -84,7 +85,7 @@ BOOST_AUTO_TEST_CASE(ForgottenSubjectStaysSealedForGood) {
   // Forget must compact it away, not merely overwrite it.
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  const auto flushed = log->db()->Flush(flush, log->column_family(format::kCfSubjectKeys));
+  const auto flushed = StorageAccess::Db(*log)->Flush(flush, StorageAccess::ColumnFamily(*log, format::kCfSubjectKeys));
   BOOST_TEST_REQUIRE(flushed.ok(), flushed.ToString());
   // The check below that the wrapped key left the files is only meaningful if it was there.
   BOOST_TEST_REQUIRE(AnyFileContains(data / format::kDbDir, wrapped));

@@ -23,6 +23,7 @@
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/raw_db.h"
 #include "tests/testing/temp_dir.h"
+#include "events/storage_access.h"
 
 namespace passledger::events {
 namespace {
@@ -520,7 +521,7 @@ class CountingProjection final : public InlineProjection {
 
 std::uint64_t StoredCount(EventLog& log, rocksdb::ColumnFamilyHandle* cf) {
   std::string value;
-  const auto status = log.db()->Get(rocksdb::ReadOptions(), cf, "count", &value);
+  const auto status = StorageAccess::Db(log)->Get(rocksdb::ReadOptions(), cf, "count", &value);
   BOOST_TEST_REQUIRE(status.ok(), status.ToString());
   return std::stoull(value);
 }
@@ -533,9 +534,9 @@ BOOST_AUTO_TEST_CASE(InlineProjectionsReadWhatEarlierGroupsWroteBeforeItIsDurabl
   auto options = passledger::testing::TestOptions(dir / "data");
   options.inline_projections = {&counter};
   auto log = OpenLog(options);
-  auto cf = log->CreateColumnFamily("counter");
+  auto cf = StorageAccess::CreateColumnFamily(*log, "counter");
   BOOST_TEST_REQUIRE(Succeeded(cf));
-  counter.cf = *cf;
+  counter.cf = cf->get();
 
   constexpr int kThreads = 8, kAppends = 150;
   // Boost.Test asserts only on this thread: each appender counts its failures and keeps the
@@ -567,7 +568,6 @@ BOOST_AUTO_TEST_CASE(InlineProjectionsReadWhatEarlierGroupsWroteBeforeItIsDurabl
   BOOST_TEST(FailedWith(log->Append(TickRequest("member-2")), ErrorCode::kUnavailable));
   BOOST_TEST(log->GetHead().position == std::uint64_t{kThreads * kAppends});
   BOOST_TEST(StoredCount(*log, counter.cf) == std::uint64_t{kThreads * kAppends});
-  log->db()->DestroyColumnFamilyHandle(counter.cf);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

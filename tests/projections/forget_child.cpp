@@ -18,6 +18,8 @@
 
 #include "events/event_log.h"
 #include "projections/projections.h"
+#include "events/storage_access.h"
+#include "projections/generation.h"
 
 namespace {
 
@@ -44,7 +46,7 @@ int Run(const char* data_dir, const std::string& subject) {
   // run either (EventLog::Forget's flush would otherwise make a fourth level-0 file and let
   // RocksDB compact the former values away on its own, before the purge under test).
   const auto status =
-      log->db()->SetOptions(projections->active()->cf(), {{"disable_auto_compactions", "true"}});
+      passledger::events::StorageAccess::Db(*log)->SetOptions(projections->active()->cf(), {{"disable_auto_compactions", "true"}});
   if (!status.ok()) {
     std::fprintf(stderr, "SetOptions: %s\n", status.ToString().c_str());
     return 2;

@@ -25,6 +25,7 @@
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
+#include "events/storage_access.h"
 
 namespace passledger::projections {
 namespace {
@@ -133,11 +134,11 @@ BOOST_AUTO_TEST_CASE(VerifyAgainstReplayNamesAnAlteredRecord) {
   const std::string key = format::Key(format::View::kMembers, "8-2");
   std::string value;
   BOOST_TEST_REQUIRE(
-      p->log().db()->Get(rocksdb::ReadOptions(), generation->cf(), key, &value).ok());
+      events::StorageAccess::Db(p->log())->Get(rocksdb::ReadOptions(), generation->cf(), key, &value).ok());
   const auto at = value.find("Individual");
   BOOST_TEST_REQUIRE(at != std::string::npos);
   value.replace(at, 10, "Benefactor");
-  BOOST_TEST_REQUIRE(p->log().db()->Put(write, generation->cf(), key, value).ok());
+  BOOST_TEST_REQUIRE(events::StorageAccess::Db(p->log())->Put(write, generation->cf(), key, value).ok());
   auto report = p->projections().VerifyAgainstReplay();
   BOOST_TEST_REQUIRE(Succeeded(report));
   BOOST_TEST(!report->ok());

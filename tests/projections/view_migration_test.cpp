@@ -15,6 +15,7 @@
 #include "tests/testing/projected_log.h"
 #include "tests/testing/raw_db.h"
 #include "tests/testing/temp_dir.h"
+#include "projections/view_codec.h"
 
 namespace passledger::projections {
 namespace {

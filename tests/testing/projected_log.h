@@ -28,6 +28,7 @@
 #include "projections/projections.h"
 #include "projections/read_model.h"
 #include "tests/testing/event_log_helpers.h"
+#include "projections/generation.h"
 
 namespace passledger::testing {
 

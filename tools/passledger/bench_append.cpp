@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
+#include "events/storage_access.h"
 
 namespace passledger::tools {
 namespace {
@@ -179,7 +180,7 @@ double RawScanRate(events::EventLog& log) {
   const auto start = Clock::now();
   rocksdb::ReadOptions read;
   read.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(log.db()->NewIterator(read, log.column_family("log")));
+  std::unique_ptr<rocksdb::Iterator> it(events::StorageAccess::Db(log)->NewIterator(read, events::StorageAccess::ColumnFamily(log, "log")));
   std::uint64_t n = 0, bytes = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     bytes += it->value().size();

@@ -15,6 +15,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/roster_generator.h"
+#include "events/storage_access.h"
 
 namespace passledger::tools {
 namespace {
@@ -72,7 +73,7 @@ struct Phase {
 };
 
 Result<Phase> ImportOnce(const OpenedLog& log, const fs::path& file, std::string name) {
-  const double settled = WaitForBackgroundWork(log.log->db(), std::chrono::minutes(5));
+  const double settled = WaitForBackgroundWork(events::StorageAccess::Db(*log.log), std::chrono::minutes(5));
   if (settled >= 0.1) fmt::print("  (waited {:.1f} s for background compactions)\n", settled);
   ResetPeakRss();
   const handlers::RosterImporter importer(log.log.get(), log.projections.get(), {});

@@ -18,6 +18,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/progress.h"
+#include "events/storage_access.h"
 
 namespace passledger::tools {
 namespace {
@@ -156,7 +157,7 @@ Result<double> RawReference(const fs::path& data, const fs::path& scratch, std::
     rocksdb::ReadOptions read;
     read.readahead_size = 2 << 20;
     std::unique_ptr<rocksdb::Iterator> it(
-        (*log)->db()->NewIterator(read, (*log)->column_family("log")));
+        events::StorageAccess::Db(**log)->NewIterator(read, events::StorageAccess::ColumnFamily(**log, "log")));
     for (it->SeekToFirst(); it->Valid(); it->Next()) bytes += it->value().size();
   }
   const double read_seconds = SecondsSince(start);

@@ -11,7 +11,7 @@ namespace {
 void Run(CommandContext& ctx) {
   auto log = OpenLog(ctx, /*read_only=*/false);
   if (!log) return;
-  const std::uint64_t before = log.projections->active()->id();
+  const std::uint64_t before = log.projections->ActiveGenerationId();
   ProgressLine progress("rebuild");
   auto report = log.projections->Rebuild(
       [&](const projections::ReplayProgress& p) { progress.Update(p.position, p.head); });
