@@ -376,7 +376,8 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const OpenOptions& options) {
   impl->historical_writes = options.historical_writes;
   if (!options.read_only) {
     impl->writer = std::make_unique<Writer>(impl->store.get(), impl->keys.get(), &impl->head, head,
-                                            recovered->second, options.inline_projections);
+                                            recovered->second, options.inline_projections,
+                                            options.clock);
   }
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
@@ -680,6 +681,11 @@ std::optional<Error> EventLog::FailStopError() const {
 bool EventLog::read_only() const { return impl_->writer == nullptr; }
 const SchemaRegistry& EventLog::schemas() const { return *impl_->schemas; }
 const std::filesystem::path& EventLog::data_dir() const { return impl_->dir.root(); }
+std::int64_t SystemClockMicros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 rocksdb::DB* StorageAccess::Db(const EventLog& log) { return log.impl_->store->db(); }
 
 rocksdb::ColumnFamilyHandle* StorageAccess::ColumnFamily(const EventLog& log,

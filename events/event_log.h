@@ -103,6 +103,11 @@ struct VerifyReport {
   bool ok() const { return !first_bad; }
 };
 
+// Unix microseconds now: where the writer's recorded_at_us comes from. Times recorded still
+// never go backwards (each event gets at least the previous one's time).
+using Clock = std::function<std::int64_t()>;
+std::int64_t SystemClockMicros();
+
 struct OpenOptions {
   std::filesystem::path data_dir = "data";
   bool read_only = false;
@@ -112,6 +117,9 @@ struct OpenOptions {
   std::vector<std::string> extra_column_families;
   // Borrowed; must outlive the log. Applied in this order inside every group commit.
   std::vector<InlineProjection*> inline_projections;
+  // Called on the writer's thread for each event's recorded time (tests give a fixed or
+  // stepping clock instead of sleeping for distinct times). Must be thread-safe to call.
+  Clock clock = SystemClockMicros;
   std::size_t block_cache_bytes = 128u << 20;
   // RocksDB's cap on open table files (-1: keep every one open). A server sets it so that its
   // descriptor budget for sockets leaves the log room to open files (docs/HTTP.md).

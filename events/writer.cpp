@@ -86,11 +86,6 @@ constexpr std::size_t kMaxGroupBytes = 32u << 20;
 
 using InFlight = std::deque<std::shared_ptr<const Overlay>>;
 
-std::int64_t NowMicros() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string RandomCorrelationId() {
   std::array<std::uint8_t, 16> bytes{};
   RandomBytes(bytes);
@@ -174,8 +169,9 @@ const typename Map::mapped_type* FindInOverlays(const std::string& key, Map Over
 class GroupBuilder {
  public:
   GroupBuilder(Store* store, KeyRing* keys, const InFlight& in_flight, Overlay* group,
-               rocksdb::WriteBatch* batch, bool keep_envelopes)
-      : store_(store),
+               rocksdb::WriteBatch* batch, bool keep_envelopes, const Clock& clock)
+      : clock_(clock),
+        store_(store),
         keys_(keys),
         in_flight_(in_flight),
         group_(group),
@@ -279,7 +275,7 @@ class GroupBuilder {
     e.version = version;
     e.type = event.type;
     e.schema_version = event.schema_version;
-    e.recorded_at_us = std::max(NowMicros(), stage.recorded_at_us);
+    e.recorded_at_us = std::max(clock_(), stage.recorded_at_us);
     e.actor = request.actor;
     e.correlation_id = correlation;
     e.causation = request.causation;
@@ -405,6 +401,7 @@ class GroupBuilder {
         "subject " + subject + " has been forgotten; no personal data can be recorded for it");
   }
 
+  const Clock& clock_;  // the Writer's, which outlives every builder
   Store* const store_;
   KeyRing* const keys_;
   const InFlight& in_flight_;
@@ -466,13 +463,15 @@ class StagingContext final : public ProjectionContext {
 }  // namespace
 
 Writer::Writer(Store* store, KeyRing* keys, HeadState* head, Head durable_head,
-               std::int64_t last_recorded_us, std::vector<InlineProjection*> projections)
+               std::int64_t last_recorded_us, std::vector<InlineProjection*> projections,
+               Clock clock)
     : store_(store),
       keys_(keys),
       head_(head),
       projections_(std::move(projections)),
       staged_head_(durable_head),
       last_recorded_us_(last_recorded_us),
+      clock_(clock ? std::move(clock) : Clock(SystemClockMicros)),
       committer_([this](std::stop_token stop) { CommitLoop(stop); }),
       stager_([this](std::stop_token stop) { StageLoop(stop); }) {}
 
@@ -570,7 +569,7 @@ std::unique_ptr<StagedGroup> Writer::Stage(std::vector<Submission> group) {
   overlay->recorded_at_us = last_recorded_us_;
   overlay->sequence = next_sequence_++;
   GroupBuilder builder(store_, keys_, in_flight_, overlay.get(), &staged->batch,
-                       !projections_.empty());
+                       !projections_.empty(), clock_);
   staged->outcomes.reserve(group.size());
   staged->callbacks.reserve(group.size());
   for (auto& submission : group) {

@@ -71,7 +71,8 @@ struct StagedGroup;  // a group between the stager and the committer (writer.cpp
 class Writer {
  public:
   Writer(Store* store, KeyRing* keys, HeadState* head, Head durable_head,
-         std::int64_t last_recorded_us, std::vector<InlineProjection*> projections);
+         std::int64_t last_recorded_us, std::vector<InlineProjection*> projections,
+         Clock clock = SystemClockMicros);
   // Completes every queued submission, then joins both threads.
   ~Writer();
 
@@ -117,6 +118,7 @@ class Writer {
   // Stager-thread state.
   Head staged_head_;
   std::int64_t last_recorded_us_;
+  const Clock clock_;  // constant after construction
   std::uint64_t next_sequence_ = 1;
   // Overlays of staged groups, oldest first; dropped once committed (committed_sequence_).
   std::deque<std::shared_ptr<const Overlay>> in_flight_;

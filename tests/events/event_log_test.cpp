@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
@@ -227,6 +228,25 @@ void AppendReadFixture(EventLog& log) {
     BOOST_TEST_REQUIRE(Succeeded(log.Append(TickRequest(stream, count))));
   }
   BOOST_TEST_REQUIRE(log.GetHead().position == 18u);
+}
+
+BOOST_AUTO_TEST_CASE(RecordedTimesComeFromTheInjectedClockAndNeverGoBack) {
+  TempDir dir;
+  // A clock the test steps by hand, backwards once: no sleeping for distinct times.
+  std::atomic<std::int64_t> now{1'000'000};
+  auto options = passledger::testing::TestOptions(dir / "data");
+  options.clock = [&now] { return now.load(); };
+  auto log = OpenLog(options);
+  std::vector<std::int64_t> recorded;
+  for (std::int64_t at : {5'000'000, 7'000'000, 6'000'000, 9'000'000}) {
+    now = at;
+    BOOST_TEST_REQUIRE(Succeeded(log->Append(TickRequest("member-clock"))));
+    auto last = log->ReadRange(log->GetHead().position, 1);
+    BOOST_TEST_REQUIRE(Succeeded(last));
+    recorded.push_back(last->at(0).envelope.recorded_at_us);
+  }
+  // The clock's times, except that the step back is held at the previous time.
+  BOOST_TEST((recorded == std::vector<std::int64_t>{5'000'000, 7'000'000, 7'000'000, 9'000'000}));
 }
 
 BOOST_AUTO_TEST_CASE(ReadRangeReturnsWindowsOfPositions) {
