@@ -23,13 +23,14 @@ std::string_view Str(const object& o, std::string_view key) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
-std::int64_t Int(const object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
+std::int64_t Number(const boost::json::value* v) {
   if (!v) return 0;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
   return 0;
 }
+
+std::int64_t Int(const object& o, std::string_view key) { return Number(o.if_contains(key)); }
 
 bool Bool(const object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -42,13 +43,6 @@ std::string Text(const object& o, std::string_view key) { return std::string(Str
 
 std::string Text(const value* v) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t Number(const value* v) {
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  return 0;
 }
 
 std::vector<MemberAddOn> AddOnsOf(const value* v) {

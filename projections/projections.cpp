@@ -707,11 +707,11 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
   for (const auto& [k, v] : scratch.data()) replay.Add(k, v);
   auto it = scratch.data().begin();
   const auto end = scratch.data().end();
-  auto differ = [&](std::string_view key, std::string_view a, std::string_view b) {
+  // nullopt: the side has no entry at `key`.
+  using Side = std::optional<std::string_view>;
+  auto differ = [&](std::string_view key, Side a, Side b) {
     if (report.differences.size() < kMaxDifferences) {
-      auto describe = [&](std::string_view v) {
-        return v == "(absent)" ? std::string(v) : DescribeValue(key, v);
-      };
+      auto describe = [&](Side v) { return v ? DescribeValue(key, *v) : std::string("(absent)"); };
       report.differences.push_back({ViewOf(key), Printable(key), describe(a), describe(b)});
     }
   };
@@ -719,18 +719,18 @@ Result<VerifyViewsReport> Projections::VerifyAgainstReplay(ProgressFn progress) 
       ForEachEntry(db, generation->cf(), snapshot, [&](std::string_view k, std::string_view v) {
         live.Add(k, v);
         while (it != end && it->first < k) {
-          differ(it->first, "(absent)", it->second);
+          differ(it->first, std::nullopt, it->second);
           ++it;
         }
         if (it != end && it->first == k) {
           if (it->second != v) differ(k, v, it->second);
           ++it;
         } else {
-          differ(k, v, "(absent)");
+          differ(k, v, std::nullopt);
         }
       });
   if (!walked) return walked.error();
-  for (; it != end; ++it) differ(it->first, "(absent)", it->second);
+  for (; it != end; ++it) differ(it->first, std::nullopt, it->second);
   report.live = live.Finish();
   report.replay = replay.Finish();
   return report;

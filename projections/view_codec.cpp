@@ -14,7 +14,6 @@ class Writer {
   void I(std::int64_t v) {  // zigzag: small negative numbers stay short
     U((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
   }
-  void B(bool v) { out_->push_back(v ? '\1' : '\0'); }
   void S(std::string_view v) { PutVarBytes(out_, v); }
   void Strings(const std::vector<std::string>& list) {
     U(list.size());
@@ -57,12 +56,6 @@ class Reader {
     const std::uint64_t flags = U();
     if (flags & ~known) Fail("unknown flags " + std::to_string(flags));
     return flags;
-  }
-  bool B() {
-    if (failed_) return false;
-    auto v = in_.U8();
-    if (!v || *v > 1) Fail("bad flag");
-    return v.value_or(0) == 1;
   }
   std::string S() { return std::string(View()); }
   std::string_view View() {

@@ -199,9 +199,10 @@ std::string RosterDiff::RowHash(const Membership& m) {
 
 MembershipPlan RosterDiff::ForNew(const Membership& m) const {
   Builder b(*this, m.id);
-  object payload = PublicFields(m);
+  const projections::MemberView incoming_view = AsView(m);
+  object payload = PublicFields(incoming_view);
   payload["membershipId"] = m.id;
-  b.Member(ev::kMemberEnrolled, std::move(payload), PersonalFields(m));
+  b.Member(ev::kMemberEnrolled, std::move(payload), PersonalFields(*incoming_view.personal));
   std::int64_t index = 0;
   for (const auto& cardholder : m.cardholders) {
     const std::string serial = new_serial_();
@@ -218,8 +219,9 @@ MembershipPlan RosterDiff::ForExisting(const Membership& m, const ExistingMember
   Builder b(*this, m.id);
   // Both sides in the form events carry them, so that equal fields compare equal.
   const object record = PublicFields(stored);
-  const object incoming = PublicFields(m);
-  const object incoming_personal = PersonalFields(m);
+  const projections::MemberView incoming_view = AsView(m);  // once: both parts come from it
+  const object incoming = PublicFields(incoming_view);
+  const object incoming_personal = PersonalFields(*incoming_view.personal);
   const object old_personal = stored.personal ? PersonalFields(*stored.personal) : object();
 
   // Field changes. Status moves by itself when only its wording changed; active ↔ inactive

@@ -16,7 +16,6 @@
 #include "projections/projections.h"
 #include "projections/read_model.h"
 #include "projections/view_format.h"
-#include "projections/view_codec.h"
 #include "projections/view_json.h"
 #include "tests/projections/random_history.h"
 #include "tests/testing/event_log_helpers.h"

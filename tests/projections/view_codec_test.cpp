@@ -2,12 +2,14 @@
 // and encodes back to the same bytes; every damaged form — cut short at any byte, a byte too
 // many, an unknown format, the former JSON format — is kCorruption with a message that names
 // the record, never a crash or a half-read record.
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
 #include "projections/member_fields.h"
 #include "projections/view_codec.h"
+#include "projections/view_json.h"
 #include "tests/testing/event_log_helpers.h"
 
 namespace passledger::projections {
@@ -217,6 +219,25 @@ BOOST_AUTO_TEST_CASE(TheRowHashCoversTheRosterFieldsOnly) {
   b.level = "a";
   b.status = "bc";
   BOOST_TEST(MemberRowHash(a) != MemberRowHash(b));
+}
+
+BOOST_AUTO_TEST_CASE(TheJsonFormsLeaveSecretsOut) {
+  const std::string token = "f00dfeedf00dfeed";
+  const std::string hash = "$argon2id$v=19$m=65536$secret";
+  // The control: the records hold the secrets, and a serialised text would show them.
+  const DeviceView device{"device-1", token, 5};
+  StaffView staff;
+  staff.username = "alice";
+  staff.password_hash = hash;
+  BOOST_TEST_REQUIRE(codec::Encoded(device).find(token) != std::string::npos);
+  BOOST_TEST_REQUIRE(codec::Encoded(staff).find(hash) != std::string::npos);
+  const std::string device_json = boost::json::serialize(ToJson(device));
+  const std::string staff_json = boost::json::serialize(ToJson(staff));
+  BOOST_TEST(device_json.find(token) == std::string::npos);
+  BOOST_TEST(staff_json.find(hash) == std::string::npos);
+  BOOST_TEST(ToJson(device).at("hasPushToken").as_bool());
+  BOOST_TEST(ToJson(staff).at("hasPassword").as_bool());
+  BOOST_TEST(!ToJson(DeviceView{"d", "", 1}).at("hasPushToken").as_bool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
