@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "timeout";
     case ErrorCode::kCancelled:
       return "cancelled";
+    case ErrorCode::kWouldBlock:
+      return "would block";
     case ErrorCode::kCorruption:
       return "corruption";
     case ErrorCode::kInternal:

@@ -1,8 +1,8 @@
 // Domain errors as values, shared by every module.
 //
 // An Error is a protocol-agnostic code plus a human-readable message. Functions at module
-// boundaries return Result<T> (a [[nodiscard]] boost::system::result<T, Error>); only http/ turns a code into
-// an HTTP status, only tools/ turns it into an exit status. Exceptions are for start-up
+// boundaries return Result<T> (a [[nodiscard]] boost::system::result<T, Error>); only http/ turns a
+// code into an HTTP status, only tools/ turns it into an exit status. Exceptions are for start-up
 // failures and bugs.
 #pragma once
 
@@ -26,6 +26,7 @@ enum class ErrorCode {
   kUnavailable,         // cannot serve now (fail-stop, locked database, shutting down)
   kTimeout,             // a wait ran out of time
   kCancelled,           // the caller cancelled
+  kWouldBlock,          // the caller asked for an answer from memory, and it needs I/O
   kCorruption,          // stored data does not verify or decode
   kInternal,            // a bug or an unexpected library failure
 };
@@ -67,7 +68,7 @@ class [[nodiscard]] Result : public boost::system::result<T, Error> {
   using Base = boost::system::result<T, Error>;
   using Base::Base;
   Result() = default;
-  Result(const Base& base) : Base(base) {}       // NOLINT: implicit, as the base converts
+  Result(const Base& base) : Base(base) {}        // NOLINT: implicit, as the base converts
   Result(Base&& base) : Base(std::move(base)) {}  // NOLINT
 };
 

@@ -7,7 +7,9 @@ target_compile_options(passledger_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Wunused -Woverloaded-virtual -Wimplicit-fallthrough
   # GCC 12 reports false -Wrestrict on std::string concatenation at -O2 (GCC PR105329).
-  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>
+  # base/thread_annotations.h: lock discipline checked by clang (the fuzz build in CI).
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety -Werror=thread-safety>)
 
 add_library(passledger_sanitizers INTERFACE)
 if(PASSLEDGER_FUZZ)

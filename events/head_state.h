@@ -9,6 +9,7 @@
 #include <stop_token>
 
 #include "base/error.h"
+#include "base/mutex.h"
 #include "events/event_log.h"
 
 namespace passledger::events {
@@ -18,13 +19,13 @@ class HeadState {
   explicit HeadState(Head initial) : head_(initial) {}
 
   Head Get() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return head_;
   }
 
   void Publish(const Head& head) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       head_ = head;
     }
     changed_.notify_all();
@@ -32,10 +33,10 @@ class HeadState {
 
   Result<std::uint64_t> WaitPast(std::uint64_t position, std::chrono::milliseconds timeout,
                                  std::stop_token stop) const {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    const bool passed =
-        changed_.wait_until(lock, stop, deadline, [&] { return head_.position > position; });
+    const bool passed = changed_.wait_until(
+        lock, stop, deadline, [&]() PL_REQUIRES(mutex_) { return head_.position > position; });
     if (passed) return head_.position;
     if (stop.stop_requested()) return MakeError(ErrorCode::kCancelled, "wait cancelled");
     return MakeError(ErrorCode::kTimeout,
@@ -43,9 +44,9 @@ class HeadState {
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   mutable std::condition_variable_any changed_;
-  Head head_;  // Guarded by mutex_.
+  Head head_ PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::events

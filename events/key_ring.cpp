@@ -100,14 +100,14 @@ bool KeyRing::MatchesCheckValue(std::string_view sealed) const {
 }
 
 std::optional<Key> KeyRing::Cached(std::string_view subject) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = cache_.find(std::string(subject));
   if (it == cache_.end()) return std::nullopt;
   return it->second;
 }
 
 void KeyRing::Remember(std::string_view subject, const Key& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (cache_.size() >= cache_capacity_) {
     for (auto& [cached_subject, cached_key] : cache_) {
       OPENSSL_cleanse(cached_key.data(), cached_key.size());
@@ -118,7 +118,7 @@ void KeyRing::Remember(std::string_view subject, const Key& key) {
 }
 
 void KeyRing::Forget(std::string_view subject) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = cache_.find(std::string(subject));
   if (it == cache_.end()) return;
   OPENSSL_cleanse(it->second.data(), it->second.size());

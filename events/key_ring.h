@@ -25,6 +25,7 @@
 
 #include "base/crypto.h"
 #include "base/error.h"
+#include "base/mutex.h"
 
 namespace passledger::events {
 
@@ -70,10 +71,10 @@ class KeyRing {
   const KeySchemes schemes_;
   const std::size_t cache_capacity_;
 
-  mutable std::mutex mutex_;
-  // Guarded by mutex_. When full it is cleared wholesale: unwrapping again costs about a
-  // microsecond, far less than LRU bookkeeping on every read.
-  std::unordered_map<std::string, Key> cache_;
+  mutable Mutex mutex_;
+  // When full it is cleared wholesale: unwrapping again costs about a microsecond, far less
+  // than LRU bookkeeping on every read.
+  std::unordered_map<std::string, Key> cache_ PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::events

@@ -1,7 +1,5 @@
 #include "events/writer.h"
 
-#include "events/inline_projection.h"
-
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/bytes.h"
+#include "events/inline_projection.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {
@@ -490,7 +489,7 @@ void Writer::Submit(std::vector<PreparedRequest> requests, AppendCallback done) 
   std::size_t bytes = 0;
   for (const auto& r : requests) bytes += r.bytes;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!fail_stop_) {
       queue_.push_back(Submission{std::move(requests), std::move(done), bytes});
       wake_.notify_one();
@@ -501,7 +500,7 @@ void Writer::Submit(std::vector<PreparedRequest> requests, AppendCallback done) 
 }
 
 std::optional<Error> Writer::FailStopError() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return fail_stop_;
 }
 
@@ -533,10 +532,10 @@ void Writer::StageLoop(std::stop_token stop) {
 
 bool Writer::PipelineIdle() {
   {
-    std::lock_guard lock(handover_mutex_);
+    MutexLock lock(handover_mutex_);
     if (!staged_.empty() || committing_) return false;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.empty();
 }
 
@@ -544,11 +543,11 @@ std::vector<Writer::Submission> Writer::TakeGroup(std::stop_token stop) {
   {
     // Wait until the committer has taken the previous group: meanwhile new submissions
     // gather into this one.
-    std::unique_lock lock(handover_mutex_);
-    handover_.wait(lock, [&] { return staged_.empty(); });
+    MutexLock lock(handover_mutex_);
+    handover_.wait(lock, [&]() PL_REQUIRES(handover_mutex_) { return staged_.empty(); });
   }
-  std::unique_lock lock(mutex_);
-  wake_.wait(lock, stop, [&] { return !queue_.empty(); });
+  MutexLock lock(mutex_);
+  wake_.wait(lock, stop, [&]() PL_REQUIRES(mutex_) { return !queue_.empty(); });
   std::vector<Submission> group;
   std::size_t bytes = 0;
   while (!queue_.empty() && (group.empty() || bytes + queue_.front().bytes <= kMaxGroupBytes)) {
@@ -612,7 +611,7 @@ Result<void> Writer::ApplyProjections(Overlay& group, rocksdb::WriteBatch& batch
 
 void Writer::HandOver(std::unique_ptr<StagedGroup> staged) {
   {
-    std::lock_guard lock(handover_mutex_);
+    MutexLock lock(handover_mutex_);
     staged_.push_back(std::move(staged));
   }
   handover_.notify_all();
@@ -622,8 +621,8 @@ void Writer::CommitLoop(std::stop_token stop) {
   for (;;) {
     std::unique_ptr<StagedGroup> staged;
     {
-      std::unique_lock lock(handover_mutex_);
-      handover_.wait(lock, stop, [&] { return !staged_.empty(); });
+      MutexLock lock(handover_mutex_);
+      handover_.wait(lock, stop, [&]() PL_REQUIRES(handover_mutex_) { return !staged_.empty(); });
       if (staged_.empty()) return;  // stop requested after the stager finished
       staged = std::move(staged_.front());
       staged_.pop_front();
@@ -633,7 +632,7 @@ void Writer::CommitLoop(std::stop_token stop) {
     Commit(*staged);
     committed_sequence_.store(staged->overlay->sequence, std::memory_order_release);
     {
-      std::lock_guard lock(handover_mutex_);
+      MutexLock lock(handover_mutex_);
       committing_ = false;
     }
     handover_.notify_all();  // PauseCommits() may be waiting for the pipeline to drain
@@ -641,14 +640,15 @@ void Writer::CommitLoop(std::stop_token stop) {
 }
 
 void Writer::EnterFailStop(const Error& error) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!fail_stop_) fail_stop_ = error;
 }
 
 std::unique_lock<std::shared_mutex> Writer::PauseCommits() {
   std::unique_lock gate(commit_gate_);  // nothing is being staged, nothing new will be
-  std::unique_lock lock(handover_mutex_);
-  handover_.wait(lock, [&] { return staged_.empty() && !committing_; });
+  MutexLock lock(handover_mutex_);
+  handover_.wait(lock,
+                 [&]() PL_REQUIRES(handover_mutex_) { return staged_.empty() && !committing_; });
   return gate;
 }
 

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
 #include "events/event_log.h"
 #include "events/head_state.h"
 #include "events/key_ring.h"
@@ -125,15 +126,15 @@ class Writer {
   // The first inline projection failure: this group and every later one fail.
   std::optional<Error> projection_failure_;
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable_any wake_;  // a submission arrived
-  std::deque<Submission> queue_;      // Guarded by mutex_.
-  std::optional<Error> fail_stop_;    // Guarded by mutex_.
+  std::deque<Submission> queue_ PL_GUARDED_BY(mutex_);
+  std::optional<Error> fail_stop_ PL_GUARDED_BY(mutex_);
 
-  std::mutex handover_mutex_;
+  Mutex handover_mutex_;
   std::condition_variable_any handover_;
-  std::deque<std::unique_ptr<StagedGroup>> staged_;  // Guarded by handover_mutex_; depth <= 1.
-  bool committing_ = false;                          // Guarded by handover_mutex_.
+  std::deque<std::unique_ptr<StagedGroup>> staged_ PL_GUARDED_BY(handover_mutex_);  // depth <= 1
+  bool committing_ PL_GUARDED_BY(handover_mutex_) = false;
   std::atomic<std::uint64_t> committed_sequence_{0};
   // The stager holds it shared while it stages (and maybe commits) a group; PauseCommits()
   // exclusively.

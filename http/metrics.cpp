@@ -48,7 +48,7 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, un
                              std::size_t bytes, std::chrono::microseconds duration) {
   static_assert(std::tuple_size_v<decltype(Histogram::buckets)> == kBucketBounds.size());
   const double seconds = std::chrono::duration<double>(duration).count();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++requests_[{std::string(route), std::string(method), status}];
   auto found = durations_.find(route);
   if (found == durations_.end()) found = durations_.emplace(std::string(route), Histogram{}).first;
@@ -66,17 +66,17 @@ void Metrics::ConnectionOpened() { open_connections_.fetch_add(1, std::memory_or
 void Metrics::ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> sample) {
-  std::lock_guard lock(callbacks_mutex_);
+  MutexLock lock(callbacks_mutex_);
   callbacks_.push_back({std::move(name), std::move(help), "gauge", std::move(sample)});
 }
 
 void Metrics::AddCounter(std::string name, std::string help, std::function<double()> sample) {
-  std::lock_guard lock(callbacks_mutex_);
+  MutexLock lock(callbacks_mutex_);
   callbacks_.push_back({std::move(name), std::move(help), "counter", std::move(sample)});
 }
 
 Metrics::Snapshot Metrics::Copy() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return {requests_, durations_, bytes_sent_};
 }
 
@@ -114,7 +114,7 @@ void Metrics::RenderDurations(const Snapshot& snapshot, std::string& out) {
 }
 
 void Metrics::RenderCallbacks(std::string& out) const {
-  std::lock_guard lock(callbacks_mutex_);
+  MutexLock lock(callbacks_mutex_);
   for (const Callback& callback : callbacks_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", callback.name, callback.help,
                        callback.name, callback.type, callback.name, callback.sample());

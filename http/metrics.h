@@ -28,6 +28,8 @@
 #include <tuple>
 #include <vector>
 
+#include "base/mutex.h"
+
 namespace passledger::http {
 
 // The route label of a request that matched no route (404, 405, 400 target, or refused
@@ -79,15 +81,13 @@ class Metrics {
 
   std::atomic<std::int64_t> open_connections_{0};
 
-  mutable std::mutex mutex_;
-  // State below is protected by mutex_ (taken once per response).
-  std::map<RequestKey, std::uint64_t> requests_;
-  std::map<std::string, Histogram, std::less<>> durations_;
-  std::uint64_t bytes_sent_ = 0;
+  mutable Mutex mutex_;  // taken once per response
+  std::map<RequestKey, std::uint64_t> requests_ PL_GUARDED_BY(mutex_);
+  std::map<std::string, Histogram, std::less<>> durations_ PL_GUARDED_BY(mutex_);
+  std::uint64_t bytes_sent_ PL_GUARDED_BY(mutex_) = 0;
 
-  mutable std::mutex callbacks_mutex_;
-  // Protected by callbacks_mutex_.
-  std::vector<Callback> callbacks_;
+  mutable Mutex callbacks_mutex_;
+  std::vector<Callback> callbacks_ PL_GUARDED_BY(callbacks_mutex_);
 };
 
 }  // namespace passledger::http

@@ -25,11 +25,19 @@ constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "
 constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+struct Counters {
+  std::atomic<std::uint64_t> rejected{0};   // 503: the pool was full
+  std::atomic<std::uint64_t> io_thread{0};  // answered from memory on the I/O thread
+  std::atomic<std::uint64_t> deferred{0};   // tried there, needed the pool
+};
+
 struct Context {
   handlers::PassKitService& service;
   WorkerPool& workers;
-  std::shared_ptr<std::atomic<std::uint64_t>> rejected;
+  std::shared_ptr<Counters> counters;
 };
+
+using projections::ReadTier;
 
 // Runs `work(request, responder)` on the pool; 503 when the pool is full or stopping.
 template <typename Work>
@@ -40,8 +48,34 @@ Handler OnWorker(const Context& context, Work work) {
     const bool queued = context.workers.Submit(
         [context, work, shared, responder] { work(context.service, *shared, responder); }, bytes);
     if (queued) return;
-    context.rejected->fetch_add(1, std::memory_order_relaxed);
+    context.counters->rejected.fetch_add(1, std::memory_order_relaxed);
     responder.Send(MakeErrorResponse(bhttp::status::service_unavailable, "server busy"));
+  };
+}
+
+void Send(const Responder& responder, Result<Response> response) {
+  if (!response) return responder.SendError(response.error());
+  responder.Send(std::move(*response));
+}
+
+// For reads: `answer(service, request, tier)` is tried on the I/O thread at kMemoryOnly,
+// which answers from RocksDB's memtables, block cache and the bundle cache without blocking;
+// only when that needs a disk read or a signature (kWouldBlock) does the request go to the
+// pool, at kAny.
+template <typename Answer>
+Handler OnIoThreadFirst(const Context& context, Answer answer) {
+  auto on_worker = OnWorker(context, [answer](handlers::PassKitService& service,
+                                              const Request& request, Responder responder) {
+    Send(responder, answer(service, request, ReadTier::kAny));
+  });
+  return [context, answer, on_worker](Request&& request, Responder responder) {
+    auto fast = answer(context.service, request, ReadTier::kMemoryOnly);
+    if (fast || fast.error().code != ErrorCode::kWouldBlock) {
+      context.counters->io_thread.fetch_add(1, std::memory_order_relaxed);
+      return Send(responder, std::move(fast));
+    }
+    context.counters->deferred.fetch_add(1, std::memory_order_relaxed);
+    on_worker(std::move(request), std::move(responder));
   };
 }
 
@@ -85,12 +119,13 @@ std::string SerialsJson(const projections::UpdatedSerials& updated) {
   return boost::json::serialize(body);
 }
 
-void ListUpdated(handlers::PassKitService& service, const Request& request, Responder responder) {
+Result<Response> ListUpdated(const handlers::PassKitService& service, const Request& request,
+                             ReadTier tier) {
   const std::string tag = request.QueryParam("passesUpdatedSince").value_or("");
-  auto updated = service.ListUpdated(request.Param("device"), request.Param("passType"), tag);
-  if (!updated) return responder.SendError(updated.error());
-  if (!updated->has_value()) return responder.Send(Empty(bhttp::status::no_content));
-  responder.Send(MakeJsonResponse(bhttp::status::ok, SerialsJson(**updated)));
+  auto updated = service.ListUpdated(request.Param("device"), request.Param("passType"), tag, tier);
+  if (!updated) return updated.error();
+  if (!updated->has_value()) return Empty(bhttp::status::no_content);
+  return MakeJsonResponse(bhttp::status::ok, SerialsJson(**updated));
 }
 
 Response PassResponse(const handlers::LatestPassResult& pass) {
@@ -104,12 +139,13 @@ Response PassResponse(const handlers::LatestPassResult& pass) {
   return response;
 }
 
-void LatestPass(handlers::PassKitService& service, const Request& request, Responder responder) {
+Result<Response> LatestPass(const handlers::PassKitService& service, const Request& request,
+                            ReadTier tier) {
   const auto since = ParseHttpDate(Header(request, bhttp::field::if_modified_since));
   auto pass = service.LatestPass(request.Param("passType"), request.Param("serial"),
-                                 Header(request, bhttp::field::authorization), since);
-  if (!pass) return responder.SendError(pass.error());
-  responder.Send(PassResponse(*pass));
+                                 Header(request, bhttp::field::authorization), since, tier);
+  if (!pass) return pass.error();
+  return PassResponse(*pass);
 }
 
 void Unregister(handlers::PassKitService& service, const Request& request, Responder responder) {
@@ -200,17 +236,24 @@ std::optional<std::int64_t> ParseHttpDate(std::string_view text) {
 
 void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerPool& workers,
                       Metrics* metrics) {
-  const Context context{service, workers, std::make_shared<std::atomic<std::uint64_t>>(0)};
+  const Context context{service, workers, std::make_shared<Counters>()};
   if (metrics != nullptr) {
+    const auto counters = context.counters;
     metrics->AddCounter("passledger_passkit_rejected_total",
                         "PassKit requests answered 503 because the worker pool was full",
-                        [rejected = context.rejected] { return static_cast<double>(*rejected); });
+                        [counters] { return static_cast<double>(counters->rejected.load()); });
+    metrics->AddCounter("passledger_passkit_io_thread_total",
+                        "PassKit reads answered from memory on the I/O thread",
+                        [counters] { return static_cast<double>(counters->io_thread.load()); });
+    metrics->AddCounter("passledger_passkit_deferred_total",
+                        "PassKit reads tried on the I/O thread that needed the worker pool",
+                        [counters] { return static_cast<double>(counters->deferred.load()); });
   }
   const RouteOptions small_body{handlers::kMaxRegisterBodyBytes};
   router.Add({bhttp::verb::post}, kRegistration, OnWorker(context, Register), small_body);
   router.Add({bhttp::verb::delete_}, kRegistration, OnWorker(context, Unregister), small_body);
-  router.Add({bhttp::verb::get}, kRegistrations, OnWorker(context, ListUpdated), small_body);
-  router.Add({bhttp::verb::get, bhttp::verb::head}, kPass, OnWorker(context, LatestPass),
+  router.Add({bhttp::verb::get}, kRegistrations, OnIoThreadFirst(context, ListUpdated), small_body);
+  router.Add({bhttp::verb::get, bhttp::verb::head}, kPass, OnIoThreadFirst(context, LatestPass),
              small_body);
   router.Add({bhttp::verb::post}, kLog, OnWorker(context, Log),
              RouteOptions{service.log_limits().max_body_bytes, AdmitLog(service)});

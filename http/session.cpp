@@ -93,7 +93,7 @@ std::string PeerKey(const asio::ip::address& address) {
 }
 
 ServerState::Admission ServerState::Admit(const std::string& peer) {
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   if (admitted >= options.max_connections) return Admission::kServerFull;
   std::size_t& mine = per_address[peer];
   if (options.max_connections_per_address > 0 && mine >= options.max_connections_per_address) {
@@ -105,20 +105,20 @@ ServerState::Admission ServerState::Admit(const std::string& peer) {
 }
 
 void ServerState::Release(const std::string& peer) {
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   --admitted;
   const auto found = per_address.find(peer);
   if (found != per_address.end() && --found->second == 0) per_address.erase(found);
 }
 
 void ServerState::Register(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   sessions[session.get()] = session;
 }
 
 void ServerState::Unregister(Session* session) {
   {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     sessions.erase(session);
   }
   sessions_changed.notify_all();
@@ -126,7 +126,7 @@ void ServerState::Unregister(Session* session) {
 
 std::vector<std::shared_ptr<Session>> ServerState::LiveSessions() {
   std::vector<std::shared_ptr<Session>> live;
-  std::lock_guard lock(mutex);
+  MutexLock lock(mutex);
   for (const auto& [raw, weak] : sessions) {
     if (auto session = weak.lock()) live.push_back(std::move(session));
   }
@@ -134,8 +134,9 @@ std::vector<std::shared_ptr<Session>> ServerState::LiveSessions() {
 }
 
 bool ServerState::WaitForNoSessions(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex);
-  return sessions_changed.wait_until(lock, deadline, [this] { return sessions.empty(); });
+  MutexLock lock(mutex);
+  return sessions_changed.wait_until(lock, deadline,
+                                     [this]() PL_REQUIRES(mutex) { return sessions.empty(); });
 }
 
 void ServerState::LogError(std::string_view line) const {

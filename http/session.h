@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/mutex.h"
 #include "http/router.h"
 #include "http/server.h"
 
@@ -56,12 +57,12 @@ struct ServerState {
   const Router& router;
   std::shared_ptr<boost::asio::ssl::context> tls;  // set by Server::Start when TLS is on
 
-  std::mutex mutex;
-  std::condition_variable sessions_changed;
-  // Protected by mutex.
-  std::map<Session*, std::weak_ptr<Session>> sessions;
-  std::size_t admitted = 0;                                  // connections counted by Admit
-  std::unordered_map<std::string, std::size_t> per_address;  // PeerKey -> admitted (> 0)
+  Mutex mutex;
+  std::condition_variable_any sessions_changed;
+  std::map<Session*, std::weak_ptr<Session>> sessions PL_GUARDED_BY(mutex);
+  std::size_t admitted PL_GUARDED_BY(mutex) = 0;  // connections counted by Admit
+  // PeerKey -> admitted (> 0)
+  std::unordered_map<std::string, std::size_t> per_address PL_GUARDED_BY(mutex);
 };
 
 // What the per-address connection cap counts: the IPv4 address (also when IPv4-mapped), or

@@ -31,6 +31,8 @@ bhttp::status StatusFor(ErrorCode code) {
       return bhttp::status::service_unavailable;
     case ErrorCode::kTimeout:
       return bhttp::status::gateway_timeout;
+    // Never meant to reach a client: a memory-only attempt falls back to the worker pool.
+    case ErrorCode::kWouldBlock:
     case ErrorCode::kCorruption:
     case ErrorCode::kInternal:
       return bhttp::status::internal_server_error;
@@ -42,6 +44,7 @@ bool HidesDetails(ErrorCode code) {
   switch (code) {
     case ErrorCode::kCorruption:
     case ErrorCode::kInternal:
+    case ErrorCode::kWouldBlock:
     case ErrorCode::kUnavailable:
     case ErrorCode::kCancelled:
     case ErrorCode::kTimeout:

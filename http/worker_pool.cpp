@@ -14,7 +14,7 @@ WorkerPool::~WorkerPool() { Stop(); }
 
 bool WorkerPool::Submit(std::function<void()> task, std::size_t bytes) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || queue_.size() >= max_queue_) return false;
     if (!queue_.empty() && bytes > max_queue_bytes_ - std::min(queued_bytes_, max_queue_bytes_)) {
       return false;
@@ -28,7 +28,7 @@ bool WorkerPool::Submit(std::function<void()> task, std::size_t bytes) {
 
 void WorkerPool::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -41,8 +41,8 @@ void WorkerPool::Run() {
   while (true) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      wake_.wait(lock, [this]() PL_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       task = std::move(queue_.front().run);
       queued_bytes_ -= queue_.front().bytes;

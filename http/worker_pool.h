@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
+
 namespace passledger::http {
 
 class WorkerPool {
@@ -45,12 +47,11 @@ class WorkerPool {
 
   const std::size_t max_queue_;
   const std::size_t max_queue_bytes_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  // State below is protected by mutex_.
-  std::deque<Task> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool stopping_ = false;
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<Task> queue_ PL_GUARDED_BY(mutex_);
+  std::size_t queued_bytes_ PL_GUARDED_BY(mutex_) = 0;
+  bool stopping_ PL_GUARDED_BY(mutex_) = false;
   // Constant after construction (joined by Stop).
   std::vector<std::thread> threads_;
 };

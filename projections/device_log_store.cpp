@@ -135,7 +135,7 @@ Result<std::uint64_t> DeviceLogStore::Append(DeviceLogRecord record) {
   if (column_->cf == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition, "device logs are read-only here");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   record.sequence = ring_.next;
   const std::string key = RecordKey(record.sequence);
   const std::string value = EncodeRecord(record);
@@ -173,7 +173,7 @@ Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
   if (column_->cf == nullptr) return {};
   std::uint64_t first = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     first = ring_.first;
   }
   rocksdb::DB* db = events::StorageAccess::Db(*log_);
@@ -198,7 +198,7 @@ Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
 }
 
 DeviceLogStats DeviceLogStore::Stats() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return DeviceLogStats{ring_.next - ring_.first, ring_.bytes, ring_.dropped};
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/mutex.h"
 #include "events/event_log.h"
 
 namespace passledger::projections {
@@ -80,17 +81,16 @@ class DeviceLogStore {
   };
 
   struct Column;  // the column family's handle (device_log_store.cpp: RocksDB stays inside)
-  DeviceLogStore(events::EventLog* log, std::unique_ptr<Column> column,
-                 std::uint64_t budget_bytes, Ring ring);
+  DeviceLogStore(events::EventLog* log, std::unique_ptr<Column> column, std::uint64_t budget_bytes,
+                 Ring ring);
 
   // Constant after construction.
   events::EventLog* const log_;
   const std::unique_ptr<Column> column_;  // its handle is null: nothing stored yet (read-only)
   const std::uint64_t budget_bytes_;
 
-  // State below is protected by mutex_.
-  mutable std::mutex mutex_;
-  Ring ring_;
+  mutable Mutex mutex_;
+  Ring ring_ PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::projections

@@ -11,16 +11,16 @@
 #include <future>
 
 #include "base/bytes.h"
-#include "events/catalogue.h"
 #include "base/crypto.h"
+#include "events/catalogue.h"
 #include "events/scoped_snapshot.h"
+#include "events/storage_access.h"
 #include "projections/folder.h"
 #include "projections/generation.h"
 #include "projections/view_cache.h"
 #include "projections/view_codec.h"
-#include "projections/view_json.h"
 #include "projections/view_format.h"
-#include "events/storage_access.h"
+#include "projections/view_json.h"
 
 namespace passledger::projections {
 namespace {
@@ -316,7 +316,7 @@ Projections::~Projections() = default;
 events::InlineProjection* Projections::inline_projection() { return inline_.get(); }
 
 std::shared_ptr<const Generation> Projections::active() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return active_;
 }
 
@@ -340,8 +340,8 @@ Result<std::shared_ptr<Generation>> Projections::OpenGeneration(std::uint64_t id
 
 Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
   std::vector<std::string> names;
-  auto status =
-      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), events::StorageAccess::Db(*log_)->GetName(), &names);
+  auto status = rocksdb::DB::ListColumnFamilies(
+      rocksdb::DBOptions(), events::StorageAccess::Db(*log_)->GetName(), &names);
   if (!status.ok()) return FromRocks(status, "ListColumnFamilies");
   for (const auto& name : names) {
     if (!name.starts_with(format::kViewsCfPrefix) || name == format::GenerationCfName(keep)) {
@@ -359,7 +359,8 @@ Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
   }
   // SST files of a bulk load that was interrupted before its ingestion.
   std::error_code ec;
-  const auto data_dir = std::filesystem::path(events::StorageAccess::Db(*log_)->GetName()).parent_path();
+  const auto data_dir =
+      std::filesystem::path(events::StorageAccess::Db(*log_)->GetName()).parent_path();
   for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec)) {
     if (entry.path().filename().string().starts_with(kBulkScratchPrefix)) {
       std::filesystem::remove_all(entry.path(), ec);
@@ -371,17 +372,18 @@ Result<void> Projections::DropStaleGenerations(std::uint64_t keep) {
 Result<void> Projections::SetActiveGeneration(std::uint64_t id) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  auto status = events::StorageAccess::Db(*log_)->Put(sync, events::StorageAccess::ColumnFamily(*log_, "meta"), format::kActiveGenerationKey,
-                                std::to_string(id));
+  auto status = events::StorageAccess::Db(*log_)->Put(
+      sync, events::StorageAccess::ColumnFamily(*log_, "meta"), format::kActiveGenerationKey,
+      std::to_string(id));
   if (!status.ok()) return FromRocks(status, "Put active generation");
   return {};
 }
 
 Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) const {
   std::string value;
-  auto status =
-      events::StorageAccess::Db(*log_)->Get(rocksdb::ReadOptions(), generation.cf(),
-                      format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
+  auto status = events::StorageAccess::Db(*log_)->Get(
+      rocksdb::ReadOptions(), generation.cf(),
+      format::Key(format::View::kCheckpoint, format::kCheckpointId), &value);
   if (status.IsNotFound()) return std::uint64_t{0};
   if (!status.ok()) return FromRocks(status, "Get checkpoint");
   if (value.size() != 8) return MakeError(ErrorCode::kCorruption, "bad projection checkpoint");
@@ -392,9 +394,9 @@ Result<std::uint64_t> Projections::Checkpoint(const Generation& generation) cons
 // builds before the binary format (record format 1, JSON) did not write.
 Result<std::uint8_t> Projections::RecordFormat(const Generation& generation) const {
   std::string value;
-  auto status =
-      events::StorageAccess::Db(*log_)->Get(rocksdb::ReadOptions(), generation.cf(),
-                      format::Key(format::View::kCheckpoint, format::kFormatId), &value);
+  auto status = events::StorageAccess::Db(*log_)->Get(
+      rocksdb::ReadOptions(), generation.cf(),
+      format::Key(format::View::kCheckpoint, format::kFormatId), &value);
   if (status.IsNotFound()) return std::uint8_t{1};
   if (!status.ok()) return FromRocks(status, "Get view format");
   if (value.size() != 1) return MakeError(ErrorCode::kCorruption, "bad view format entry");
@@ -404,8 +406,9 @@ Result<std::uint8_t> Projections::RecordFormat(const Generation& generation) con
 Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, NoticeFn notice) {
   log_ = log;
   std::string stored;
-  auto status = events::StorageAccess::Db(*log)->Get(rocksdb::ReadOptions(), events::StorageAccess::ColumnFamily(*log, "meta"),
-                               format::kActiveGenerationKey, &stored);
+  auto status = events::StorageAccess::Db(*log)->Get(
+      rocksdb::ReadOptions(), events::StorageAccess::ColumnFamily(*log, "meta"),
+      format::kActiveGenerationKey, &stored);
   if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "Get active generation");
   const std::uint64_t id = status.IsNotFound() ? 1 : std::stoull(stored);
   auto generation = OpenGeneration(id, /*create=*/!log->read_only());
@@ -422,10 +425,11 @@ Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, Not
   if (log->read_only()) {
     if (stale) {
       return MakeError(ErrorCode::kFailedPrecondition,
-                       stale_text + ": open the data directory for writing once (`passledger "
-                                    "rebuild`, or any command that writes) to rebuild them");
+                       stale_text +
+                           ": open the data directory for writing once (`passledger "
+                           "rebuild`, or any command that writes) to rebuild them");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     active_ = std::move(*generation);
     return {};
   }
@@ -438,15 +442,15 @@ Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, Not
     // the switch; the event log is read, not changed.
     if (notice) notice(stale_text + ": rebuilding them from the event log");
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       active_ = std::move(*generation);
     }
     auto rebuilt = Rebuild(std::move(progress));
     if (!rebuilt) return rebuilt.error();
     if (notice) {
       notice("views rebuilt in record format " + std::to_string(codec::kRecordFormat) + " (" +
-             format::GenerationCfName(rebuilt->generation) + "): " +
-             std::to_string(rebuilt->events) + " events in " +
+             format::GenerationCfName(rebuilt->generation) +
+             "): " + std::to_string(rebuilt->events) + " events in " +
              std::to_string(static_cast<std::int64_t>(rebuilt->seconds * 1000)) + " ms");
     }
     return {};
@@ -468,7 +472,7 @@ Result<void> Projections::Attach(events::EventLog* log, ProgressFn progress, Not
     auto flushed = events::StorageAccess::Db(*log)->Flush(flush, (*generation)->cf());
     if (!flushed.ok()) return FromRocks(flushed, "Flush views");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   active_ = std::move(*generation);
   return {};
 }
@@ -546,7 +550,7 @@ Result<RebuildReport> Projections::Rebuild(ProgressFn progress) {
     auto status = events::StorageAccess::Db(*log_)->Flush(flush, next->cf());
     if (!status.ok()) return FromRocks(status, "Flush new generation");
     if (auto ok = SetActiveGeneration(id); !ok) return ok.error();
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     active_->DropWhenReleased();
     active_ = std::move(next);
   }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/mutex.h"
 #include "events/event_log.h"
 
 namespace passledger::projections {
@@ -145,9 +146,9 @@ class Projections {
   std::unique_ptr<Inline> inline_;
   events::EventLog* log_ = nullptr;  // set by Attach
 
-  mutable std::mutex mutex_;
-  std::shared_ptr<Generation> active_;  // Guarded by mutex_; swapped under PauseCommits.
-  std::mutex rebuild_mutex_;            // one rebuild at a time
+  mutable Mutex mutex_;
+  std::shared_ptr<Generation> active_ PL_GUARDED_BY(mutex_);  // swapped under PauseCommits
+  std::mutex rebuild_mutex_;                                  // one rebuild at a time
   // The highest generation id whose column family existed or was created in this process
   // (set by Attach, raised by Rebuild under rebuild_mutex_): new generations get a higher one.
   std::uint64_t highest_generation_ = 0;

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "base/bytes.h"
-#include "projections/member_fields.h"
 #include "projections/generation.h"
+#include "projections/member_fields.h"
 #include "projections/view_codec.h"
 #include "projections/view_format.h"
 
@@ -17,10 +17,20 @@ namespace {
 using format::Key;
 using format::View;
 
+// The smallest key greater than every key starting with `prefix`: the prefix with trailing
+// 0xff bytes dropped and the last byte incremented; empty (no bound) for all-0xff.
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty() && static_cast<unsigned char>(out.back()) == 0xff) out.pop_back();
+  if (!out.empty()) out.back() = static_cast<char>(static_cast<unsigned char>(out.back()) + 1);
+  return out;
+}
+
 // One snapshot of the active generation for the length of a query.
 class Snapshot {
  public:
-  explicit Snapshot(const Projections* projections) : generation_(projections->active()) {
+  Snapshot(const Projections* projections, ReadTier tier)
+      : generation_(projections->active()), tier_(tier) {
     if (generation_) snapshot_ = generation_->db()->GetSnapshot();
   }
   ~Snapshot() {
@@ -35,12 +45,10 @@ class Snapshot {
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) const {
-    rocksdb::ReadOptions read;
-    read.snapshot = snapshot_;
     std::string value;
-    auto status = generation_->db()->Get(read, generation_->cf(), key, &value);
+    auto status = generation_->db()->Get(Options(), generation_->cf(), key, &value);
     if (status.IsNotFound()) return std::optional<std::string>();
-    if (!status.ok()) return MakeError(ErrorCode::kUnavailable, "views: " + status.ToString());
+    if (!status.ok()) return StatusError(status);
     return std::optional<std::string>(std::move(value));
   }
 
@@ -55,23 +63,67 @@ class Snapshot {
     return std::optional<T>(std::move(*record));
   }
 
+  // The records of type T at `view` + each of `ids`, in the order of `ids` (nullopt where
+  // there is none), read in one batched lookup.
+  template <class T>
+  Result<std::vector<std::optional<T>>> GetRecords(View view,
+                                                   const std::vector<std::string>& ids) const {
+    std::vector<std::string> keys;
+    keys.reserve(ids.size());
+    for (const auto& id : ids) keys.push_back(Key(view, id));
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    generation_->db()->MultiGet(Options(), generation_->cf(), keys.size(), slices.data(),
+                                values.data(), statuses.data());
+    std::vector<std::optional<T>> out(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return StatusError(statuses[i]);
+      auto record = codec::Decode<T>(ids[i], values[i].ToStringView());
+      if (!record) return record.error();
+      out[i] = std::move(*record);
+    }
+    return out;
+  }
+
   // Calls fn(key suffix after `prefix`, value) for keys starting with `prefix`, from
   // `prefix + start`, until fn returns false.
   template <class Fn>
   Result<void> Scan(std::string_view prefix, std::string_view start, Fn fn) const {
-    rocksdb::ReadOptions read;
-    read.snapshot = snapshot_;
+    rocksdb::ReadOptions read = Options();
+    // The bound lets RocksDB stop at the prefix's end instead of reading the next key.
+    const std::string upper = PrefixSuccessor(prefix);
+    const rocksdb::Slice upper_slice(upper);
+    if (!upper.empty()) read.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(generation_->db()->NewIterator(read, generation_->cf()));
     const std::string from = std::string(prefix) + std::string(start);
     for (it->Seek(from); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (!fn(it->key().ToStringView().substr(prefix.size()), it->value().ToStringView())) break;
     }
-    if (!it->status().ok()) return MakeError(ErrorCode::kUnavailable, it->status().ToString());
+    if (!it->status().ok()) return StatusError(it->status());
     return {};
   }
 
  private:
+  // Memory only: memtables and the block cache; a read that needs a disk block comes back
+  // Incomplete.
+  rocksdb::ReadOptions Options() const {
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    if (tier_ == ReadTier::kMemoryOnly) read.read_tier = rocksdb::kBlockCacheTier;
+    return read;
+  }
+
+  Error StatusError(const rocksdb::Status& status) const {
+    if (tier_ == ReadTier::kMemoryOnly && status.IsIncomplete()) {
+      return MakeError(ErrorCode::kWouldBlock, "views: the answer is not in memory");
+    }
+    return MakeError(ErrorCode::kUnavailable, "views: " + status.ToString());
+  }
+
   std::shared_ptr<const Generation> generation_;
+  const ReadTier tier_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 
@@ -116,7 +168,7 @@ const std::string& StandInPass() {
 }  // namespace
 
 Result<std::optional<MemberView>> ReadModel::Member(std::string_view id) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto record = s.GetRecord<MemberView>(View::kMembers, id);
   if (!record) return record.error();
@@ -126,7 +178,7 @@ Result<std::optional<MemberView>> ReadModel::Member(std::string_view id) const {
 
 Result<void> ReadModel::ScanMemberSummaries(
     const std::function<bool(const MemberSummary&)>& fn) const {
-  Snapshot snapshot(projections_);
+  Snapshot snapshot(projections_, tier_);
   if (auto ok = snapshot.Check(); !ok) return ok;
   Result<void> decoded;
   auto scanned =
@@ -144,7 +196,7 @@ Result<void> ReadModel::ScanMemberSummaries(
 
 Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
   constexpr std::size_t kMaxCandidates = 10'000;
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(query.limit, 500));
   MemberPage page;
@@ -200,7 +252,7 @@ Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
 }
 
 Result<std::optional<PassView>> ReadModel::Pass(std::string_view serial) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto pass = s.GetRecord<PassView>(View::kPasses, serial);
   if (pass && !*pass) (void)codec::DecodePass(serial, StandInPass());  // the cost, not the value
@@ -208,16 +260,16 @@ Result<std::optional<PassView>> ReadModel::Pass(std::string_view serial) const {
 }
 
 Result<std::vector<PassView>> ReadModel::PassesOfMember(std::string_view id) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto member = s.GetRecord<MemberView>(View::kMembers, id);
   if (!member) return member.error();
   std::vector<PassView> passes;
   if (!*member) return passes;
-  for (const auto& serial : (*member)->serials) {
-    auto pass = s.GetRecord<PassView>(View::kPasses, serial);
-    if (!pass) return pass.error();
-    if (*pass) passes.push_back(std::move(**pass));
+  auto records = s.GetRecords<PassView>(View::kPasses, (*member)->serials);
+  if (!records) return records.error();
+  for (auto& pass : *records) {
+    if (pass) passes.push_back(std::move(*pass));
   }
   return passes;
 }
@@ -225,7 +277,7 @@ Result<std::vector<PassView>> ReadModel::PassesOfMember(std::string_view id) con
 Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
                                                       std::string_view pass_type,
                                                       std::string_view tag) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   const std::uint64_t since = ParseTag(tag);
   std::vector<std::string> registered;
@@ -235,15 +287,15 @@ Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
     return true;
   });
   if (!scanned) return scanned.error();
+  auto passes = s.GetRecords<PassView>(View::kPasses, registered);
+  if (!passes) return passes.error();
   UpdatedSerials out;
-  for (const auto& serial : registered) {
-    auto pass = s.GetRecord<PassView>(View::kPasses, serial);
-    if (!pass) return pass.error();
-    if (!*pass) continue;
-    const std::uint64_t content = (*pass)->content_position;
-    if (content > since) {
-      out.serials.push_back(serial);
-      out.last_updated = std::max(out.last_updated, content);
+  for (std::size_t i = 0; i < registered.size(); ++i) {
+    const auto& pass = (*passes)[i];
+    if (!pass) continue;
+    if (pass->content_position > since) {
+      out.serials.push_back(registered[i]);
+      out.last_updated = std::max(out.last_updated, pass->content_position);
     }
   }
   return out;
@@ -251,7 +303,7 @@ Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
 
 Result<bool> ReadModel::IsRegistered(std::string_view device, std::string_view pass_type,
                                      std::string_view serial) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto raw = s.Get(Key(View::kRegistrations, device, pass_type, serial));
   if (!raw) return raw.error();
@@ -261,7 +313,7 @@ Result<bool> ReadModel::IsRegistered(std::string_view device, std::string_view p
 Result<std::optional<std::string>> ReadModel::RegisteredPushToken(std::string_view device,
                                                                   std::string_view pass_type,
                                                                   std::string_view serial) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto raw = s.Get(Key(View::kRegistrations, device, pass_type, serial));
   if (!raw) return raw.error();
@@ -273,7 +325,7 @@ Result<std::optional<std::string>> ReadModel::RegisteredPushToken(std::string_vi
 
 Result<std::size_t> ReadModel::CountDevicesForSerial(std::string_view serial,
                                                      std::size_t limit) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   std::size_t count = 0;
   if (limit == 0) return count;
@@ -285,7 +337,7 @@ Result<std::size_t> ReadModel::CountDevicesForSerial(std::string_view serial,
 }
 
 Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view serial) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   std::vector<Registration> out;
   const std::string prefix = Key(View::kPassDevices, serial) + '\0';
@@ -294,17 +346,20 @@ Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view s
     return true;
   });
   if (!scanned) return scanned.error();
-  for (auto& registration : out) {
-    auto device = s.GetRecord<DeviceView>(View::kDevices, registration.device_id);
-    if (!device) return device.error();
-    if (*device) registration.push_token = std::move((*device)->push_token);
+  std::vector<std::string> ids;
+  ids.reserve(out.size());
+  for (const auto& registration : out) ids.push_back(registration.device_id);
+  auto devices = s.GetRecords<DeviceView>(View::kDevices, ids);
+  if (!devices) return devices.error();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if ((*devices)[i]) out[i].push_token = std::move((*devices)[i]->push_token);
   }
   return out;
 }
 
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChangedSince(
     std::string_view pass_type, std::uint64_t after, std::size_t limit) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   std::vector<std::pair<std::uint64_t, std::string>> out;
   const std::string prefix = Key(View::kPassChanges, pass_type) + '\0';
@@ -319,13 +374,13 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChan
 }
 
 Result<std::optional<DeviceView>> ReadModel::Device(std::string_view device_id) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<DeviceView>(View::kDevices, device_id);
 }
 
 Result<CountsView> ReadModel::Counts() const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto record = s.GetRecord<CountsView>(View::kCounts, format::kCountsId);
   if (!record) return record.error();
@@ -333,25 +388,25 @@ Result<CountsView> ReadModel::Counts() const {
 }
 
 Result<std::optional<ImportView>> ReadModel::Import(std::string_view id) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<ImportView>(View::kImports, id);
 }
 
 Result<std::optional<StaffView>> ReadModel::Staff(std::string_view username) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<StaffView>(View::kStaff, username);
 }
 
 Result<std::optional<TemplateView>> ReadModel::Template(std::string_view pass_type) const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<TemplateView>(View::kTemplates, pass_type);
 }
 
 Result<std::uint64_t> ReadModel::Checkpoint() const {
-  Snapshot s(projections_);
+  Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   auto raw = s.Get(Key(View::kCheckpoint, format::kCheckpointId));
   if (!raw) return raw.error();

@@ -28,13 +28,18 @@ struct MemberQuery {
 
 struct MemberPage {
   std::vector<MemberView> members;  // in membership-id order
-  std::string next_cursor;                   // empty when there is no further page
+  std::string next_cursor;          // empty when there is no further page
 };
 
 struct UpdatedSerials {
   std::vector<std::string> serials;  // content position > tag
   std::uint64_t last_updated = 0;    // the largest content position among them
 };
+
+// Where a query may read. kMemoryOnly answers from RocksDB's memtables and block cache only
+// (ReadOptions::read_tier = kBlockCacheTier): a query whose answer needs a disk read fails
+// with kWouldBlock instead, so that an I/O thread can try it and hand only those to a worker.
+enum class ReadTier { kAny, kMemoryOnly };
 
 struct Registration {
   std::string device_id;
@@ -45,7 +50,11 @@ struct Registration {
 class ReadModel {
  public:
   // `projections` is borrowed and must outlive the ReadModel.
-  explicit ReadModel(const Projections* projections) : projections_(projections) {}
+  explicit ReadModel(const Projections* projections, ReadTier tier = ReadTier::kAny)
+      : projections_(projections), tier_(tier) {}
+
+  // The same queries at another tier.
+  ReadModel WithTier(ReadTier tier) const { return ReadModel(projections_, tier); }
 
   // An enrolled member (a stub record that only a pass named is not one).
   Result<std::optional<MemberView>> Member(std::string_view membership_id) const;
@@ -91,6 +100,7 @@ class ReadModel {
 
  private:
   const Projections* projections_;
+  ReadTier tier_ = ReadTier::kAny;
 };
 
 }  // namespace passledger::projections

@@ -5,7 +5,7 @@
 namespace passledger::signer {
 
 struct BundleCache::Flight {
-  std::condition_variable done_cv;
+  std::condition_variable_any done_cv;
   std::optional<Result<Bundle>> result;  // set once, under mutex_
 };
 
@@ -26,7 +26,7 @@ BundleCache::BundleCache(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
 Result<Bundle> BundleCache::GetOrMake(std::string_view serial, std::uint64_t content_position,
                                       const Maker& make) {
   const std::string key = KeyOf(serial, content_position);
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (auto it = entries_.find(key); it != entries_.end()) {
     ++stats_.hits;
     lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -35,29 +35,37 @@ Result<Bundle> BundleCache::GetOrMake(std::string_view serial, std::uint64_t con
   if (auto it = flights_.find(key); it != flights_.end()) {
     ++stats_.waits;
     const std::shared_ptr<Flight> flight = it->second;  // the maker erases the map's copy
-    return Wait(lock, flight);
+    return Wait(flight);
   }
   ++stats_.misses;
-  return Make(lock, key, make);
+  return Make(key, make);
 }
 
-Result<Bundle> BundleCache::Wait(std::unique_lock<std::mutex>& lock,
-                                 const std::shared_ptr<Flight>& flight) {
-  flight->done_cv.wait(lock, [&] { return flight->result.has_value(); });
+std::optional<Bundle> BundleCache::Find(std::string_view serial, std::uint64_t content_position) {
+  const std::string key = KeyOf(serial, content_position);
+  MutexLock lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  ++stats_.hits;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return it->second.bundle;
+}
+
+Result<Bundle> BundleCache::Wait(const std::shared_ptr<Flight>& flight) {
+  flight->done_cv.wait(mutex_, [&] { return flight->result.has_value(); });
   return *flight->result;
 }
 
-Result<Bundle> BundleCache::Make(std::unique_lock<std::mutex>& lock, const std::string& key,
-                                 const Maker& make) {
+Result<Bundle> BundleCache::Make(const std::string& key, const Maker& make) {
   auto flight = std::make_shared<Flight>();
   flights_.emplace(key, flight);
-  lock.unlock();
+  mutex_.unlock();
   Result<Bundle> result = [&]() -> Result<Bundle> {
     auto made = make();
     if (!made) return made.error();
     return std::make_shared<const std::string>(std::move(*made));
   }();
-  lock.lock();
+  mutex_.lock();
   if (result) Insert(key, *result);
   flights_.erase(key);
   flight->result = result;
@@ -87,7 +95,7 @@ void BundleCache::EvictTo(std::uint64_t budget) {
 }
 
 BundleCacheStats BundleCache::Stats() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return stats_;
 }
 

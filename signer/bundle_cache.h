@@ -12,11 +12,13 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "base/error.h"
+#include "base/mutex.h"
 
 namespace passledger::signer {
 
@@ -44,6 +46,9 @@ class BundleCache {
   Result<Bundle> GetOrMake(std::string_view serial, std::uint64_t content_position,
                            const Maker& make);
 
+  // The cached bundle for the key, or nullopt (nothing is made; a miss is not counted).
+  std::optional<Bundle> Find(std::string_view serial, std::uint64_t content_position);
+
   BundleCacheStats Stats() const;
   std::uint64_t max_bytes() const { return max_bytes_; }
 
@@ -54,20 +59,19 @@ class BundleCache {
     std::list<std::string>::iterator lru;  // position in lru_
   };
 
-  Result<Bundle> Wait(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Flight>& flight);
-  Result<Bundle> Make(std::unique_lock<std::mutex>& lock, const std::string& key,
-                      const Maker& make);
-  void Insert(const std::string& key, Bundle bundle);  // REQUIRES: mutex_ held
-  void EvictTo(std::uint64_t budget);                  // REQUIRES: mutex_ held
+  Result<Bundle> Wait(const std::shared_ptr<Flight>& flight) PL_REQUIRES(mutex_);
+  // Runs `make` with mutex_ released.
+  Result<Bundle> Make(const std::string& key, const Maker& make) PL_REQUIRES(mutex_);
+  void Insert(const std::string& key, Bundle bundle) PL_REQUIRES(mutex_);
+  void EvictTo(std::uint64_t budget) PL_REQUIRES(mutex_);
 
   const std::uint64_t max_bytes_;
 
-  mutable std::mutex mutex_;
-  // State below is guarded by mutex_.
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // most recently used first
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
-  BundleCacheStats stats_;
+  mutable Mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_ PL_GUARDED_BY(mutex_);
+  std::list<std::string> lru_ PL_GUARDED_BY(mutex_);  // most recently used first
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ PL_GUARDED_BY(mutex_);
+  BundleCacheStats stats_ PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::signer

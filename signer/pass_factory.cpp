@@ -44,6 +44,11 @@ Result<std::string> PassFactory::Build(const MemberData& member, const PassData&
   return ZipBundle(files, pass.last_modified_s);
 }
 
+std::optional<Bundle> PassFactory::Cached(std::string_view serial,
+                                          std::uint64_t content_position) const {
+  return cache_->Find(serial, content_position);
+}
+
 Result<Bundle> PassFactory::Get(const MemberData& member, const PassData& pass) const {
   return cache_->GetOrMake(pass.serial, pass.content_position, [&] { return Build(member, pass); });
 }

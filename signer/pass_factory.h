@@ -38,6 +38,8 @@ class PassFactory {
   Result<std::string> Build(const MemberData& member, const PassData& pass) const;
   // The cached bundle for (serial, content position), built on a miss.
   Result<Bundle> Get(const MemberData& member, const PassData& pass) const;
+  // The cached bundle only: nullopt on a miss (nothing is built).
+  std::optional<Bundle> Cached(std::string_view serial, std::uint64_t content_position) const;
 
   // The pass's authenticationToken (signer/auth_token.h).
   std::string AuthToken(std::string_view serial, std::uint64_t generation) const;

@@ -22,6 +22,8 @@ packages=(
   rocksdb-tools
   # benchmarks (tools/bench/http.sh: the load generator and the reference server)
   wrk nginx
+  # profiles for docs/PERFORMANCE.md (perf record / perf report)
+  linux-perf
 )
 
 missing=()

@@ -5,6 +5,15 @@
 #include "handlers/passes/pass_records.h"
 
 namespace passledger::handlers {
+namespace {
+
+Error NotConfigured(std::string_view pass_type) {
+  return MakeError(ErrorCode::kNotFound,
+                   "pass type " + std::string(pass_type) + " is not configured on this server");
+}
+
+}  // namespace
+
 PassBundles::PassBundles(const projections::ReadModel* read,
                          std::vector<std::shared_ptr<const signer::PassFactory>> factories)
     : read_(read) {
@@ -26,7 +35,22 @@ Result<LatestPass> PassBundles::ForSerial(std::string_view serial) const {
   return ForPass(**pass);
 }
 
+Result<std::optional<LatestPass>> PassBundles::Cached(const projections::PassView& pass) const {
+  const signer::PassFactory* factory = Factory(pass.pass_type_id);
+  if (factory == nullptr) return NotConfigured(pass.pass_type_id);
+  auto pass_data = PassDataFrom(pass);
+  if (!pass_data) return pass_data.error();
+  auto bundle = factory->Cached(pass_data->serial, pass_data->content_position);
+  if (!bundle) return std::optional<LatestPass>();
+  return std::optional<LatestPass>(LatestPass{std::move(*bundle), pass_data->serial,
+                                              pass.pass_type_id, pass_data->content_position,
+                                              pass_data->last_modified_s});
+}
+
 Result<LatestPass> PassBundles::ForPass(const projections::PassView& pass) const {
+  auto cached = Cached(pass);
+  if (!cached) return cached.error();
+  if (*cached) return std::move(**cached);
   auto member = MemberOf(pass);
   if (!member) return member.error();
   return Make(*member, pass);
@@ -54,8 +78,8 @@ Result<projections::MemberView> PassBundles::MemberOf(const projections::PassVie
   auto member = read_->Member(id);
   if (!member) return member.error();
   if (!*member) {
-    return MakeError(ErrorCode::kCorruption, "pass " + pass.serial +
-                                                 " names member " + std::string(id) +
+    return MakeError(ErrorCode::kCorruption, "pass " + pass.serial + " names member " +
+                                                 std::string(id) +
                                                  ", which the members view does not hold");
   }
   return std::move(**member);
@@ -65,10 +89,7 @@ Result<LatestPass> PassBundles::Make(const projections::MemberView& member,
                                      const projections::PassView& pass) const {
   const std::string_view type = pass.pass_type_id;
   const signer::PassFactory* factory = Factory(type);
-  if (factory == nullptr) {
-    return MakeError(ErrorCode::kNotFound,
-                     "pass type " + std::string(type) + " is not configured on this server");
-  }
+  if (factory == nullptr) return NotConfigured(type);
   auto member_data = MemberDataFrom(member);
   if (!member_data) return member_data.error();
   auto pass_data = PassDataFrom(pass);

@@ -35,8 +35,12 @@ class PassBundles {
   // kNotFound for an unknown serial or a pass type with no factory configured;
   // kFailedPrecondition for a forgotten member's pass.
   Result<LatestPass> ForSerial(std::string_view serial) const;
-  // The same for a pass record already read from the projections.
+  // The same for a pass record already read from the projections (the member's record is
+  // read only when the bundle is not cached).
   Result<LatestPass> ForPass(const projections::PassView& pass) const;
+  // The cached bundle of a pass record, nullopt when it would have to be made: reads
+  // nothing, signs nothing (for an I/O thread). The same errors as ForPass otherwise.
+  Result<std::optional<LatestPass>> Cached(const projections::PassView& pass) const;
   // Every pass of a member (voided ones included), in cardholder order.
   Result<std::vector<LatestPass>> ForMember(std::string_view membership_id) const;
 

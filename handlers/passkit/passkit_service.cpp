@@ -7,8 +7,8 @@
 #include <boost/json/array.hpp>
 #include <functional>
 
-#include "events/catalogue.h"
 #include "base/crypto.h"
+#include "events/catalogue.h"
 #include "events/stream_names.h"
 #include "signer/auth_token.h"
 
@@ -74,18 +74,16 @@ PassKitService::PassKitService(events::EventLog* log, projections::ReadModel rea
 
 // The same reads, one HMAC and one constant-time comparison on every path.
 Result<PassKitService::AuthorizedPass> PassKitService::Authorize(
-    std::string_view pass_type, std::string_view serial, std::string_view authorization) const {
+    std::string_view pass_type, std::string_view serial, std::string_view authorization,
+    const projections::ReadModel& read) const {
   const std::optional<std::string_view> presented = ApplePassToken(authorization);
-  auto pass = read_.Pass(serial);
+  auto pass = read.Pass(serial);
   if (!pass) return pass.error();
   // (ReadModel::Pass decodes a stand-in record when there is none: the same cost either way.)
   const signer::PassFactory* factory = bundles_->Factory(pass_type);
-  const bool known =
-      factory != nullptr && pass->has_value() && (*pass)->pass_type_id == pass_type;
-  const std::string expected =
-      known
-          ? factory->AuthToken(serial, (*pass)->token_generation)
-          : signer::PassAuthToken(dummy_secret_, serial, 1);
+  const bool known = factory != nullptr && pass->has_value() && (*pass)->pass_type_id == pass_type;
+  const std::string expected = known ? factory->AuthToken(serial, (*pass)->token_generation)
+                                     : signer::PassAuthToken(dummy_secret_, serial, 1);
   const bool matches = signer::TokenMatches(presented.value_or(std::string_view()), expected);
   if (!known || !presented || !matches) return Unauthenticated();
   return AuthorizedPass{std::move(**pass)};
@@ -120,7 +118,7 @@ Result<RegisterResult> PassKitService::Register(std::string_view device, std::st
   if (const auto wait = register_client_limiter_.Admit(client_network); wait.count() > 0) {
     return RegisterResult{RegisterOutcome::kRateLimited, RetryAfter(wait)};
   }
-  if (auto authorized = Authorize(pass_type, serial, authorization); !authorized) {
+  if (auto authorized = Authorize(pass_type, serial, authorization, read_); !authorized) {
     return authorized.error();
   }
   auto push_token = ParsePushToken(body);
@@ -192,25 +190,28 @@ Result<std::optional<RegisterResult>> PassKitService::TryRegister(std::string_vi
 }
 
 Result<std::optional<projections::UpdatedSerials>> PassKitService::ListUpdated(
-    std::string_view device, std::string_view pass_type, std::string_view tag) const {
+    std::string_view device, std::string_view pass_type, std::string_view tag,
+    projections::ReadTier tier) const {
   if (auto ok = CheckId("device id", device); !ok) return ok.error();
   if (auto ok = CheckId("pass type id", pass_type); !ok) return ok.error();
   if (bundles_->Factory(pass_type) == nullptr) {
     return MakeError(ErrorCode::kNotFound,
                      "pass type " + std::string(pass_type) + " is not served here");
   }
-  auto updated = read_.SerialsUpdatedSince(device, pass_type, tag);
+  auto updated = read_.WithTier(tier).SerialsUpdatedSince(device, pass_type, tag);
   if (!updated) return updated.error();
   if (updated->serials.empty()) return std::optional<projections::UpdatedSerials>();
   return std::optional<projections::UpdatedSerials>(std::move(*updated));
 }
 
-Result<LatestPassResult> PassKitService::LatestPass(
-    std::string_view pass_type, std::string_view serial, std::string_view authorization,
-    std::optional<std::int64_t> if_modified_since) const {
+Result<LatestPassResult> PassKitService::LatestPass(std::string_view pass_type,
+                                                    std::string_view serial,
+                                                    std::string_view authorization,
+                                                    std::optional<std::int64_t> if_modified_since,
+                                                    projections::ReadTier tier) const {
   if (auto ok = CheckId("pass type id", pass_type); !ok) return ok.error();
   if (auto ok = CheckId("serial number", serial); !ok) return ok.error();
-  auto authorized = Authorize(pass_type, serial, authorization);
+  auto authorized = Authorize(pass_type, serial, authorization, read_.WithTier(tier));
   if (!authorized) return authorized.error();
   const projections::PassView& record = authorized->record;
   if (record.forgotten) {
@@ -221,6 +222,13 @@ Result<LatestPassResult> PassKitService::LatestPass(
   if (if_modified_since && last_modified <= *if_modified_since) {
     return LatestPassResult{true, last_modified, nullptr, record.content_position};
   }
+  if (tier == projections::ReadTier::kMemoryOnly) {
+    auto cached = bundles_->Cached(record);
+    if (!cached) return cached.error();
+    if (!*cached) return MakeError(ErrorCode::kWouldBlock, "the pass's bundle is not cached");
+    return LatestPassResult{false, (*cached)->last_modified_s, std::move((*cached)->bundle),
+                            (*cached)->content_position};
+  }
   auto latest = bundles_->ForPass(record);
   if (!latest) return latest.error();
   return LatestPassResult{false, latest->last_modified_s, std::move(latest->bundle),
@@ -230,7 +238,7 @@ Result<LatestPassResult> PassKitService::LatestPass(
 Result<bool> PassKitService::Unregister(std::string_view device, std::string_view pass_type,
                                         std::string_view serial, std::string_view authorization) {
   if (auto ok = CheckIds(device, pass_type, serial); !ok) return ok.error();
-  if (auto authorized = Authorize(pass_type, serial, authorization); !authorized) {
+  if (auto authorized = Authorize(pass_type, serial, authorization, read_); !authorized) {
     return authorized.error();
   }
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {

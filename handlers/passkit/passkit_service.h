@@ -105,14 +105,20 @@ class PassKitService {
   // GET /v1/devices/{device}/registrations/{passType}?passesUpdatedSince={tag}: the serials
   // whose content changed after `tag` (absent or unparsable = all), nullopt when there are
   // none (204) — also for an unknown device. kNotFound for a pass type no factory serves.
-  Result<std::optional<projections::UpdatedSerials>> ListUpdated(std::string_view device,
-                                                                 std::string_view pass_type,
-                                                                 std::string_view tag) const;
+  //
+  // The two GET routes may be tried at ReadTier::kMemoryOnly first (on an I/O thread): they
+  // then answer from memory or fail with kWouldBlock, having written and signed nothing, and
+  // the caller asks again at kAny off that thread.
+  Result<std::optional<projections::UpdatedSerials>> ListUpdated(
+      std::string_view device, std::string_view pass_type, std::string_view tag,
+      projections::ReadTier tier = projections::ReadTier::kAny) const;
 
-  // GET (and HEAD) /v1/passes/{passType}/{serial}; `if_modified_since` in Unix seconds.
-  Result<LatestPassResult> LatestPass(std::string_view pass_type, std::string_view serial,
-                                      std::string_view authorization,
-                                      std::optional<std::int64_t> if_modified_since) const;
+  // GET (and HEAD) /v1/passes/{passType}/{serial}; `if_modified_since` in Unix seconds. At
+  // kMemoryOnly a bundle that is not cached is kWouldBlock (it would be signed).
+  Result<LatestPassResult> LatestPass(
+      std::string_view pass_type, std::string_view serial, std::string_view authorization,
+      std::optional<std::int64_t> if_modified_since,
+      projections::ReadTier tier = projections::ReadTier::kAny) const;
 
   // DELETE /v1/devices/{device}/registrations/{passType}/{serial}: whether a registration
   // existed (and DeviceUnregistered was appended); 200 either way.
@@ -143,7 +149,8 @@ class PassKitService {
   };
 
   Result<AuthorizedPass> Authorize(std::string_view pass_type, std::string_view serial,
-                                   std::string_view authorization) const;
+                                   std::string_view authorization,
+                                   const projections::ReadModel& read) const;
   Result<DeviceState> ReadDevice(std::string_view device, std::string_view pass_type,
                                  std::string_view serial) const;
   std::mutex& SerialLock(std::string_view serial);

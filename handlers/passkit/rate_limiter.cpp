@@ -44,7 +44,7 @@ RateLimiter::Bucket& RateLimiter::BucketFor(std::string_view key,
 
 std::chrono::milliseconds RateLimiter::Admit(std::string_view key, double cost) {
   const auto now = clock_();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Bucket& bucket = BucketFor(key, now);
   Refill(bucket, now);
   if (bucket.tokens >= cost) {
@@ -57,7 +57,7 @@ std::chrono::milliseconds RateLimiter::Admit(std::string_view key, double cost) 
 
 void RateLimiter::Refund(std::string_view key, double cost) {
   const auto now = clock_();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Bucket& bucket = BucketFor(key, now);
   Refill(bucket, now);
   bucket.tokens = std::min(limit_.burst, bucket.tokens + cost);

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/mutex.h"
+
 namespace passledger::handlers {
 
 struct RateLimit {
@@ -45,18 +47,19 @@ class RateLimiter {
   };
 
   void Refill(Bucket& bucket, std::chrono::steady_clock::time_point now) const;
-  Bucket& BucketFor(std::string_view key, std::chrono::steady_clock::time_point now);
-  void ForgetFullBuckets(std::chrono::steady_clock::time_point now);
+  Bucket& BucketFor(std::string_view key, std::chrono::steady_clock::time_point now)
+      PL_REQUIRES(mutex_);
+  void ForgetFullBuckets(std::chrono::steady_clock::time_point now) PL_REQUIRES(mutex_);
 
   // Constant after construction.
   const RateLimit limit_;
   const Clock clock_;
 
-  // State below is protected by mutex_.
-  std::mutex mutex_;
-  std::map<std::string, Bucket, std::less<>> buckets_;
-  Bucket overflow_;
-  std::chrono::steady_clock::time_point next_sweep_;  // ForgetFullBuckets not before then
+  Mutex mutex_;
+  std::map<std::string, Bucket, std::less<>> buckets_ PL_GUARDED_BY(mutex_);
+  Bucket overflow_ PL_GUARDED_BY(mutex_);
+  // ForgetFullBuckets not before then.
+  std::chrono::steady_clock::time_point next_sweep_ PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::handlers

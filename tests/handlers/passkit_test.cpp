@@ -143,6 +143,35 @@ BOOST_AUTO_TEST_CASE(a_device_lifecycle_without_http) {
   BOOST_TEST(DeviceEvents("device1") == 2u);
 }
 
+// The I/O thread's try: at kMemoryOnly a pass whose bundle was never signed is kWouldBlock
+// (nothing is signed there), and authentication failures are answered as at kAny; once kAny
+// has made the bundle, kMemoryOnly hands out that same cached bundle.
+BOOST_AUTO_TEST_CASE(memory_only_never_signs_and_serves_the_cached_bundle) {
+  using projections::ReadTier;
+  PassKitService service = Service();
+  auto first = service.LatestPass(kType, serial_, auth_, std::nullopt, ReadTier::kMemoryOnly);
+  BOOST_TEST_REQUIRE(!first.has_value());
+  BOOST_TEST(first.error().code == ErrorCode::kWouldBlock);
+  auto wrong =
+      service.LatestPass(kType, serial_, "ApplePass wrong", std::nullopt, ReadTier::kMemoryOnly);
+  BOOST_TEST_REQUIRE(!wrong.has_value());
+  BOOST_TEST(wrong.error().code == ErrorCode::kUnauthenticated);
+
+  auto made = service.LatestPass(kType, serial_, auth_, std::nullopt);
+  BOOST_TEST_REQUIRE(Succeeded(made));
+  auto cached = service.LatestPass(kType, serial_, auth_, std::nullopt, ReadTier::kMemoryOnly);
+  BOOST_TEST_REQUIRE(Succeeded(cached));
+  BOOST_TEST((cached->bundle.get() == made->bundle.get()));
+  BOOST_TEST(cached->content_position == made->content_position);
+  BOOST_TEST(cached->last_modified_s == made->last_modified_s);
+  // The other pass was never signed, but "not modified" needs no bundle.
+  const std::int64_t far_future = 4'000'000'000;
+  auto not_modified = service.LatestPass(kType, other_serial_, Auth(other_serial_), far_future,
+                                         ReadTier::kMemoryOnly);
+  BOOST_TEST_REQUIRE(Succeeded(not_modified));
+  BOOST_TEST(not_modified->not_modified);
+}
+
 BOOST_AUTO_TEST_CASE(a_new_push_token_is_one_new_event) {
   PassKitService service = Service();
   BOOST_TEST_REQUIRE(Succeeded(service.Register("device1", kType, serial_, auth_, Body("aa"))));

@@ -276,9 +276,9 @@ BOOST_AUTO_TEST_CASE(a_log_over_budget_is_refused_before_its_body_is_read) {
 // stored, and the request count is not spent (three logs still pass afterwards).
 BOOST_AUTO_TEST_CASE(a_log_without_content_length_is_411) {
   Connection chunked(server_.port());
-  BOOST_TEST_REQUIRE(chunked.Send(
-      "POST /v1/log HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "13\r\n{\"logs\":[\"a line\"]}\r\n0\r\n\r\n"));
+  BOOST_TEST_REQUIRE(
+      chunked.Send("POST /v1/log HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "13\r\n{\"logs\":[\"a line\"]}\r\n0\r\n\r\n"));
   const auto response = chunked.Read();
   BOOST_TEST_REQUIRE(response.has_value());
   BOOST_TEST(response->status == 411);
@@ -333,12 +333,18 @@ BOOST_AUTO_TEST_CASE(a_full_worker_pool_is_503) {
   std::size_t queued = 0;
   while (workers_.Submit([gate] { gate.wait(); })) ++queued;
   BOOST_TEST_REQUIRE(queued == 64u);
-  const ClientResponse busy = Call("GET", List("d4"));
+  const ClientResponse busy = Call("POST", Registration("d4"), auth_, R"({"pushToken":"00ff"})");
+  // A read that memory can answer does not need the pool (the list was just written, so it
+  // is in the memtable): answered on the I/O thread while the pool is full.
+  const ClientResponse read = Call("GET", List("d4"));
   release.set_value();
   BOOST_TEST(busy.status == 503);
   BOOST_TEST(Json(busy).contains("error"));
-  BOOST_TEST(server_.metrics().Render().find("passledger_passkit_rejected_total 1") !=
-             std::string::npos);
+  BOOST_TEST(read.status == 204);
+  const std::string metrics = server_.metrics().Render();
+  BOOST_TEST(metrics.find("passledger_passkit_rejected_total 1\n") != std::string::npos);
+  BOOST_TEST(metrics.find("passledger_passkit_deferred_total 0\n") != std::string::npos);
+  BOOST_TEST(metrics.find("passledger_passkit_io_thread_total 0\n") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_log_body_is_400) {

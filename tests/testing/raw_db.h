@@ -51,6 +51,12 @@ class RawDb {
     return it->second;
   }
 
+  // Writes every column family's memtable to a table file.
+  void FlushAll() {
+    const auto status = db_->Flush(rocksdb::FlushOptions(), handles_);
+    BOOST_TEST_REQUIRE(status.ok(), "Flush: " << status.ToString());
+  }
+
   std::string Get(const std::string& cf_name, const std::string& key) const {
     std::string value;
     const auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_name), key, &value);
