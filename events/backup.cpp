@@ -16,13 +16,14 @@
 #include <thread>
 #include <utility>
 
+#include "base/openssl_ptr.h"
+#include "base/time.h"
+#include "base/unique_fd.h"
 #include "events/data_dir.h"
 #include "events/event_json.h"
-#include "base/openssl_ptr.h"
+#include "events/storage_access.h"
 #include "events/storage_format.h"
 #include "events/store.h"
-#include "base/unique_fd.h"
-#include "events/storage_access.h"
 
 namespace passledger::events {
 namespace fs = std::filesystem;

@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "base/openssl_ptr.h"
+#include "base/time.h"
 #include "events/storage_format.h"
 
 namespace passledger::events {
@@ -54,14 +55,10 @@ std::string DigestMessage(std::uint64_t position, std::string_view hash_hex,
          std::string(signed_at) + "\n";
 }
 
+// "2026-11-28T22:57:07Z": whole seconds, as the digest message has always had them.
 std::string NowIso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  const auto now = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+  return FormatTimestamp(now.time_since_epoch().count(), Precision::kSeconds);
 }
 
 std::string_view Str(const boost::json::object& o, std::string_view key) {

@@ -1,5 +1,5 @@
-// JSON views of recorded events: the line format of `passledger log` and `export`, and
-// ISO-8601 timestamps. Pure functions.
+// JSON views of recorded events: the line format of `passledger log` and `export` (times as
+// base/time.h's FormatTimestamp). Pure functions.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -9,9 +9,6 @@
 #include "events/event_log.h"
 
 namespace passledger::events {
-
-// "2026-11-28T22:57:07.123456Z"
-std::string FormatTimestamp(std::int64_t micros_since_epoch);
 
 // One event as a JSON object: position, stream, version, type, schema_version (after
 // upcasting), stored_schema_version, recorded_at, actor, correlation_id, causation, subject,

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <limits>
 
+#include "base/time.h"
 #include "events/event_json.h"
 
 namespace passledger::events {

@@ -1,16 +1,13 @@
 #include "http/passkit_routes.h"
 
-#include <array>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
-#include <cstdio>
-#include <ctime>
 #include <memory>
 #include <utility>
 
+#include "base/time.h"
 #include "http/client_address.h"
 
 namespace passledger::http {
@@ -20,10 +17,6 @@ constexpr std::string_view kRegistration = "/v1/devices/{device}/registrations/{
 constexpr std::string_view kRegistrations = "/v1/devices/{device}/registrations/{passType}";
 constexpr std::string_view kPass = "/v1/passes/{passType}/{serial}";
 constexpr std::string_view kLog = "/v1/log";
-
-constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 struct Counters {
   std::atomic<std::uint64_t> rejected{0};   // 503: the pool was full
@@ -130,7 +123,7 @@ Result<Response> ListUpdated(const handlers::PassKitService& service, const Requ
 
 Response PassResponse(const handlers::LatestPassResult& pass) {
   Response response{pass.not_modified ? bhttp::status::not_modified : bhttp::status::ok, 11};
-  response.set(bhttp::field::last_modified, HttpDate(pass.last_modified_s));
+  response.set(bhttp::field::last_modified, FormatHttpDate(pass.last_modified_s));
   response.set(bhttp::field::cache_control, "no-cache");
   if (pass.not_modified) return response;
   response.set(bhttp::field::content_type, "application/vnd.apple.pkpass");
@@ -176,63 +169,7 @@ Admission AdmitLog(handlers::PassKitService& service) {
   };
 }
 
-std::optional<int> Digits(std::string_view text) {
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-template <std::size_t N>
-std::optional<int> IndexOf(const std::array<std::string_view, N>& names, std::string_view name) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == name) return static_cast<int>(i);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
-
-std::string HttpDate(std::int64_t unix_seconds) {
-  const std::time_t time = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&time, &tm);
-  char text[40];
-  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                kDays[static_cast<std::size_t>(tm.tm_wday)].data(), tm.tm_mday,
-                kMonths[static_cast<std::size_t>(tm.tm_mon)].data(), tm.tm_year + 1900, tm.tm_hour,
-                tm.tm_min, tm.tm_sec);
-  return text;
-}
-
-std::optional<std::int64_t> ParseHttpDate(std::string_view text) {
-  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
-      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
-    return std::nullopt;
-  }
-  const auto day = Digits(text.substr(5, 2));
-  const auto month = IndexOf(kMonths, text.substr(8, 3));
-  const auto year = Digits(text.substr(12, 4));
-  const auto hour = Digits(text.substr(17, 2));
-  const auto minute = Digits(text.substr(20, 2));
-  const auto second = Digits(text.substr(23, 2));
-  if (!IndexOf(kDays, text.substr(0, 3)) || !day || !month || !year || !hour || !minute ||
-      !second || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_mday = *day;
-  tm.tm_mon = *month;
-  tm.tm_year = *year - 1900;
-  tm.tm_hour = *hour;
-  tm.tm_min = *minute;
-  tm.tm_sec = *second;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
 
 void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerPool& workers,
                       Metrics* metrics) {

@@ -27,9 +27,4 @@ namespace passledger::http {
 void AddPassKitRoutes(Router& router, handlers::PassKitService& service, WorkerPool& workers,
                       Metrics* metrics);
 
-// RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") of Unix seconds.
-[[nodiscard]] std::string HttpDate(std::int64_t unix_seconds);
-// The Unix seconds of an IMF-fixdate; nullopt for anything else.
-[[nodiscard]] std::optional<std::int64_t> ParseHttpDate(std::string_view text);
-
 }  // namespace passledger::http

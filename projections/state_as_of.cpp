@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 
+#include "base/time.h"
 #include "projections/folder.h"
 #include "projections/member_fields.h"
 #include "projections/view_format.h"
@@ -63,68 +63,15 @@ Result<EntityState> Replay(std::vector<events::RecordedEvent> events,
 }
 
 Result<std::int64_t> ParseTime(std::string_view text) {
-  // YYYY-MM-DD[THH:MM:SS[.frac]][Z|±HH:MM]
-  auto num = [&](std::size_t pos, std::size_t len, int& out) {
-    if (pos + len > text.size()) return false;
-    auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + len, out);
-    return ec == std::errc() && end == text.data() + pos + len;
-  };
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  const Error bad =
-      MakeError(ErrorCode::kInvalidArgument, "\"" + std::string(text) +
-                                                 "\" is neither a position nor an ISO-8601 time "
-                                                 "(2026-11-28T12:00:00Z)");
-  if (!num(0, 4, year) || text.size() < 10 || text[4] != '-' || !num(5, 2, month) ||
-      text[7] != '-' || !num(8, 2, day)) {
-    return bad;
-  }
-  std::size_t pos = 10;
-  std::int64_t micros = 0;
-  std::int64_t offset_s = 0;
-  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
-    if (text.size() < pos + 9 || !num(pos + 1, 2, hour) || text[pos + 3] != ':' ||
-        !num(pos + 4, 2, minute) || text[pos + 6] != ':' || !num(pos + 7, 2, second)) {
-      return bad;
-    }
-    pos += 9;
-    if (pos < text.size() && text[pos] == '.') {
-      std::int64_t scale = 100'000;
-      for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos) {
-        micros += (text[pos] - '0') * scale;
-        scale /= 10;
-      }
-    }
-    if (pos < text.size() && text[pos] == 'Z') {
-      ++pos;
-    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-      int oh = 0, om = 0;
-      if (!num(pos + 1, 2, oh) || text.size() < pos + 6 || text[pos + 3] != ':' ||
-          !num(pos + 4, 2, om)) {
-        return bad;
-      }
-      offset_s = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-      pos += 6;
-    }
-  } else {
+  if (const auto date = ParseIsoDate(text)) {
     // A bare date means the end of that day (UTC): "as of 2026-11-28" includes the day.
-    hour = 23;
-    minute = 59;
-    second = 59;
-    micros = 999'999;
+    return (DaysFromCivil(*date) + 1) * kSecondsPerDay * kMicrosPerSecond - 1;
   }
-  if (pos != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60) {
-    return bad;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  const std::int64_t seconds = static_cast<std::int64_t>(timegm(&tm)) - offset_s;
-  return seconds * 1'000'000 + micros;
+  // Without an offset the time is read as UTC, as it always has been here.
+  if (const auto micros = ParseTimestamp(text, MissingOffset::kUtc)) return *micros;
+  return MakeError(ErrorCode::kInvalidArgument, "\"" + std::string(text) +
+                                                    "\" is neither a position nor an ISO-8601 "
+                                                    "time (2026-11-28T12:00:00Z)");
 }
 
 }  // namespace

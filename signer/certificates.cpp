@@ -8,8 +8,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 
+#include "base/openssl_ptr.h"
+#include "base/time.h"
 #include "base/unique_fd.h"
 
 namespace passledger::signer {
@@ -355,20 +356,36 @@ std::string NameEntry(const X509_NAME* name, int nid) {
 }
 
 Result<Clock::time_point> ToTimePoint(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
-    return MakeError(ErrorCode::kInvalidArgument, OpenSslErrorText("ASN1_TIME_to_tm"));
+  // OpenSSL reads what the certificate holds (UTCTime or GeneralizedTime, in any form it
+  // accepts) and hands back the normalised GeneralizedTime "YYYYMMDDHHMMSSZ"; base/time
+  // reads that. (ASN1_TIME_to_generalizedtime(nullptr) would mean "now".)
+  OpenSslPtr<ASN1_GENERALIZEDTIME, ASN1_GENERALIZEDTIME_free> normalised(
+      time == nullptr ? nullptr : ASN1_TIME_to_generalizedtime(time, nullptr));
+  if (!normalised) {
+    return MakeError(ErrorCode::kInvalidArgument, OpenSslErrorText("ASN1_TIME_to_generalizedtime"));
   }
-  return Clock::from_time_t(::timegm(&tm));
+  const std::string_view text(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(normalised.get())),
+      static_cast<std::size_t>(ASN1_STRING_length(normalised.get())));
+  const auto seconds = ParseAsn1Time(Asn1TimeType::kGeneralizedTime, text);
+  if (!seconds) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "ASN.1 time \"" + std::string(text) + "\" is not YYYYMMDDHHMMSSZ");
+  }
+  // The clock counts nanoseconds (years 1677-2262); a certificate may say 9999-12-31
+  // (RFC 5280 §4.1.2.5), which saturates instead of overflowing.
+  constexpr auto kMax =
+      std::chrono::floor<std::chrono::seconds>(Clock::time_point::max()).time_since_epoch();
+  constexpr auto kMin =
+      std::chrono::ceil<std::chrono::seconds>(Clock::time_point::min()).time_since_epoch();
+  if (*seconds > kMax.count()) return Clock::time_point::max();
+  if (*seconds < kMin.count()) return Clock::time_point::min();
+  return Clock::time_point(std::chrono::seconds(*seconds));
 }
 
 std::string FormatDate(Clock::time_point t) {
-  const std::time_t seconds = Clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return std::string(buf, n);
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  return FormatIsoDate(CivilTimeFromUnixSeconds(seconds).date);
 }
 
 Result<UniqueX509> ParseCertificate(std::string_view bytes, const std::string& source) {

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <vector>
 
 #include "base/crypto.h"
+#include "base/time.h"
 
 namespace passledger::signer {
 namespace {
@@ -92,20 +91,12 @@ Result<std::string> ToDer(int (*i2d)(const T*, unsigned char**), const T* object
 
 // signingTime's value: UTCTime for 1950-2049, GeneralizedTime otherwise (RFC 5652 §11.3).
 Result<std::string> EncodeSigningTime(Clock::time_point t) {
-  const std::time_t seconds = Clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  if (::gmtime_r(&seconds, &tm) == nullptr || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  const auto time = FormatAsn1Time(seconds);
+  if (!time) {
     return MakeError(ErrorCode::kInvalidArgument, "signing time is outside the years 0-9999");
   }
-  const int year = tm.tm_year + 1900;
-  const bool utc = year >= 1950 && year <= 2049;
-  char text[32];
-  const int n = utc ? std::snprintf(text, sizeof text, "%02d%02d%02d%02d%02d%02dZ", year % 100,
-                                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
-                    : std::snprintf(text, sizeof text, "%04d%02d%02d%02d%02d%02dZ", year,
-                                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return Tlv(utc ? kTagUtcTime : kTagGeneralizedTime,
-             std::string_view(text, static_cast<std::size_t>(n)));
+  return Tlv(time->type == Asn1TimeType::kUtcTime ? kTagUtcTime : kTagGeneralizedTime, time->text);
 }
 
 // DER orders the elements of a SET OF by their encodings (X.690 §11.6).

@@ -72,7 +72,7 @@ json::object ColorsContext(const PassTypeConfig& c, const json::storage_ptr& sp)
 template <class ToW3c>
 void AddDate(json::object& o, std::string_view key, std::string_view flag, std::string_view date,
              ToW3c to_w3c) {
-  const auto parsed = ParseIsoDate(date);
+  const auto parsed = ParsePassDate(date);
   o.emplace(key, date);
   o.emplace(std::string(key) + "_at", parsed ? to_w3c(*parsed) : std::string());
   o.emplace(std::string("has_") + std::string(flag), parsed.has_value());
@@ -108,10 +108,12 @@ json::object MemberContext(const PassInput& input, const TimeZone& zone,
   o.emplace("last_name", m.last_name);
   o.emplace("email", m.email);
   o.emplace("has_email", !m.email.empty());
-  AddDate(o, "expires", "expiry", m.expires,
-          [&zone](const CivilDate& d) { return zone.EndOfDayW3C(d.year, d.month, d.day); });
-  AddDate(o, "member_since", "member_since", m.member_since,
-          [&zone](const CivilDate& d) { return zone.StartOfDayW3C(d.year, d.month, d.day); });
+  AddDate(o, "expires", "expiry", m.expires, [&zone](const CivilDate& d) {
+    return zone.EndOfDayW3C(static_cast<int>(d.year), d.month, d.day);
+  });
+  AddDate(o, "member_since", "member_since", m.member_since, [&zone](const CivilDate& d) {
+    return zone.StartOfDayW3C(static_cast<int>(d.year), d.month, d.day);
+  });
   o.emplace("cardholders", CardholderList(input, false, sp));
   o.emplace("cardholder_count", static_cast<std::uint64_t>(m.cardholders.size()));
   json::array associates = CardholderList(input, true, sp);
@@ -222,8 +224,9 @@ Result<void> SetServerKeys(json::object& pass, const PassInput& input) {
 }
 
 void SetExpiryAndVoided(json::object& pass, const PassInput& input, const TimeZone& zone) {
-  if (const auto expires = ParseIsoDate(input.member->expires)) {
-    pass["expirationDate"] = zone.EndOfDayW3C(expires->year, expires->month, expires->day);
+  if (const auto expires = ParsePassDate(input.member->expires)) {
+    pass["expirationDate"] =
+        zone.EndOfDayW3C(static_cast<int>(expires->year), expires->month, expires->day);
   } else {
     pass.erase("expirationDate");
   }
@@ -303,11 +306,11 @@ Result<void> CheckPassInput(const PassInput& input) {
     return Invalid("PassInput needs config, member and pass");
   }
   const MemberData& m = *input.member;
-  if (!m.expires.empty() && !ParseIsoDate(m.expires)) {
+  if (!m.expires.empty() && !ParsePassDate(m.expires)) {
     return Invalid("membership " + m.membership_id + ": expiry \"" + m.expires +
                    "\" is not a YYYY-MM-DD date");
   }
-  if (!m.member_since.empty() && !ParseIsoDate(m.member_since)) {
+  if (!m.member_since.empty() && !ParsePassDate(m.member_since)) {
     return Invalid("membership " + m.membership_id + ": member-since date \"" + m.member_since +
                    "\" is not a YYYY-MM-DD date");
   }
@@ -367,25 +370,10 @@ std::string_view LegacyBarcodeFormatName(BarcodeFormat format) {
                                            : BarcodeFormatName(format);
 }
 
-std::optional<CivilDate> ParseIsoDate(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int digits[8];
-  int n = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == 4 || i == 7) continue;
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    digits[n++] = text[i] - '0';
-  }
-  CivilDate d;
-  d.year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
-  d.month = static_cast<unsigned>(digits[4] * 10 + digits[5]);
-  d.day = static_cast<unsigned>(digits[6] * 10 + digits[7]);
-  if (d.year < 1000 || d.month < 1 || d.month > 12 || d.day < 1) return std::nullopt;
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
-  const unsigned max_day = d.month == 2 && leap ? 29 : kDays[d.month - 1];
-  if (d.day > max_day) return std::nullopt;
-  return d;
+std::optional<CivilDate> ParsePassDate(std::string_view text) {
+  const auto date = ParseIsoDate(text);
+  if (!date || date->year < 1000) return std::nullopt;
+  return date;
 }
 
 }  // namespace passledger::signer

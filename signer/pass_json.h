@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/time.h"
 #include "signer/pass_input.h"
 #include "signer/time_zone.h"
 
@@ -61,12 +62,8 @@ std::string_view BarcodeFormatName(BarcodeFormat format);
 // The same for the legacy `barcode` key, which cannot hold Code 128: PDF417 stands in.
 std::string_view LegacyBarcodeFormatName(BarcodeFormat format);
 
-struct CivilDate {
-  int year = 1970;
-  unsigned month = 1;
-  unsigned day = 1;
-};
-// A strict YYYY-MM-DD calendar date (years 1000-9999); nullopt otherwise.
-std::optional<CivilDate> ParseIsoDate(std::string_view text);
+// A member's expiry or member-since date: a YYYY-MM-DD date (base/time.h's ParseIsoDate) in
+// the years 1000-9999; nullopt otherwise.
+std::optional<CivilDate> ParsePassDate(std::string_view text);
 
 }  // namespace passledger::signer

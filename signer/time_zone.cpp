@@ -11,55 +11,17 @@
 #include <optional>
 #include <vector>
 
+#include "base/time.h"
+
 namespace passledger::signer {
 namespace {
 
 constexpr std::string_view kZoneInfoDir = "/usr/share/zoneinfo/";
 constexpr std::size_t kMaxNameLength = 128;
 constexpr std::size_t kMaxFileBytes = 256 * 1024;
-constexpr std::int64_t kSecondsPerDay = 86400;
 // Wider than any UTC offset, so [local - kWindow, local + kWindow] holds every instant whose
 // local time can be `local`.
 constexpr std::int64_t kWindow = 26 * 3600;
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-Civil CivilFromDays(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
-
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-bool IsLeap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned DaysInMonth(std::int64_t y, unsigned m) {
-  static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
 
 // ---- POSIX TZ strings (the TZif footer), e.g. "EST5EDT,M3.2.0,M11.1.0" ----
 
@@ -207,17 +169,16 @@ std::int64_t RuleLocalSeconds(const DateRule& rule, std::int64_t year) {
     case DateRule::Kind::kJulian1: {
       // Day 1..365, February 29 never counted.
       const int n = rule.day;
-      day = DaysFromCivil(year, 1, 1) + n - 1 + (IsLeap(year) && n >= 60 ? 1 : 0);
+      day = DaysFromCivil({year, 1, 1}) + n - 1 + (IsLeapYear(year) && n >= 60 ? 1 : 0);
       break;
     }
     case DateRule::Kind::kJulian0:
-      day = DaysFromCivil(year, 1, 1) + rule.day;
+      day = DaysFromCivil({year, 1, 1}) + rule.day;
       break;
     case DateRule::Kind::kMonthWeekDay: {
       const auto month = static_cast<unsigned>(rule.month);
-      const std::int64_t first = DaysFromCivil(year, month, 1);
-      // 1970-01-01 was a Thursday (weekday 4).
-      const std::int64_t first_weekday = ((first % 7) + 7 + 4) % 7;
+      const std::int64_t first = DaysFromCivil({year, month, 1});
+      const std::int64_t first_weekday = WeekdayFromDays(first);
       std::int64_t d = (rule.day - first_weekday + 7) % 7 + 7 * (rule.week - 1);
       while (d >= DaysInMonth(year, month)) d -= 7;
       day = first + d;
@@ -535,23 +496,21 @@ std::int64_t TimeZone::FirstInstantAtOrAfter(std::int64_t local) const {
 std::string TimeZone::FormatW3C(std::int64_t utc_seconds) const {
   const std::int64_t offset = OffsetAt(utc_seconds);
   const std::int64_t local = utc_seconds + offset;
-  const Civil date = CivilFromDays(FloorDiv(local, kSecondsPerDay));
-  const std::int64_t time = local - FloorDiv(local, kSecondsPerDay) * kSecondsPerDay;
+  const CivilTime t = CivilTimeFromUnixSeconds(local);  // local time, counted like UTC
   char buffer[48];
-  std::snprintf(buffer, sizeof(buffer), "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                static_cast<long long>(date.year), date.month, date.day,
-                static_cast<long long>(time / 3600), static_cast<long long>(time / 60 % 60),
-                static_cast<long long>(time % 60));
+  std::snprintf(buffer, sizeof(buffer), "%04lld-%02u-%02uT%02u:%02u:%02u",
+                static_cast<long long>(t.date.year), t.date.month, t.date.day, t.hour, t.minute,
+                t.second);
   return buffer + FormatOffsetW3C(offset);
 }
 
 std::string TimeZone::EndOfDayW3C(int year, unsigned month, unsigned day) const {
-  const std::int64_t local = DaysFromCivil(year, month, day) * kSecondsPerDay + kSecondsPerDay - 1;
+  const std::int64_t local = (DaysFromCivil({year, month, day}) + 1) * kSecondsPerDay - 1;
   return FormatW3C(LastInstantAtOrBefore(local));
 }
 
 std::string TimeZone::StartOfDayW3C(int year, unsigned month, unsigned day) const {
-  return FormatW3C(FirstInstantAtOrAfter(DaysFromCivil(year, month, day) * kSecondsPerDay));
+  return FormatW3C(FirstInstantAtOrAfter(DaysFromCivil({year, month, day}) * kSecondsPerDay));
 }
 
 }  // namespace passledger::signer

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "base/crypto.h"
+#include "base/time.h"
 
 namespace passledger::handlers {
 namespace {
@@ -35,11 +36,12 @@ std::optional<int> Number(std::string_view text) {
   return value;
 }
 
-bool ValidDate(int year, int month, int day) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1) return false;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+// A date that exists, in the years a roster may hold (the reader's policy: 1900-2999).
+std::optional<CivilDate> RosterDate(int year, int month, int day) {
+  if (year < 1900 || year > 2999 || month < 1 || day < 1) return std::nullopt;
+  const CivilDate date{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
+  if (!IsValidDate(date)) return std::nullopt;
+  return date;
 }
 
 std::vector<std::string_view> Split(std::string_view text, char sep) {
@@ -85,10 +87,9 @@ std::optional<std::string> ParseRosterDate(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  if (!ValidDate(year, month, day)) return std::nullopt;
-  char out[11];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02d", year, month, day);
-  return std::string(out, 10);
+  const auto date = RosterDate(year, month, day);
+  if (!date) return std::nullopt;
+  return FormatIsoDate(*date);
 }
 
 bool IsEmailAddress(std::string_view text) {

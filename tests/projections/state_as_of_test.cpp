@@ -6,13 +6,12 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "base/time.h"
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/projected_log.h"
 #include "tests/testing/temp_dir.h"
@@ -38,16 +37,7 @@ std::int64_t RecordedAt(const ProjectedLog& p, std::uint64_t position) {
 }
 
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" for a time in microseconds.
-std::string Iso(std::int64_t us) {
-  const std::time_t seconds = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(us % 1'000'000));
-  return text;
-}
+std::string Iso(std::int64_t us) { return FormatTimestamp(us); }
 
 AsOf AtPosition(std::uint64_t position) {
   AsOf at;
@@ -90,8 +80,7 @@ BOOST_AUTO_TEST_CASE(MemberAndPassAsOfPositionAndTime) {
   const auto before = at(AtPosition(changed - 1));
   BOOST_TEST(LevelOf(before) == "Individual");
   BOOST_TEST(before.position == issued);  // the last event of this member's streams
-  BOOST_TEST(before.member->personal->email ==
-             "ada@example.com");
+  BOOST_TEST(before.member->personal->email == "ada@example.com");
   BOOST_TEST_REQUIRE(before.passes.size() == 1u);
   BOOST_TEST(!before.passes[0].voided);
 
@@ -142,8 +131,7 @@ BOOST_AUTO_TEST_CASE(MemberAndPassAsOfPositionAndTime) {
   const auto voided_state = pass_at(AtTime(RecordedAt(*p, voided)));
   BOOST_TEST_REQUIRE(voided_state.passes.size() == 1u);
   BOOST_TEST(voided_state.passes[0].voided);
-  BOOST_TEST(pass_at(AtTime(RecordedAt(*p, voided) - 1)).passes.at(0).voided ==
-             false);
+  BOOST_TEST(pass_at(AtTime(RecordedAt(*p, voided) - 1)).passes.at(0).voided == false);
   BOOST_TEST(pass_at(AsOf()).position == voided);
   BOOST_TEST(pass_at(AsOf()).passes.size() == 1u);
 
@@ -193,6 +181,7 @@ BOOST_AUTO_TEST_CASE(ParseAsOfAcceptsPositionsAndIsoTimes) {
       {"18446744073709551615", 18'446'744'073'709'551'615u, std::nullopt},
       {"2026-11-28T12:00:00Z", std::nullopt, kNoon * 1'000'000},
       {"2026-11-28 12:00:00Z", std::nullopt, kNoon * 1'000'000},
+      {"2026-11-28T12:00:00", std::nullopt, kNoon * 1'000'000},  // no offset: UTC
       {"2026-11-28T12:00:00.5Z", std::nullopt, kNoon * 1'000'000 + 500'000},
       {"2026-11-28T12:00:00.123456Z", std::nullopt, kNoon * 1'000'000 + 123'456},
       {"2026-11-28T12:00:00.1234567Z", std::nullopt, kNoon * 1'000'000 + 123'456},
@@ -227,6 +216,9 @@ BOOST_AUTO_TEST_CASE(ParseAsOfRejectsJunk) {
                                 "2026-13-01",
                                 "2026-00-10",
                                 "2026-11-32",
+                                "2026-04-31",  // no such day (not May 1)
+                                "2026-04-31T12:00:00Z",
+                                "2026-02-29",
                                 "2026-11-28T",
                                 "2026-11-28T12",
                                 "2026-11-28T12:00",

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/crypto.h"
+#include "base/time.h"
 #include "signer/dev_certs.h"
 #include "tests/testing/event_log_helpers.h"
 #include "tests/testing/files.h"
@@ -37,15 +38,10 @@ const std::string kTeamId = "TEAM123456";
 const std::string kManifest =
     R"({"icon.png":"0a5e0a4bfc1c9d5c6f3a8b2e7d4c1f0e9a8b7c6d","pass.json":"5b3c..."})";
 
-Clock::time_point At(int year, int month, int day, int hour, int minute, int second) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return Clock::from_time_t(::timegm(&tm));
+Clock::time_point At(std::int64_t year, unsigned month, unsigned day, unsigned hour,
+                     unsigned minute, unsigned second) {
+  return Clock::time_point(
+      seconds(passledger::UnixSecondsFromCivilTime({{year, month, day}, hour, minute, second})));
 }
 
 // A directory with a signing identity and the root that anchors it.
@@ -283,8 +279,9 @@ BOOST_AUTO_TEST_CASE(EqualsCmsSignByteForByteOnOpenssl30And31ElseVerifiesAndHasO
   if (SameAttributesAsOurs(*reference)) {
     BOOST_TEST(SameBytes(*ours, *reference));
   } else {
-    BOOST_TEST_MESSAGE("CMS_sign adds more signed attributes here (OpenSSL >= 3.2): byte-for-byte "
-                       "comparison skipped, both verify, structure checked");
+    BOOST_TEST_MESSAGE(
+        "CMS_sign adds more signed attributes here (OpenSSL >= 3.2): byte-for-byte "
+        "comparison skipped, both verify, structure checked");
   }
   CheckStructure(*ours, *id.identity, kManifest, when, V_ASN1_UTCTIME);
 }

@@ -486,10 +486,12 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_before_rendering) {
   BOOST_REQUIRE(!bad_zone);
   BOOST_TEST(bad_zone.error().message.find("Mars/Olympus_Mons") != std::string::npos);
   BOOST_TEST(!DefaultTemplate().RenderPassJson(PassInput{}));
-  BOOST_TEST(ParseIsoDate("2028-02-29").has_value());
-  BOOST_TEST(!ParseIsoDate("2027-02-29").has_value());
-  BOOST_TEST(!ParseIsoDate("2027-13-01").has_value());
-  BOOST_TEST(!ParseIsoDate("2027-1-01").has_value());
+  BOOST_TEST(ParsePassDate("2028-02-29").has_value());
+  BOOST_TEST(!ParsePassDate("2027-02-29").has_value());
+  BOOST_TEST(!ParsePassDate("2027-13-01").has_value());
+  BOOST_TEST(!ParsePassDate("2027-1-01").has_value());
+  BOOST_TEST(ParsePassDate("1000-01-01").has_value());
+  BOOST_TEST(!ParsePassDate("0999-12-31").has_value());  // a date, but not a pass's
 }
 
 BOOST_AUTO_TEST_CASE(context_names_this_pass_and_the_other_cardholders) {

@@ -4,8 +4,8 @@
 #include <fmt/core.h>
 
 #include <boost/json.hpp>
-#include <ctime>
 
+#include "base/time.h"
 #include "projections/device_log_store.h"
 #include "projections/state_as_of.h"
 #include "tools/passledger/cli_support.h"
@@ -22,11 +22,7 @@ struct DeviceLogsArgs {
 
 // "2026-12-01T22:10:05.123Z"
 std::string IsoTime(std::int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
+  return FormatTimestamp(unix_ms * 1000, Precision::kMillis);
 }
 
 boost::json::object ToJson(const projections::DeviceLogRecord& record) {

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "base/time.h"
 #include "handlers/import/csv_parser.h"
 
 namespace passledger::tools {
@@ -355,9 +356,7 @@ struct Date {
 };
 
 int DaysInMonth(int year, int month) {
-  constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
+  return static_cast<int>(passledger::DaysInMonth(year, static_cast<unsigned>(month)));
 }
 
 void AppendDate(std::string& out, const Date& date) {
