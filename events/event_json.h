@@ -1,5 +1,6 @@
-// JSON views of recorded events: the line format of `passledger log` and `export`, and
-// ISO-8601 timestamps. Pure functions.
+// Text forms of envelope fields: ISO-8601 timestamps and base64. The JSON form of a whole
+// event (the lines of `passledger log` and `export`) is events/envelope_json.h. Pure
+// functions.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -12,12 +13,6 @@ namespace passledger::events {
 
 // "2026-11-28T22:57:07.123456Z"
 std::string FormatTimestamp(std::int64_t micros_since_epoch);
-
-// One event as a JSON object: position, stream, version, type, schema_version (after
-// upcasting), stored_schema_version, recorded_at, actor, correlation_id, causation, subject,
-// payload, personal (object when revealed, "sealed", "forgotten", or absent), sealed (base64
-// ciphertext, when `include_ciphertext`), prev_hash, hash.
-boost::json::object EventToJson(const RecordedEvent& event, bool include_ciphertext);
 
 std::string Base64Encode(std::string_view bytes);
 
