@@ -70,9 +70,9 @@ constexpr EnvelopeJsonOptions ExportLineOptions(bool reveal) {
 }
 
 // The JSON object of `event` (fields in the order of the table above). Reads
-// event.envelope; event.schema_version and event.payload only for the upcast fields,
-// event.personal_state and event.personal only for `personal`. kCorruption when the stored
-// payload is not a JSON object.
+// event.envelope; event.payload only for upcast_payload; event.schema_version for the upcast
+// fields and personal_schema_version; event.personal_state and event.personal for
+// `personal`. kCorruption when the stored payload is not a JSON object.
 Result<boost::json::object> EnvelopeJson(const RecordedEvent& event,
                                          const EnvelopeJsonOptions& options);
 
