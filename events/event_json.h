@@ -1,20 +1,12 @@
-// JSON views of recorded events: the line format of `passledger log` and `export` (times as
-// base/time.h's FormatTimestamp). Pure functions.
+// Base64 text of envelope bytes (the sealed ciphertext in `passledger log` and `export`
+// lines). The JSON form of a whole event is events/envelope_json.h; times are formatted by
+// base/time.h. Pure functions.
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <cstdint>
 #include <string>
-
-#include "events/event_log.h"
+#include <string_view>
 
 namespace passledger::events {
-
-// One event as a JSON object: position, stream, version, type, schema_version (after
-// upcasting), stored_schema_version, recorded_at, actor, correlation_id, causation, subject,
-// payload, personal (object when revealed, "sealed", "forgotten", or absent), sealed (base64
-// ciphertext, when `include_ciphertext`), prev_hash, hash.
-boost::json::object EventToJson(const RecordedEvent& event, bool include_ciphertext);
 
 std::string Base64Encode(std::string_view bytes);
 

@@ -111,47 +111,6 @@ json::parse_options ExportParseOptions() {
   return options;
 }
 
-Result<json::object> ExportLine(const Envelope& e, const PersonalPart* personal) {
-  boost::system::error_code ec;
-  json::value payload = json::parse(e.payload, ec);
-  if (ec || !payload.is_object()) {
-    return MakeError(ErrorCode::kCorruption,
-                     "payload of position " + std::to_string(e.position) + " is not a JSON object");
-  }
-  json::object out;
-  out["position"] = e.position;
-  out["stream"] = e.stream;
-  out["version"] = e.version;
-  out["type"] = e.type;
-  out["schema_version"] = e.schema_version;
-  out["recorded_at"] = FormatTimestamp(e.recorded_at_us);
-  out["recorded_at_us"] = e.recorded_at_us;
-  out["actor"] = e.actor;
-  out["correlation_id"] = e.correlation_id;
-  out["causation"] = e.causation;
-  out["subject"] = e.subject;
-  out["payload"] = std::move(payload);
-  out["payload_text"] = e.payload;
-  if (!e.sealed.empty()) out["sealed"] = Base64Encode(e.sealed);
-  if (personal != nullptr && personal->state == PersonalState::kRevealed) {
-    out["personal"] = *personal->object;
-    out["personal_schema_version"] = personal->schema_version;
-  } else if (personal != nullptr && personal->state == PersonalState::kForgotten) {
-    out["personal"] = "forgotten";
-  }
-  out["prev_hash"] = ToHex(e.prev_hash);
-  out["hash"] = ToHex(e.hash);
-  return out;
-}
-
-Result<json::object> ExportLine(const RecordedEvent& event, bool reveal) {
-  const bool shown = event.personal_state == PersonalState::kRevealed ||
-                     event.personal_state == PersonalState::kForgotten;
-  if (!reveal || !shown) return ExportLine(event.envelope, nullptr);
-  const PersonalPart personal{event.personal_state, &event.personal, event.schema_version};
-  return ExportLine(event.envelope, &personal);
-}
-
 Result<Envelope> EnvelopeFromExportLine(const json::object& line) {
   for (const auto& field : line) {
     if (std::find(kKnownFields.begin(), kKnownFields.end(), field.key()) == kKnownFields.end()) {

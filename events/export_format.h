@@ -1,19 +1,14 @@
-// The line format of `passledger export`: one JSON object per event, carrying the envelope
-// exactly as stored, so that a file can be verified offline (export_verifier.h) without the
-// database. Pure functions; thread-safe.
+// The line format of `passledger export`, read back: one JSON object per event, carrying the
+// envelope exactly as stored, so that a file can be verified offline (export_verifier.h)
+// without the database. Pure functions; thread-safe.
 //
-// One line:
-//   position, stream, version, type      as stored
-//   schema_version                       as stored (not upcast: the hash covers the stored shape)
-//   recorded_at, recorded_at_us          ISO-8601 UTC with µs, and the exact integer
-//   actor, correlation_id, causation     causation 0 = none
-//   subject                              "" = no personal part
-//   payload                              the stored payload as a JSON object, for reading
-//   payload_text                         the stored payload bytes, for verifying (see below)
-//   sealed                               base64 of the stored ciphertext; absent when none
-//   personal                             only when revealed: the decrypted object (upcast to
-//                                        personal_schema_version), or "forgotten"
-//   prev_hash, hash                      64 hex digits
+// A line is EnvelopeJson(event, ExportLineOptions(reveal)) (envelope_json.h, where every field
+// is described): position, stream, version, type, schema_version (as stored, never upcast),
+// recorded_at, recorded_at_us, actor, correlation_id, causation, subject, payload,
+// payload_text, sealed (when there is a sealed part), personal and personal_schema_version
+// (only with --reveal), prev_hash, hash. It is the format earlier builds wrote: the fuzz
+// seeds in tests/fuzz/corpus/export, written by an earlier build, still verify and come out of
+// EnvelopeJson byte for byte (tests/events/envelope_json_test.cpp).
 //
 // Why payload_text: the stored payload is the text boost::json::serialize produced at append
 // time, and the hash covers those bytes. Boost.JSON 1.81 parses doubles imprecisely, so
@@ -32,9 +27,8 @@
 #include <string>
 #include <string_view>
 
-#include "events/envelope.h"
 #include "base/error.h"
-#include "events/event_log.h"
+#include "events/envelope.h"
 
 namespace passledger::events {
 
@@ -45,19 +39,6 @@ inline constexpr std::size_t kMaxExportLineBytes = 32u << 20;
 // How export lines are parsed: the payload sits one level deeper than in the log, and byte
 // strings the log accepted without checking (a correlation id) need not be valid UTF-8.
 boost::json::parse_options ExportParseOptions();
-
-// The personal part shown with --reveal.
-struct PersonalPart {
-  PersonalState state = PersonalState::kNone;   // only kRevealed and kForgotten are shown
-  const boost::json::object* object = nullptr;  // REQUIRES when kRevealed; borrowed per call
-  std::uint32_t schema_version = 0;             // the shape of *object (after upcasting)
-};
-
-// The export line of `e`; `personal` (may be null) adds the revealed personal part.
-// kCorruption when e.payload is not a JSON object.
-Result<boost::json::object> ExportLine(const Envelope& e, const PersonalPart* personal);
-// The export line of a recorded event; its personal part only when `reveal`.
-Result<boost::json::object> ExportLine(const RecordedEvent& event, bool reveal);
 
 // Rebuilds the envelope of a line so that EncodeRecord gives the stored bytes. Checks that
 // the line is well-formed and consistent with itself (payload and payload_text,

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "events/envelope_json.h"
 #include "events/event_json.h"
 #include "events/export_format.h"
 #include "events/export_verifier.h"
@@ -58,14 +59,31 @@ json::object ThroughText(const json::object& line) {
   return parsed.as_object();
 }
 
+// `e` as the log reads it, nothing upcast; `personal` in the state given (the object when
+// kRevealed, in the shape of `personal_version`).
+RecordedEvent Recorded(const Envelope& e, PersonalState state = PersonalState::kNone,
+                       json::object personal = {}, std::uint32_t personal_version = 0) {
+  return RecordedEvent{e,
+                       personal_version != 0 ? personal_version : e.schema_version,
+                       {},
+                       state,
+                       std::move(personal)};
+}
+
+// The export line of `event` (`passledger export`, --reveal when `reveal`).
+Result<json::object> ExportLine(const RecordedEvent& event, bool reveal = false) {
+  return EnvelopeJson(event, ExportLineOptions(reveal));
+}
+
 // Export line -> text -> envelope.
-Envelope RoundTrip(const Envelope& e, const PersonalPart* personal = nullptr) {
-  auto line = ExportLine(e, personal);
+Envelope RoundTrip(const RecordedEvent& event, bool reveal = false) {
+  auto line = ExportLine(event, reveal);
   BOOST_TEST_REQUIRE(Succeeded(line));
   auto back = EnvelopeFromExportLine(ThroughText(*line));
   BOOST_TEST_REQUIRE(Succeeded(back));
   return *back;
 }
+Envelope RoundTrip(const Envelope& e) { return RoundTrip(Recorded(e)); }
 
 BOOST_AUTO_TEST_SUITE(export_format)
 
@@ -117,7 +135,7 @@ BOOST_AUTO_TEST_CASE(DoublesThatDoNotRoundTripStillVerifyThroughPayloadText) {
 
 BOOST_AUTO_TEST_CASE(LineHoldsTheStoredEnvelope) {
   Envelope e = SampleEnvelope(R"({"level":"Patron"})");
-  auto line = ExportLine(e, nullptr);
+  auto line = ExportLine(Recorded(e));
   BOOST_TEST_REQUIRE(Succeeded(line));
   BOOST_TEST(line->at("schema_version").to_number<std::uint64_t>() == 2u);  // stored, never upcast
   BOOST_TEST(line->at("recorded_at").as_string() == "2026-09-21T14:13:20.123456Z");
@@ -137,7 +155,7 @@ BOOST_AUTO_TEST_CASE(LineHoldsTheStoredEnvelope) {
   bare.causation = 0;
   bare.correlation_id = "\xff\xfe not utf-8";
   bare.hash = ComputeHash(bare.prev_hash, EncodeCanonical(bare));
-  auto bare_line = ExportLine(bare, nullptr);
+  auto bare_line = ExportLine(Recorded(bare));
   BOOST_TEST_REQUIRE(Succeeded(bare_line));
   BOOST_TEST(!bare_line->contains("sealed"));
   BOOST_TEST((EncodeRecord(RoundTrip(bare)) == EncodeRecord(bare)));
@@ -147,22 +165,23 @@ BOOST_AUTO_TEST_CASE(LineHoldsTheStoredEnvelope) {
 BOOST_AUTO_TEST_CASE(RevealedPersonalPartIsShownButNotHashed) {
   const Envelope e = SampleEnvelope("{}");
   const json::object personal = {{"name", "Avery Quill"}};
-  const PersonalPart revealed{PersonalState::kRevealed, &personal, 3};
-  auto line = ExportLine(e, &revealed);
+  const RecordedEvent revealed = Recorded(e, PersonalState::kRevealed, personal, 3);
+  auto line = ExportLine(revealed, /*reveal=*/true);
   BOOST_TEST_REQUIRE(Succeeded(line));
   BOOST_TEST(line->at("personal").as_object() == personal);
   BOOST_TEST(line->at("personal_schema_version").to_number<std::uint64_t>() == 3u);
-  BOOST_TEST((EncodeRecord(RoundTrip(e, &revealed)) == EncodeRecord(e)));
+  BOOST_TEST(line->at("schema_version").to_number<std::uint64_t>() == 2u);  // still as stored
+  BOOST_TEST((EncodeRecord(RoundTrip(revealed, true)) == EncodeRecord(e)));
 
-  const PersonalPart forgotten{PersonalState::kForgotten, nullptr, 0};
-  auto forgotten_line = ExportLine(e, &forgotten);
+  const RecordedEvent forgotten = Recorded(e, PersonalState::kForgotten);
+  auto forgotten_line = ExportLine(forgotten, /*reveal=*/true);
   BOOST_TEST_REQUIRE(Succeeded(forgotten_line));
   BOOST_TEST(forgotten_line->at("personal").as_string() == "forgotten");
-  BOOST_TEST((EncodeRecord(RoundTrip(e, &forgotten)) == EncodeRecord(e)));
+  BOOST_TEST((EncodeRecord(RoundTrip(forgotten, true)) == EncodeRecord(e)));
 }
 
 BOOST_AUTO_TEST_CASE(MalformedLinesAreRefusedNamingTheField) {
-  auto valid = ExportLine(SampleEnvelope(R"({"n":1})"), nullptr);
+  auto valid = ExportLine(Recorded(SampleEnvelope(R"({"n":1})")));
   BOOST_TEST_REQUIRE(Succeeded(valid));
   struct Case {
     std::string name;

@@ -20,6 +20,22 @@ cmp -s "$work/log1.jsonl" "$work/log2.jsonl" || fail "second demo run changed th
 grep -q '"personal":"sealed"' "$work/log1.jsonl" || fail "personal data not sealed in plain log"
 grep -q 'Avery Quill' "$work/log1.jsonl" && fail "plain log shows personal data"
 pl log --reveal | grep -q 'Avery Quill' || fail "--reveal does not show personal data"
+# log and export lines come from one serialiser (events/envelope_json.h): a field both show
+# has the same value in both; schema_version is the stored one (stored_schema_version is gone).
+pl export > "$work/export1.jsonl"
+python3 - "$work/log1.jsonl" "$work/export1.jsonl" <<'PY' || fail "log and export lines disagree"
+import json, sys
+logs = [json.loads(l) for l in open(sys.argv[1])]
+exports = [json.loads(l) for l in open(sys.argv[2])]
+assert len(logs) == len(exports) == 3, (len(logs), len(exports))
+for log, export in zip(logs, exports):
+    assert "stored_schema_version" not in log, log
+    assert "schema_version" in log and "payload" in log, log
+    shared = (set(log) & set(export)) - {"personal"}
+    assert len(shared) >= 13, sorted(shared)
+    for key in shared:
+        assert log[key] == export[key], (key, log[key], export[key])
+PY
 pl verify | grep -q '^ok: 3 events verified' || fail "verify did not report 3 events"
 
 # Exit statuses and one-line errors.

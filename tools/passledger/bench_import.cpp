@@ -10,12 +10,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "events/storage_reference.h"
 #include "handlers/import/roster_import.h"
 #include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/roster_generator.h"
-#include "events/storage_access.h"
 
 namespace passledger::tools {
 namespace {
@@ -73,7 +73,7 @@ struct Phase {
 };
 
 Result<Phase> ImportOnce(const OpenedLog& log, const fs::path& file, std::string name) {
-  const double settled = WaitForBackgroundWork(events::StorageAccess::Db(*log.log), std::chrono::minutes(5));
+  const double settled = events::WaitForBackgroundWork(*log.log, std::chrono::minutes(5));
   if (settled >= 0.1) fmt::print("  (waited {:.1f} s for background compactions)\n", settled);
   ResetPeakRss();
   const handlers::RosterImporter importer(log.log.get(), log.projections.get(), {});
@@ -121,9 +121,9 @@ void Run(const ImportBenchArgs& args, CommandContext& ctx) {
   auto changes = ImportOnce(log, changed, fmt::format("{}% changed", args.change_percent));
   if (!changes) return fail(changes.error());
   Print(*changes, 5);
-  auto raw_seconds = RawBatchedWriteSeconds(root / "raw", first->summary.events, 200);
-  if (!raw_seconds) return fail(raw_seconds.error());
-  const double raw = static_cast<double>(first->summary.events) / *raw_seconds;
+  auto reference = events::BatchedWriteReference(root / "raw", first->summary.events, 200);
+  if (!reference) return fail(reference.error());
+  const double raw = reference->KeysPerSecond();
   const double first_rate = static_cast<double>(first->summary.events) / first->seconds;
   fmt::print(
       "  raw RocksDB unsynced batched writes: {:.0f} keys/s; first import writes events "

@@ -3,7 +3,6 @@
 // sequential read of the log CF plus an unsynced batched write of as many keys), and times
 // SerialsUpdatedSince for a device with five passes. Build Release (make bench).
 #include <fmt/core.h>
-#include <rocksdb/db.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,14 +10,13 @@
 #include <filesystem>
 #include <random>
 
-#include "base/bytes.h"
 #include "events/catalogue.h"
+#include "events/storage_reference.h"
 #include "projections/read_model.h"
 #include "tools/passledger/bench_support.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/commands.h"
 #include "tools/passledger/progress.h"
-#include "events/storage_access.h"
 
 namespace passledger::tools {
 namespace {
@@ -151,20 +149,12 @@ Result<double> RawReference(const fs::path& data, const fs::path& scratch, std::
   options.read_only = true;
   auto log = events::EventLog::Open(options);
   if (!log) return log.error();
-  const auto start = Clock::now();
-  std::uint64_t bytes = 0;
-  {
-    rocksdb::ReadOptions read;
-    read.readahead_size = 2 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(
-        events::StorageAccess::Db(**log)->NewIterator(read, events::StorageAccess::ColumnFamily(**log, "log")));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) bytes += it->value().size();
-  }
-  const double read_seconds = SecondsSince(start);
-  auto write_seconds =
-      RawBatchedWriteSeconds(scratch, count, bytes / std::max<std::uint64_t>(count, 1));
-  if (!write_seconds) return write_seconds.error();
-  return static_cast<double>(count) / (read_seconds + *write_seconds);
+  auto read = events::ScanLogReference(**log);
+  if (!read) return read.error();
+  auto write = events::BatchedWriteReference(scratch, count,
+                                             read->bytes / std::max<std::uint64_t>(count, 1));
+  if (!write) return write.error();
+  return static_cast<double>(count) / (read->seconds + write->seconds);
 }
 
 void MeasureSerialsUpdatedSince(const OpenedLog& log) {

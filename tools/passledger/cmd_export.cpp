@@ -1,4 +1,5 @@
-// `passledger export`: writes events as export lines (events/export_format.h) on stdout, for
+// `passledger export`: writes events as export lines (events/envelope_json.h,
+// ExportLineOptions; read back by events/export_format.h) on stdout, for
 // auditors and `verify --file`. Read-only (works beside a running server); reads page by
 // page, so memory does not grow with the log.
 #include <fmt/core.h>
@@ -8,7 +9,7 @@
 #include <cstdio>
 #include <string>
 
-#include "events/export_format.h"
+#include "events/envelope_json.h"
 #include "tools/passledger/cli_support.h"
 
 namespace passledger::tools {
@@ -47,7 +48,7 @@ void Run(const ExportArgs& args, CommandContext& ctx) {
     if (page->empty()) break;
     for (const auto& event : *page) {
       if (event.envelope.position > last) break;
-      auto line = events::ExportLine(event, args.reveal);
+      auto line = events::EnvelopeJson(event, events::ExportLineOptions(args.reveal));
       if (!line) {
         ctx.exit_status = ReportError("export", line.error());
         return;

@@ -3,7 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include "events/event_json.h"
+#include "events/envelope_json.h"
 #include "tools/passledger/cli_support.h"
 
 namespace passledger::tools {
@@ -19,10 +19,17 @@ struct LogArgs {
 
 constexpr std::size_t kPage = 4096;
 
-bool Print(const events::RecordedEvent& event, const LogArgs& args) {
+// Prints `event` when it passes the filters; false once past --to or on a damaged event
+// (reported in ctx).
+bool Print(const events::RecordedEvent& event, const LogArgs& args, CommandContext& ctx) {
   if (args.to != 0 && event.envelope.position > args.to) return false;
   if (args.type.empty() || event.envelope.type == args.type) {
-    fmt::print("{}\n", boost::json::serialize(events::EventToJson(event, false)));
+    auto line = events::EnvelopeJson(event, events::LogLineOptions());
+    if (!line) {
+      ctx.exit_status = ReportError("log", line.error());
+      return false;
+    }
+    fmt::print("{}\n", boost::json::serialize(*line));
   }
   return true;
 }
@@ -41,7 +48,7 @@ void Run(const LogArgs& args, CommandContext& ctx) {
       }
       for (const auto& event : *page) {
         if (event.envelope.position < args.from) continue;
-        if (!Print(event, args)) return;
+        if (!Print(event, args, ctx)) return;
       }
       if (page->size() < kPage) return;
       version = page->back().envelope.version + 1;
@@ -55,7 +62,7 @@ void Run(const LogArgs& args, CommandContext& ctx) {
       return;
     }
     for (const auto& event : *page) {
-      if (!Print(event, args)) return;
+      if (!Print(event, args, ctx)) return;
     }
     if (page->size() < kPage) return;
     position = page->back().envelope.position + 1;
