@@ -23,8 +23,9 @@
 # write an access log line per request to a file (ours to stderr, redirected), so neither
 # skips that work. Threads: nginx `worker_processes N` (--nginx-workers, default 1) and our
 # server with server.threads = N I/O threads and server.workers = N pool threads (--threads,
-# default 1; every PassKit request hops from an I/O thread to the pool). wrk itself takes most
-# of one of the machine's cores, so on 2 vCPUs each server has about one core either way.
+# default 1; reads that memory can answer stay on the I/O thread, the rest hop to the pool).
+# wrk takes most of one of the machine's cores, so on 2 vCPUs each server has about one core
+# either way.
 #
 # Usage: tools/bench/http.sh [--bin PATH] [--runs N] [--duration S] [--connections C]
 #                            [--threads N] [--nginx-workers N] [--keep] [--rss-1m [--rows N]]
