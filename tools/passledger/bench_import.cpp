@@ -109,7 +109,7 @@ void Run(const ImportBenchArgs& args, CommandContext& ctx) {
              static_cast<double>(fs::file_size(roster)) / (1 << 20), SecondsSince(generate_start),
              root.string());
   fs::remove_all(root / "data");
-  CommandContext bench_ctx{root / "data", kExitOk};
+  CommandContext bench_ctx{root / "data", kExitOk, std::nullopt};  // no config: defaults
   auto log = OpenLog(bench_ctx, /*read_only=*/false);
   if (!log) return fail(MakeError(ErrorCode::kUnavailable, "cannot open the bench log"));
   auto first = ImportOnce(log, roster, "first import");

@@ -178,7 +178,7 @@ void MeasureSerialsUpdatedSince(const OpenedLog& log) {
 
 void Run(const RebuildArgs& args, CommandContext& ctx) {
   const fs::path root = BenchScratchDir(args.dir, "rebuild");
-  CommandContext bench_ctx{root / "data", kExitOk};
+  CommandContext bench_ctx{root / "data", kExitOk, std::nullopt};  // no config: defaults
   auto generated = Generate(bench_ctx, args.events);
   if (!generated) {
     ctx.exit_status = ReportError("bench rebuild", generated.error());
