@@ -50,6 +50,9 @@ Key RandomKey();
 std::string AesGcmSeal(const Key& key, std::string_view plaintext, std::string_view aad);
 Result<std::string> AesGcmOpen(const Key& key, std::string_view sealed, std::string_view aad);
 
+// Standard base64 with padding (RFC 4648 §4).
+std::string Base64Encode(std::string_view bytes);
+
 std::string ToHex(std::span<const std::uint8_t> bytes);
 inline std::string ToHex(std::string_view bytes) {
   return ToHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});

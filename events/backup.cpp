@@ -20,7 +20,7 @@
 #include "base/time.h"
 #include "base/unique_fd.h"
 #include "events/data_dir.h"
-#include "events/event_json.h"
+#include "base/crypto.h"
 #include "events/storage_access.h"
 #include "events/storage_format.h"
 #include "events/store.h"

@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "base/time.h"
-#include "events/event_json.h"
+#include "base/crypto.h"
 
 namespace passledger::events {
 namespace json = boost::json;

@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "base/time.h"
-#include "events/event_json.h"
+#include "base/crypto.h"
 
 namespace passledger::events {
 namespace json = boost::json;

@@ -1,6 +1,6 @@
 // RAII owners for the OpenSSL handles the signer uses (certificates, keys, CMS, PKCS#12),
-// built on events/openssl_ptr.h, plus OpenSslErrorText() for naming a failed call in an
-// error. Header-only; the aliases are plain unique_ptrs (movable, not copyable).
+// built on base/openssl_ptr.h (which also has OpenSslErrorText() for naming a failed call in
+// an error). Header-only; the aliases are plain unique_ptrs (movable, not copyable).
 #pragma once
 
 #include <openssl/cms.h>
@@ -31,21 +31,6 @@ inline void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); 
 // A stack of certificates that owns its elements.
 using UniqueX509Stack = OpenSslPtr<STACK_OF(X509), openssl_detail::FreeX509Stack>;
 
-// "<call>: <reason of the oldest queued OpenSSL error>", and clears this thread's error queue
-// so that a later failure does not report a stale reason.
-inline std::string OpenSslErrorText(std::string_view call) {
-  const unsigned long code = ERR_get_error();
-  std::string text(call);
-  if (code == 0) {
-    text += ": failed (no OpenSSL error queued)";
-  } else {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text += ": ";
-    text += buf;
-  }
-  ERR_clear_error();
-  return text;
-}
+// OpenSslErrorText() is base/openssl_ptr.h's.
 
 }  // namespace passledger::signer

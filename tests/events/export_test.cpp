@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "events/envelope_json.h"
-#include "events/event_json.h"
+#include "base/crypto.h"
 #include "events/export_format.h"
 #include "events/export_verifier.h"
 #include "tests/testing/event_log_helpers.h"

@@ -95,7 +95,11 @@ head -c 2 "$work/body" | grep -q PK || fail "the pass is not a zip"
 stop_server
 start_server
 [ "$(code "$reg")" = 200 ] || fail "registration lost over a restart"
-curl -fs "$base/metrics" | grep -q 'passledger_http_requests_total' || fail "metrics"
+# The page is fetched whole before grep reads it: `curl | grep -q` under pipefail fails when
+# grep exits at the first match and curl, still writing, gets SIGPIPE.
+metrics_page() { curl -fs "$base/metrics"; }
+page=$(metrics_page) || fail "metrics: curl"
+grep -q 'passledger_http_requests_total' <<<"$page" || fail "metrics"
 
 # Device logs go to the bounded ring, not the event log. The positive control: a registration
 # beside it adds one event, which `log` (read-only beside the server) sees.
@@ -123,7 +127,8 @@ PY
 [ -z "$("$bin" --data "$data" device-logs --since 2100-01-01)" ] || fail "device-logs --since (future)"
 [ -z "$("$bin" --data "$data" device-logs --device device1)" ] || fail "device-logs --device"
 "$bin" --data "$data" device-logs --since 42 > /dev/null 2>&1 && fail "device-logs --since a position"
-curl -fs "$base/metrics" | grep -q '^passledger_device_log_records 1' || fail "device log metrics"
+page=$(metrics_page) || fail "device log metrics: curl"
+grep -q '^passledger_device_log_records 1' <<<"$page" || fail "device log metrics"
 grep -q "$token" "$work/server.err" "$work/server.out" && fail "a token appears in the server's output"
 stop_server
 echo "serve_test: ok"

@@ -84,7 +84,7 @@ class RawRsa {
     RawRsa raw;
     for (unsigned t = 0; t < threads; ++t) {
       UniquePkey copy(EVP_PKEY_dup(key));
-      if (!copy) return MakeError(ErrorCode::kInternal, signer::OpenSslErrorText("EVP_PKEY_dup"));
+      if (!copy) return MakeError(ErrorCode::kInternal, OpenSslErrorText("EVP_PKEY_dup"));
       raw.keys_.push_back(std::move(copy));
     }
     return raw;
