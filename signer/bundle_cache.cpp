@@ -27,11 +27,7 @@ Result<Bundle> BundleCache::GetOrMake(std::string_view serial, std::uint64_t con
                                       const Maker& make) {
   const std::string key = KeyOf(serial, content_position);
   MutexLock lock(mutex_);
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    ++stats_.hits;
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second.bundle;
-  }
+  if (auto hit = Hit(key)) return std::move(*hit);
   if (auto it = flights_.find(key); it != flights_.end()) {
     ++stats_.waits;
     const std::shared_ptr<Flight> flight = it->second;  // the maker erases the map's copy
@@ -44,6 +40,10 @@ Result<Bundle> BundleCache::GetOrMake(std::string_view serial, std::uint64_t con
 std::optional<Bundle> BundleCache::Find(std::string_view serial, std::uint64_t content_position) {
   const std::string key = KeyOf(serial, content_position);
   MutexLock lock(mutex_);
+  return Hit(key);
+}
+
+std::optional<Bundle> BundleCache::Hit(const std::string& key) {
   const auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
   ++stats_.hits;

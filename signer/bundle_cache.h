@@ -59,6 +59,8 @@ class BundleCache {
     std::list<std::string>::iterator lru;  // position in lru_
   };
 
+  // The cached entry, made most recently used and counted as a hit; nullopt on a miss.
+  std::optional<Bundle> Hit(const std::string& key) PL_REQUIRES(mutex_);
   Result<Bundle> Wait(const std::shared_ptr<Flight>& flight) PL_REQUIRES(mutex_);
   // Runs `make` with mutex_ released.
   Result<Bundle> Make(const std::string& key, const Maker& make) PL_REQUIRES(mutex_);

@@ -7,6 +7,12 @@
 namespace passledger::handlers {
 namespace {
 
+LatestPass LatestOf(signer::Bundle bundle, const signer::PassData& pass,
+                    std::string_view pass_type) {
+  return LatestPass{std::move(bundle), pass.serial, std::string(pass_type), pass.content_position,
+                    pass.last_modified_s};
+}
+
 Error NotConfigured(std::string_view pass_type) {
   return MakeError(ErrorCode::kNotFound,
                    "pass type " + std::string(pass_type) + " is not configured on this server");
@@ -42,9 +48,7 @@ Result<std::optional<LatestPass>> PassBundles::Cached(const projections::PassVie
   if (!pass_data) return pass_data.error();
   auto bundle = factory->Cached(pass_data->serial, pass_data->content_position);
   if (!bundle) return std::optional<LatestPass>();
-  return std::optional<LatestPass>(LatestPass{std::move(*bundle), pass_data->serial,
-                                              pass.pass_type_id, pass_data->content_position,
-                                              pass_data->last_modified_s});
+  return std::optional<LatestPass>(LatestOf(std::move(*bundle), *pass_data, pass.pass_type_id));
 }
 
 Result<LatestPass> PassBundles::ForPass(const projections::PassView& pass) const {
@@ -96,8 +100,7 @@ Result<LatestPass> PassBundles::Make(const projections::MemberView& member,
   if (!pass_data) return pass_data.error();
   auto bundle = factory->Get(*member_data, *pass_data);
   if (!bundle) return bundle.error();
-  return LatestPass{std::move(*bundle), pass_data->serial, std::string(type),
-                    pass_data->content_position, pass_data->last_modified_s};
+  return LatestOf(std::move(*bundle), *pass_data, type);
 }
 
 }  // namespace passledger::handlers
