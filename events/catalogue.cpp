@@ -71,7 +71,9 @@ constexpr FieldSpec kPushBatchPayload[] = {{"sent", K::kInteger, kReq},
                                            {"failed", K::kInteger, kReq},
                                            {"unregistered", K::kInteger, kOpt},
                                            {"failures", K::kArray, kOpt},
-                                           {"upTo", K::kInteger, kOpt}};
+                                           {"upTo", K::kInteger, kOpt},
+                                           {"from", K::kInteger, kOpt},
+                                           {"devices", K::kInteger, kOpt}};
 constexpr FieldSpec kDeviceLogPayload[] = {{"lines", K::kArray, kReq},
                                            {"truncated", K::kBool, kOpt}};
 

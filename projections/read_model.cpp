@@ -151,6 +151,23 @@ std::uint64_t ParseTag(std::string_view tag) {
   return value;
 }
 
+constexpr std::size_t kNoLimit = static_cast<std::size_t>(-1);
+
+// The serials of `pass_type` that `device` is registered for, in serial order, at most `limit`.
+Result<std::vector<std::string>> ScanRegisteredSerials(const Snapshot& s, std::string_view device,
+                                                       std::string_view pass_type,
+                                                       std::size_t limit) {
+  std::vector<std::string> serials;
+  if (limit == 0) return serials;
+  const std::string prefix = Key(View::kRegistrations, device, pass_type) + '\0';
+  auto scanned = s.Scan(prefix, "", [&](std::string_view serial, std::string_view) {
+    serials.emplace_back(serial);
+    return serials.size() < limit;
+  });
+  if (!scanned) return scanned.error();
+  return serials;
+}
+
 // Decoded by Pass() when the serial has no record: as long as a typical pass record.
 const std::string& StandInPass() {
   static const std::string bytes = [] {
@@ -280,13 +297,9 @@ Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   const std::uint64_t since = ParseTag(tag);
-  std::vector<std::string> registered;
-  const std::string prefix = Key(View::kRegistrations, device, pass_type) + '\0';
-  auto scanned = s.Scan(prefix, "", [&](std::string_view serial, std::string_view) {
-    registered.emplace_back(serial);
-    return true;
-  });
-  if (!scanned) return scanned.error();
+  auto found = ScanRegisteredSerials(s, device, pass_type, kNoLimit);
+  if (!found) return found.error();
+  const std::vector<std::string>& registered = *found;
   auto passes = s.GetRecords<PassView>(View::kPasses, registered);
   if (!passes) return passes.error();
   UpdatedSerials out;
@@ -299,6 +312,14 @@ Result<UpdatedSerials> ReadModel::SerialsUpdatedSince(std::string_view device,
     }
   }
   return out;
+}
+
+Result<std::vector<std::string>> ReadModel::RegisteredSerials(std::string_view device,
+                                                              std::string_view pass_type,
+                                                              std::size_t limit) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  return ScanRegisteredSerials(s, device, pass_type, limit);
 }
 
 Result<bool> ReadModel::IsRegistered(std::string_view device, std::string_view pass_type,
@@ -352,7 +373,9 @@ Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view s
   auto devices = s.GetRecords<DeviceView>(View::kDevices, ids);
   if (!devices) return devices.error();
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if ((*devices)[i]) out[i].push_token = std::move((*devices)[i]->push_token);
+    if (!(*devices)[i]) continue;
+    out[i].push_token = std::move((*devices)[i]->push_token);
+    out[i].device_position = (*devices)[i]->updated_position;
   }
   return out;
 }

@@ -45,6 +45,7 @@ struct Registration {
   std::string device_id;
   std::string pass_type_id;
   std::string push_token;
+  std::uint64_t device_position = 0;  // the device's last DeviceRegistered (a new push token)
 };
 
 class ReadModel {
@@ -73,6 +74,11 @@ class ReadModel {
   // content changed after `tag` (a decimal position; absent or unparsable = everything).
   Result<UpdatedSerials> SerialsUpdatedSince(std::string_view device, std::string_view pass_type,
                                              std::string_view tag) const;
+  // The serials of `pass_type` that `device` is registered for, in serial order, at most
+  // `limit` (a device that got 410 from APNs loses them all).
+  Result<std::vector<std::string>> RegisteredSerials(std::string_view device,
+                                                     std::string_view pass_type,
+                                                     std::size_t limit) const;
   Result<bool> IsRegistered(std::string_view device, std::string_view pass_type,
                             std::string_view serial) const;
   // The push token of `device`'s registration for `serial`, by key (no scan); nullopt when

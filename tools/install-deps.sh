@@ -11,6 +11,8 @@ packages=(
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   librocksdb-dev libssl-dev
+  # apns: libcurl's multi interface over HTTP/2 (Debian's libcurl is built with nghttp2)
+  libcurl4-openssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
   # signer: zip (Debian's libzip CMake config needs its tools), templates, time zones
   libzip-dev zipcmp zipmerge ziptool libkainjow-mustache-dev tzdata
@@ -22,6 +24,8 @@ packages=(
   rocksdb-tools
   # benchmarks (tools/bench/http.sh: the load generator and the reference server)
   wrk nginx
+  # tools/bench/push.sh: the reference HTTP/2 server and load generator (nghttpd, h2load)
+  nghttp2-server nghttp2-client
   # profiles for docs/PERFORMANCE.md (perf record / perf report)
   linux-perf
 )
