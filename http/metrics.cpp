@@ -75,6 +75,11 @@ void Metrics::AddCounter(std::string name, std::string help, std::function<doubl
   callbacks_.push_back({std::move(name), std::move(help), "counter", std::move(sample)});
 }
 
+void Metrics::AddRendered(std::function<void(std::string&)> render) {
+  MutexLock lock(callbacks_mutex_);
+  rendered_.push_back(std::move(render));
+}
+
 Metrics::Snapshot Metrics::Copy() const {
   MutexLock lock(mutex_);
   return {requests_, durations_, bytes_sent_};
@@ -119,6 +124,7 @@ void Metrics::RenderCallbacks(std::string& out) const {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", callback.name, callback.help,
                        callback.name, callback.type, callback.name, callback.sample());
   }
+  for (const auto& render : rendered_) render(out);
 }
 
 std::string Metrics::Render() const {

@@ -51,6 +51,10 @@ class Metrics {
   void AddGauge(std::string name, std::string help, std::function<double()> sample);
   void AddCounter(std::string name, std::string help, std::function<double()> sample);
 
+  // A callback that appends whole series of its own (HELP, TYPE and samples, labels and
+  // histograms included) to the rendered text. The same rules as the sampled callbacks.
+  void AddRendered(std::function<void(std::string& out)> render);
+
   [[nodiscard]] std::string Render() const;
 
  private:
@@ -88,6 +92,7 @@ class Metrics {
 
   mutable Mutex callbacks_mutex_;
   std::vector<Callback> callbacks_ PL_GUARDED_BY(callbacks_mutex_);
+  std::vector<std::function<void(std::string&)>> rendered_ PL_GUARDED_BY(callbacks_mutex_);
 };
 
 }  // namespace passledger::http

@@ -200,6 +200,7 @@ Result<std::optional<projections::UpdatedSerials>> PassKitService::ListUpdated(
   }
   auto updated = read_.WithTier(tier).SerialsUpdatedSince(device, pass_type, tag);
   if (!updated) return updated.error();
+  if (options_.device_asked) options_.device_asked(device);
   if (updated->serials.empty()) return std::optional<projections::UpdatedSerials>();
   return std::optional<projections::UpdatedSerials>(std::move(*updated));
 }

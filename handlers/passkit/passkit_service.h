@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -88,6 +89,9 @@ struct PassKitOptions {
   RateLimiter::Clock clock = std::chrono::steady_clock::now;
   // How often a registration is re-decided after losing a race on the device's stream.
   int max_attempts = 16;
+  // Told of every well-formed list request (the push dispatcher's "the phone came back"
+  // latency); called on the request's thread, must be cheap and thread-safe. May be empty.
+  std::function<void(std::string_view device)> device_asked;
 };
 
 class PassKitService {

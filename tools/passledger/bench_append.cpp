@@ -231,6 +231,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   append->callback([args, &ctx] { Run(*args, ctx); });
   AddBenchRebuildCommand(*bench, ctx);
   AddBenchImportCommand(*bench, ctx);
+  AddBenchPushCommand(*bench, ctx);
   AddBenchSignCommand(*bench, ctx);
 }
 

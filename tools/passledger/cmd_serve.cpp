@@ -24,6 +24,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/demo_roster.h"
 #include "tools/passledger/pass_setup.h"
+#include "tools/passledger/push_setup.h"
 
 namespace passledger::tools {
 namespace {
@@ -209,6 +210,20 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
 
   const projections::ReadModel read(log.projections.get());
   const handlers::PassBundles bundles(&read, {setup->factory});
+  auto push = SetUpPush(*config, *setup);
+  if (!push) {
+    ctx.exit_status = ReportError("serve: push", push.error());
+    return;
+  }
+  std::unique_ptr<handlers::PushDispatcher> dispatcher;
+  if (*push) {
+    (*push)->dispatcher.alert = [](const std::string& line) {
+      fmt::print(stderr, "passledger: ALERT: {}\n", line);
+    };
+    dispatcher = std::make_unique<handlers::PushDispatcher>(log.log.get(), read,
+                                                            (*push)->client.get(),
+                                                            (*push)->dispatcher);
+  }
   auto device_logs =
       projections::DeviceLogStore::Open(log.log.get(), config->passkit.device_log_mib << 20);
   if (!device_logs) {
@@ -220,9 +235,13 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("serve", client_hash_key.error());
     return;
   }
-  handlers::PassKitService service(
-      log.log.get(), read, &bundles,
-      PassKitOptionsFrom(config->passkit, device_logs->get(), *client_hash_key));
+  auto passkit_options = PassKitOptionsFrom(config->passkit, device_logs->get(), *client_hash_key);
+  if (dispatcher) {
+    passkit_options.device_asked = [d = dispatcher.get()](std::string_view device) {
+      d->DeviceAsked(device);
+    };
+  }
+  handlers::PassKitService service(log.log.get(), read, &bundles, std::move(passkit_options));
   OPENSSL_cleanse(client_hash_key->data(), client_hash_key->size());
   http::Metrics metrics;
   AddServerMetrics(metrics, log, *setup->factory);
@@ -230,8 +249,16 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   http::Router router;
   http::WorkerPool workers(OrCores(config->server.workers), 4096,
                            config->server.worker_queue_bytes);
+  if (dispatcher) AddPushMetrics(metrics, *(*push)->client, *dispatcher);
   http::AddOperationalRoutes(
-      router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); });
+      router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); },
+      [d = dispatcher.get()] {
+        http::Problems problems;
+        if (d) {
+          if (auto stopped = d->status().stopped) problems.emplace_back("push", "stopped: " + *stopped);
+        }
+        return problems;
+      });
   http::AddPassKitRoutes(router, service, workers, &metrics);
 
   http::Server server(ServerOptionsFrom(config->server, &metrics), router);
@@ -243,9 +270,24 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   fmt::print(stderr, "passledger: serving {}://{}:{} (data {}, webServiceURL {})\n",
              tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
              config->pass.web_service_url);
+  if (!dispatcher) {
+    fmt::print(stderr, "passledger: push is off (apns.auth = \"{}\"{}): phones are not told of "
+                       "changes; docs/PUSH.md says how to turn it on\n",
+               config->push_auth(),
+               config->apns.auth.empty() ? ", the default with development certificates" : "");
+  } else if (auto started = dispatcher->Start(); !started) {
+    ctx.exit_status = ReportError("serve: push", started.error());
+    server.Stop(std::chrono::seconds(0));
+    workers.Stop();
+    return;
+  } else {
+    fmt::print(stderr, "passledger: push on: {}, from log position {}\n", (*push)->description,
+               dispatcher->status().checkpoint);
+  }
   const int signal = WaitForStopSignal(stop_signals);
   fmt::print(stderr, "passledger: {} received, draining for up to {} s\n",
              signal == SIGTERM ? "SIGTERM" : "SIGINT", config->server.drain_seconds);
+  if (dispatcher) dispatcher->Stop();
   server.Stop(std::chrono::seconds(config->server.drain_seconds));
   workers.Stop();
   fmt::print(stderr, "passledger: stopped\n");

@@ -35,6 +35,9 @@ void AddForgetCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchRebuildCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
 void AddBenchImportCommand(CLI::App& bench, CommandContext& ctx);   // under `bench`
+void AddBenchPushCommand(CLI::App& bench, CommandContext& ctx);     // under `bench`
+// `push`: the devices of some passes told now, as one recorded batch (docs/PUSH.md).
+void AddPushCommand(CLI::App& app, CommandContext& ctx);
 void AddRebuildCommand(CLI::App& app, CommandContext& ctx);
 void AddStateCommand(CLI::App& app, CommandContext& ctx);
 void AddGenRosterCommand(CLI::App& app, CommandContext& ctx);

@@ -165,28 +165,64 @@ std::string PassKitDefault(T PassKitSettings::*member) {
   return std::to_string(PassKitSettings{}.*member);
 }
 
-template <class T>
-Apply ServerNumber(T ServerSettings::*member, std::uint64_t max, std::uint64_t min = 0) {
-  return [member, max, min](Config& c, std::string_view v) -> Result<void> {
+// A whole number in [min, max] for `member` of the settings section `part`.
+template <class Part, class T>
+Apply PartNumber(Part Config::*part, T Part::*member, std::uint64_t max, std::uint64_t min) {
+  return [part, member, max, min](Config& c, std::string_view v) -> Result<void> {
     auto value = ParseUnsigned(v);
     if (!value) return value.error();
     if (*value > max) return Invalid("must be at most " + std::to_string(max));
     if (*value < min) return Invalid("must be at least " + std::to_string(min));
-    c.server.*member = static_cast<T>(*value);
+    c.*part.*member = static_cast<T>(*value);
     return {};
   };
 }
 
 template <class T>
+Apply ServerNumber(T ServerSettings::*member, std::uint64_t max, std::uint64_t min = 0) {
+  return PartNumber(&Config::server, member, max, min);
+}
+
+template <class T>
 Apply PassKitNumber(T PassKitSettings::*member, std::uint64_t max, std::uint64_t min = 1) {
-  return [member, max, min](Config& c, std::string_view v) -> Result<void> {
-    auto value = ParseUnsigned(v);
-    if (!value) return value.error();
-    if (*value > max) return Invalid("must be at most " + std::to_string(max));
-    if (*value < min) return Invalid("must be at least " + std::to_string(min));
-    c.passkit.*member = static_cast<T>(*value);
+  return PartNumber(&Config::passkit, member, max, min);
+}
+
+template <class T>
+Apply ApnsNumber(T ApnsSettings::*member, std::uint64_t max, std::uint64_t min = 1) {
+  return PartNumber(&Config::apns, member, max, min);
+}
+
+template <class T>
+std::string ApnsDefault(T ApnsSettings::*member) {
+  return std::to_string(ApnsSettings{}.*member);
+}
+
+// One of `words`, for `member` of [apns].
+Apply ApnsWord(std::string ApnsSettings::*member, std::vector<std::string> words) {
+  return [member, words](Config& c, std::string_view v) -> Result<void> {
+    if (std::find(words.begin(), words.end(), v) == words.end()) {
+      std::string list;
+      for (const auto& w : words) list += (list.empty() ? "" : ", ") + w;
+      return Invalid("\"" + std::string(v) + "\" is not one of " + list);
+    }
+    c.apns.*member = std::string(v);
     return {};
   };
+}
+
+Result<void> ApplyApnsPriority(Config& c, std::string_view v) {
+  if (v != "1" && v != "5" && v != "10") return Invalid("must be 1, 5 or 10");
+  c.apns.priority = static_cast<unsigned>(std::stoul(std::string(v)));
+  return {};
+}
+
+Result<void> ApplyApnsUrl(Config& c, std::string_view v) {
+  if (!v.starts_with("https://") || v.size() <= 8 || v.ends_with("/")) {
+    return Invalid("must be https://host[:port] without a path or a trailing /");
+  }
+  c.apns.url = std::string(v);
+  return {};
 }
 
 Result<void> ApplyTrustedProxies(Config& c, std::string_view v) {
@@ -318,6 +354,49 @@ std::vector<ConfigKey> MakeKeys() {
        "Reverse proxies (addresses or networks, e.g. \"10.0.0.0/8\") whose X-Forwarded-For "
        "names the client; from any other peer the header is ignored",
        false, ApplyTrustedProxies},
+      {"apns.auth", "\"\" (off with dev certificates, else certificate)",
+       "How pushes authenticate: off, token (.p8 key) or certificate (TLS client certificate)",
+       false, ApnsWord(&ApnsSettings::auth, {"off", "token", "certificate"})},
+      {"apns.url", "\"" + ApnsSettings{}.url + "\"",
+       "APNs host (https://api.sandbox.push.apple.com for development devices)", false,
+       ApplyApnsUrl},
+      {"apns.ca_file", "\"\" (system CAs)", "PEM CA bundle trusted instead of the system's (tests)",
+       false, PartText(&Config::apns, &ApnsSettings::ca_file)},
+      {"apns.key_file", "\"\"", "Token auth: the .p8 signing key from Apple (AuthKey_<id>.p8)",
+       false, PartPath(&Config::apns, &ApnsSettings::key_file)},
+      {"apns.key_id", "\"\"", "Token auth: the key's 10-character id", false,
+       PartText(&Config::apns, &ApnsSettings::key_id)},
+      {"apns.team_id", "\"\" (pass.team_id)", "Token auth: the team id (the token's issuer)", false,
+       PartText(&Config::apns, &ApnsSettings::team_id)},
+      {"apns.certificate", "\"\" (the pass certificate)",
+       "Certificate auth: PEM or PKCS#12 client certificate", false,
+       PartPath(&Config::apns, &ApnsSettings::certificate)},
+      {"apns.certificate_key", "\"\" (the pass certificate's key)",
+       "Certificate auth: PEM private key of apns.certificate", false,
+       PartPath(&Config::apns, &ApnsSettings::certificate_key)},
+      {"apns.push_type", "\"" + ApnsSettings{}.push_type + "\"", "apns-push-type header", false,
+       ApnsWord(&ApnsSettings::push_type, {"background", "alert"})},
+      {"apns.priority", ApnsDefault(&ApnsSettings::priority),
+       "apns-priority header: 5 (conserve power, Apple's advice for passes), 10 or 1", false,
+       ApplyApnsPriority},
+      {"apns.expiration_seconds", ApnsDefault(&ApnsSettings::expiration_seconds),
+       "apns-expiration = now + this (APNs keeps an undelivered push this long); 0 = once", false,
+       ApnsNumber(&ApnsSettings::expiration_seconds, 30u * 86400u, 0)},
+      {"apns.connections", ApnsDefault(&ApnsSettings::connections),
+       "HTTP/2 connections to APNs (one thread each)", false,
+       ApnsNumber(&ApnsSettings::connections, 64)},
+      {"apns.max_streams", ApnsDefault(&ApnsSettings::max_streams),
+       "Pushes in flight per connection, before the server allows fewer", false,
+       ApnsNumber(&ApnsSettings::max_streams, 10'000)},
+      {"apns.coalesce_ms", ApnsDefault(&ApnsSettings::coalesce_ms),
+       "Changes within this window after the first make one push per device", false,
+       ApnsNumber(&ApnsSettings::coalesce_ms, 600'000, 0)},
+      {"apns.timeout_seconds", ApnsDefault(&ApnsSettings::timeout_seconds),
+       "One request's deadline, from its start to APNs' answer", false,
+       ApnsNumber(&ApnsSettings::timeout_seconds, 600)},
+      {"apns.max_attempts", ApnsDefault(&ApnsSettings::max_attempts),
+       "Tries per push for 5xx, 429 and lost connections before it counts as failed", false,
+       ApnsNumber(&ApnsSettings::max_attempts, 100)},
       {"passkit.max_devices_per_pass", PassKitDefault(&PassKitSettings::max_devices_per_pass),
        "Devices one pass may be registered on; more are refused (403)", false,
        PassKitNumber(&PassKitSettings::max_devices_per_pass, 10'000)},

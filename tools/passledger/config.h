@@ -20,7 +20,9 @@
 
 #include "base/error.h"
 #include "handlers/import/roster_config.h"
+#include "apns/client.h"
 #include "handlers/passkit/passkit_service.h"
+#include "handlers/push/push_dispatcher.h"
 #include "http/server.h"
 #include "signer/certificates.h"
 #include "signer/pass_input.h"
@@ -81,9 +83,34 @@ struct PassKitSettings {
   std::uint64_t device_log_mib = 64;  // the device log ring's byte budget
 };
 
+// [apns]: pushes to phones (apns::ClientOptions, handlers::PushDispatcherOptions,
+// docs/PUSH.md). `auth` empty means the default: "off" with development certificates,
+// "certificate" with real ones (Config::push_auth()).
+struct ApnsSettings {
+  std::string auth;  // "", "off", "token", "certificate"
+  std::string url = apns::ClientOptions{}.url;
+  std::string ca_file;
+  std::filesystem::path key_file;  // the .p8 token-signing key
+  std::string key_id;
+  std::string team_id;                     // empty: pass.team_id
+  std::filesystem::path certificate;       // empty: the pass certificate
+  std::filesystem::path certificate_key;   // empty: the pass certificate's key
+  std::string push_type = apns::ClientOptions{}.push_type;
+  unsigned priority = static_cast<unsigned>(apns::ClientOptions{}.priority);
+  unsigned expiration_seconds = static_cast<unsigned>(apns::ClientOptions{}.expiration.count());
+  unsigned connections = static_cast<unsigned>(apns::ClientOptions{}.connections);
+  unsigned max_streams = static_cast<unsigned>(apns::ClientOptions{}.max_streams);
+  unsigned coalesce_ms =
+      static_cast<unsigned>(handlers::PushDispatcherOptions{}.coalesce.count());
+  unsigned timeout_seconds = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::seconds>(apns::ClientOptions{}.timeout).count());
+  unsigned max_attempts = static_cast<unsigned>(apns::ClientOptions{}.max_attempts);
+};
+
 struct Config {
   ServerSettings server;
   PassKitSettings passkit;
+  ApnsSettings apns;
   signer::PassTypeConfig pass;
   // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
   signer::CertificateConfig certificates;
@@ -92,6 +119,11 @@ struct Config {
   handlers::ImportConfig import;
 
   bool uses_dev_certificates() const { return certificates.certificate.empty(); }
+  // "off", "token" or "certificate": apns.auth, or its default.
+  std::string push_auth() const {
+    if (!apns.auth.empty()) return apns.auth;
+    return uses_dev_certificates() ? "off" : "certificate";
+  }
   // pass.web_service_url was not configured: it follows the listen address.
   bool web_service_url_is_default = true;
 };

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   AddBackupCommands(app, ctx);
   AddDigestCommand(app, ctx);
   AddForgetCommand(app, ctx);
+  AddPushCommand(app, ctx);
   AddRebuildCommand(app, ctx);
   AddStateCommand(app, ctx);
   AddImportCommand(app, ctx);

@@ -43,6 +43,7 @@ Result<PassSetup> SetUpPasses(const Config& config, const std::filesystem::path&
   auto identity = signer::LoadSigningIdentity(*certificates, std::chrono::system_clock::now());
   if (!identity) return identity.error();
   for (const auto& warning : (*identity)->warnings()) setup.warnings.push_back(warning);
+  setup.identity = *identity;
   auto signer = signer::CmsSigner::Create(*identity);
   if (!signer) return signer.error();
 

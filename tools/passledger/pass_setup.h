@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "events/event_log.h"
+#include "signer/certificates.h"
 #include "signer/pass_factory.h"
 #include "tools/passledger/config.h"
 
@@ -18,6 +19,8 @@ namespace passledger::tools {
 
 struct PassSetup {
   std::shared_ptr<const signer::PassFactory> factory;
+  // The pass certificate and key the factory signs with (also APNs' default client identity).
+  std::shared_ptr<const signer::SigningIdentity> identity;
   std::vector<std::string> warnings;  // certificate expiry, development certificates, http URL
 };
 
