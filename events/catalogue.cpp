@@ -128,7 +128,7 @@ const std::array kSpecs = {
     EventSpec{kPassTokenRevoked, "pass", 1, kPassTokenRevokedPayload, kNone},
     EventSpec{kDeviceRegistered, "device", 1, kDeviceRegisteredPayload, kNone},
     EventSpec{kDeviceUnregistered, "device", 1, kDeviceUnregisteredPayload, kNone},
-    EventSpec{kPushBatchCompleted, "device", 1, kPushBatchPayload, kNone},
+    EventSpec{kPushBatchCompleted, "system", 1, kPushBatchPayload, kNone},
     EventSpec{kDeviceLogReceived, "device", 1, kDeviceLogPayload, kNone},
     EventSpec{kImportStarted, "import", 1, kImportStartedPayload, kNone},
     EventSpec{kImportRowRejected, "import", 1, kImportRejectedPayload, kNone},

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "events/stream_names.h"
 #include "events/catalogue.h"
 #include "events/event_log.h"
 #include "projections/projections.h"
@@ -215,7 +216,7 @@ inline events::AppendRequest Unregister(std::string_view device, std::string_vie
 }
 
 inline events::AppendRequest PushBatchCompleted(std::int64_t sent, std::int64_t failed) {
-  return One("device-pushes",
+  return One(std::string(events::kPushBatchStream),
              Event(events::kPushBatchCompleted, {{"sent", sent}, {"failed", failed}}));
 }
 
