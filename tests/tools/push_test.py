@@ -429,7 +429,57 @@ try:
     check(total >= 10000, "10,000 devices each got at least one push")
     print("     SIGKILL fan-out: %d delivered before the kill, %d pushes in all for 10,000 devices "
           "= %d duplicates (at-least-once)" % (delivered_before, total, total - 10000))
+    result = passledger("push", "--serial", p1, check_status=False)
+    check(result.returncode != 0 and "in use by process" in result.stderr,
+          "passledger push beside the server is refused")
     stop()
+
+    # `passledger push` (server stopped): 403 ExpiredProviderToken -> a new JWT on a new
+    # connection; the push is then delivered.
+    control("POST", "/reset")
+    control("POST", "/script", {"token": tok["A"], "responses": [
+        {"status": 403, "reason": "ExpiredProviderToken"}]})
+    out = passledger("push", "--serial", p1).stdout
+    check("3 delivered" in out, "passledger push --serial: %s" % out.strip())
+    records = [r for r in pushes() if r["token"] == tok["A"]]
+    check([r["status"] for r in records] == [403, 200], "ExpiredProviderToken, then delivered")
+    check(records[0]["headers"]["authorization"] != records[1]["headers"]["authorization"],
+          "a new provider token after ExpiredProviderToken")
+    check(records[0]["connection"] != records[1]["connection"], "and a new connection")
+
+    # A server that lowers its stream limit: never more streams than it allows, nothing lost.
+    register_many(p1, 20000, 200)
+    control("POST", "/reset")
+    control("POST", "/settings", {"maxConcurrentStreams": 4})
+    control("POST", "/default", {"delay_ms": 20})
+    out = passledger("push", "--serial", p1).stdout
+    stats = control("GET", "/stats")
+    check("203 delivered" in out, "lowered stream limit: %s" % out.strip())
+    check(stats["maxConcurrentSeen"] <= 4, "at most 4 streams at once (%d)" % stats["maxConcurrentSeen"])
+    control("POST", "/default", {"delay_ms": 0})
+
+    # Certificate auth: the pass certificate is the TLS client certificate; no JWT.
+    ready2 = os.path.join(work, "standin2.json")
+    procs.append(subprocess.Popen(
+        ["node", os.path.join(SRC, "tests/testing/apns_standin.mjs"), "--cert",
+         os.path.join(certs, "server.pem"), "--key", os.path.join(certs, "server.key"),
+         "--client-ca", os.path.join(certs, "ca.pem"), "--ready-file", ready2]))
+    wait_for(lambda: os.path.exists(ready2), "the second stand-in", 20)
+    ports2 = json.load(open(ready2))
+    config_text = open(config).read().replace('auth = "token"', 'auth = "certificate"').replace(
+        "127.0.0.1:%d" % ports["port"], "127.0.0.1:%d" % ports2["port"])
+    config = os.path.join(work, "certificate.toml")
+    open(config, "w").write(config_text)
+    out = passledger("push", "--serial", p2, "--member", "8-10000001").stdout
+    check("delivered" in out, "certificate auth: %s" % out.strip())
+    conn = http.client.HTTPConnection("127.0.0.1", ports2["controlPort"], timeout=30)
+    conn.request("GET", "/requests?since=0&limit=5")
+    seen = json.loads(conn.getresponse().read())["requests"]
+    cn = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "multiline", "-in",
+                         os.path.join(data, "dev-certs", "pass.pem")], capture_output=True, text=True).stdout
+    check(seen and seen[0]["clientCertCN"] and seen[0]["clientCertCN"] in cn,
+          "the pass certificate is presented (CN %s)" % (seen[0]["clientCertCN"] if seen else None))
+    check("authorization" not in seen[0]["headers"], "no JWT with certificate auth")
     print("PASS")
 finally:
     for p in procs:
