@@ -191,6 +191,11 @@ CURLcode UseClientCertificate(CURL*, void* ssl_ctx, void* user) {
   return CURLE_OK;
 }
 
+bool IsLateStreamError(CURLcode code) {
+  return code == CURLE_HTTP2_STREAM || code == CURLE_HTTP2 || code == CURLE_RECV_ERROR ||
+         code == CURLE_PARTIAL_FILE;
+}
+
 std::int64_t UnixSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -385,7 +390,10 @@ class Connection {
       curl_multi_remove_handle(multi_.get(), easy);
       counters_.in_flight.fetch_sub(1);
       auto transfer = Release(raw);
-      const bool answered = code == CURLE_OK && status > 0;
+      // A 200 is an answer even when the stream then ends with RST_STREAM(NO_ERROR): a
+      // server that answers before it has read the body may close it so, and libcurl 7.88
+      // reports that as a stream error after the response arrived.
+      const bool answered = status > 0 && (code == CURLE_OK || (status == 200 && IsLateStreamError(code)));
       if (answered) {
         Answered(*transfer, ParseAnswer(static_cast<int>(status), transfer->body));
       } else {

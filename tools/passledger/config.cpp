@@ -358,7 +358,7 @@ std::vector<ConfigKey> MakeKeys() {
        "How pushes authenticate: off, token (.p8 key) or certificate (TLS client certificate)",
        false, ApnsWord(&ApnsSettings::auth, {"off", "token", "certificate"})},
       {"apns.url", "\"" + ApnsSettings{}.url + "\"",
-       "APNs host (https://api.sandbox.push.apple.com for development devices)", false,
+       "APNs host; Wallet passes use production also on development devices", false,
        ApplyApnsUrl},
       {"apns.ca_file", "\"\" (system CAs)", "PEM CA bundle trusted instead of the system's (tests)",
        false, PartText(&Config::apns, &ApnsSettings::ca_file)},
