@@ -257,7 +257,8 @@ class Connection {
       if (now < rest_until_) next = std::min(next, rest_until_);
       int running = 0;
       curl_multi_perform(multi_.get(), &running);
-      Collect();
+      // Streams that just ended are filled again before waiting.
+      if (Collect() > 0) continue;
       const auto wait = std::chrono::duration_cast<milliseconds>(next - Clock::now());
       curl_multi_poll(multi_.get(), nullptr, 0,
                       static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1000)), nullptr);
@@ -374,7 +375,9 @@ class Connection {
     active_.push_back(std::move(transfer));
   }
 
-  void Collect() {
+  // Ends the transfers libcurl reports done; returns how many.
+  std::size_t Collect() {
+    std::size_t collected = 0;
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -402,8 +405,10 @@ class Connection {
       transfer->job = nullptr;
       transfer->headers.reset();
       spare_.push_back(std::move(transfer));
+      ++collected;
     }
     if (reset_pending_ && active_.empty()) Reset();
+    return collected;
   }
 
   std::unique_ptr<Transfer> Release(Transfer* raw) {

@@ -59,7 +59,10 @@ struct ClientOptions {
   int priority = 5;                      // apns-priority
   std::chrono::seconds expiration{86400};  // apns-expiration = now + this; 0 = "0" (once)
   int connections = 2;
-  int max_streams = 1000;  // per connection, before the server says less
+  // Per connection, before the server says less. 50: libcurl 7.88 (Debian 12) leaves some
+  // multiplexed uploads stalled until their timeout at 100 streams and more (measured with
+  // tools/bench/push.sh; docs/PUSH.md); at 50 none stalled and one connection carried 20,000/s.
+  int max_streams = 50;
   std::chrono::milliseconds timeout{10000};  // per request, from its start to its answer
   int max_attempts = 10;  // per push, for kRetry/kTooManyRequests/transport failures
   std::chrono::milliseconds retry_base{200}, retry_cap{30000};

@@ -28,7 +28,7 @@ struct PushBenchArgs {
   std::string ca_file;
   std::size_t devices = 100'000;
   unsigned connections = 1;
-  unsigned streams = 500;
+  unsigned streams = 50;
   int runs = 3;
   std::string dir;
 };
@@ -136,9 +136,10 @@ void Run(const PushBenchArgs& args, CommandContext& ctx) {
     const auto after = (*push)->client->stats();
     seconds.push_back(s);
     fmt::print("  run {}: {} devices in {:.3f} s end to end = {:.0f} pushes/s ({} delivered, {} "
-               "requests, {} connections opened)\n",
+               "requests, {} retried, {} without an answer, {} connections opened)\n",
                run, args.devices, s, static_cast<double>(args.devices) / s,
                after.delivered - before.delivered, after.sent - before.sent,
+               after.retried - before.retried, after.transport_errors - before.transport_errors,
                after.connections_opened - before.connections_opened);
     std::fflush(stdout);
   }
@@ -161,7 +162,7 @@ void AddBenchPushCommand(CLI::App& bench, CommandContext& ctx) {
   cmd->add_option("--ca-file", args->ca_file, "CA that signed the server's certificate");
   cmd->add_option("--devices", args->devices, "Registered devices")->default_val(100'000);
   cmd->add_option("--connections", args->connections, "HTTP/2 connections")->default_val(1);
-  cmd->add_option("--streams", args->streams, "Streams per connection")->default_val(500);
+  cmd->add_option("--streams", args->streams, "Streams per connection")->default_val(50);
   cmd->add_option("--runs", args->runs, "Runs (the median is reported)")->default_val(3);
   cmd->add_option("--dir", args->dir, "Scratch directory (kept when given)");
   cmd->callback([args, &ctx] { Run(*args, ctx); });
