@@ -463,12 +463,15 @@ class Connection {
         rest_until_ = now + options_.token_update_rest;
         reset_pending_ = true;
         return;
-      case Verdict::kConfiguration:
+      case Verdict::kConfiguration: {
+        // Said before Finish: the last job's end lets Send() return and free the pushes.
+        std::string why = std::to_string(answer.status) + " " +
+                          (answer.reason.empty() ? "(no reason)" : answer.reason) +
+                          " for topic " + job->push->topic;
+        on_configuration_error_(std::move(why));
         queue_.Finish(job, Outcome::kNotSent);
-        on_configuration_error_(std::to_string(answer.status) + " " +
-                                (answer.reason.empty() ? "(no reason)" : answer.reason) +
-                                " for topic " + job->push->topic);
         return;
+      }
     }
   }
 
