@@ -358,16 +358,19 @@ try:
     check(came_back is not None and came_back >= 1, "the came-back latency counted the phone")
     check(metric("passledger_push_commit_to_accept_seconds_count") is not None, "commit-to-accept histogram")
 
-    # 100 revisions of p1 -> one push per device of p1.
+    # 100 revisions of p1 -> one push per device of p1. Device D registers again, so the
+    # same check that saw none for it above now sees its push.
+    register("devD", p1, tok["D"])
     stop()
     revise(p1, 100)
     mark = control("GET", "/stats")["requests"]
     start()
-    wait_for(lambda: len(pushes()) >= mark + 3, "the pushes of 100 revisions")
+    wait_for(lambda: len(pushes()) >= mark + 4, "the pushes of 100 revisions")
     time.sleep(1.0)
     new = [r for r in pushes() if r["seq"] > mark]
     counts = sorted(r["token"] for r in new)
-    check(counts == sorted([tok["A"], tok["B"], tok["C"]]), "100 revisions: one push per device")
+    check(counts == sorted([tok["A"], tok["B"], tok["C"], tok["D"]]),
+          "100 revisions: one push per device (D, registered again, included)")
 
     # A configuration error: stop pushing, say so, touch nothing.
     control("POST", "/script", {"token": "*", "responses": [
@@ -440,7 +443,7 @@ try:
     control("POST", "/script", {"token": tok["A"], "responses": [
         {"status": 403, "reason": "ExpiredProviderToken"}]})
     out = passledger("push", "--serial", p1).stdout
-    check("3 delivered" in out, "passledger push --serial: %s" % out.strip())
+    check("4 delivered" in out, "passledger push --serial: %s" % out.strip())
     records = [r for r in pushes() if r["token"] == tok["A"]]
     check([r["status"] for r in records] == [403, 200], "ExpiredProviderToken, then delivered")
     check(records[0]["headers"]["authorization"] != records[1]["headers"]["authorization"],
@@ -454,7 +457,7 @@ try:
     control("POST", "/default", {"delay_ms": 20})
     out = passledger("push", "--serial", p1).stdout
     stats = control("GET", "/stats")
-    check("203 delivered" in out, "lowered stream limit: %s" % out.strip())
+    check("204 delivered" in out, "lowered stream limit: %s" % out.strip())
     check(stats["maxConcurrentSeen"] <= 4, "at most 4 streams at once (%d)" % stats["maxConcurrentSeen"])
     control("POST", "/default", {"delay_ms": 0})
 

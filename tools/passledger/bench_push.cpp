@@ -9,6 +9,8 @@
 
 #include <thread>
 
+#include "events/catalogue.h"
+#include "events/stream_names.h"
 #include "handlers/import/roster_import.h"
 #include "handlers/push/push_dispatcher.h"
 #include "projections/read_model.h"
@@ -57,10 +59,10 @@ Result<void> RegisterDevices(events::EventLog& log, const std::string& type,
     for (std::size_t i = first; i < std::min(count, first + kChunk); ++i) {
       events::AppendRequest request;
       const std::string device = fmt::format("benchdevice{:07}", i);
-      request.stream = "device-" + device;
+      request.stream = events::DeviceStream(device);
       request.actor = "system:bench";
       request.events.push_back(events::NewEvent{
-          "DeviceRegistered", 0,
+          std::string(events::kDeviceRegistered), 0,
           boost::json::object{{"deviceId", device}, {"passTypeId", type}, {"serial", serial},
                               {"pushToken", fmt::format("{:064x}", i)}},
           {}, std::nullopt});
@@ -76,7 +78,7 @@ Result<std::uint64_t> Revise(events::EventLog& log, const std::string& serial, i
   request.stream = "pass-" + serial;
   request.actor = "system:bench";
   request.events.push_back(events::NewEvent{
-      "PassRevised", 0, boost::json::object{{"serial", serial}, {"reason", fmt::format("bench {}", run)}},
+      std::string(events::kPassRevised), 0, boost::json::object{{"serial", serial}, {"reason", fmt::format("bench {}", run)}},
       {}, std::nullopt});
   auto appended = log.Append(std::move(request));
   if (!appended) return appended.error();
