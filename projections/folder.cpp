@@ -144,6 +144,8 @@ class EventFolder {
   Result<void> UpdateMember(std::string_view id, const std::function<void(MemberView&)>& change);
   Result<void> UpdatePass(std::string_view serial, const std::function<void(PassView&)>& change);
   void MoveContent(PassView& pass);
+  // A forgotten member's pass: no cardholder, void (reason "forgotten"), new content.
+  void EndForgottenPass(PassView& pass);
   Result<void> Count(std::int64_t CountsView::*counter, std::int64_t delta);
 
   std::uint64_t position() const { return e_.envelope.position; }
@@ -269,15 +271,21 @@ Result<void> EventFolder::ForgetMember(std::string_view membership_id) {
     serials = m.serials;
   });
   if (!ok) return ok;
+  // Each pass becomes a void pass without personal data, with new content: the phones that
+  // hold it are pushed and download the void version (PassBundles makes it).
   for (const auto& serial : serials) {
-    auto pass = views_.Find<PassView>(Key(View::kPasses, serial));
-    if (!pass) return pass.error();
-    if (*pass) {
-      (*pass)->cardholder.clear();
-      (*pass)->forgotten = true;
-    }
+    auto ended = UpdatePass(serial, [&](PassView& pass) { EndForgottenPass(pass); });
+    if (!ended) return ended;
   }
   return {};
+}
+
+void EventFolder::EndForgottenPass(PassView& pass) {
+  pass.cardholder.clear();
+  pass.forgotten = true;
+  pass.voided = true;
+  pass.void_reason = std::string(kForgottenVoidReason);
+  if (pass.content_position != position()) MoveContent(pass);
 }
 
 // A content change: new content position, a fresh change-index entry, and a last-modified
@@ -330,21 +338,22 @@ Result<void> EventFolder::PassIssued() {
   pass.cardholder = e_.personal ? Text(*e_.personal, "cardholder") : std::string();
   MoveContent(pass);
   if (auto ok = Count(&CountsView::passes, is_new ? 1 : 0); !ok) return ok;
-  if (auto ok = Count(&CountsView::passes_voided, -static_cast<int>(was_voided)); !ok) return ok;
-  return UpdateMember(member, [&](MemberView& m) {
+  bool forgotten = false;
+  auto added = UpdateMember(member, [&](MemberView& m) {
     if (std::find(m.serials.begin(), m.serials.end(), serial) == m.serials.end()) {
       m.serials.emplace_back(serial);
     }
-    if (m.forgotten) {
-      pass.cardholder.clear();
-      pass.forgotten = true;
-    }
+    forgotten = m.forgotten;
   });
+  if (!added) return added;
+  // A pass issued to a forgotten member (nothing issues one; the fold stays total) is void.
+  if (forgotten) EndForgottenPass(pass);
+  return Count(&CountsView::passes_voided, static_cast<int>(pass.voided) - static_cast<int>(was_voided));
 }
 
 Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
   return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
-    if (voided) {
+    if (voided && !pass.forgotten) {  // a forgotten member's pass stays void
       pass.voided = *voided;
       pass.void_reason = *voided ? Text(e_.payload, "reason") : std::string();
     }

@@ -18,8 +18,9 @@
 
 namespace passledger::projections::codec {
 
-// Version 1 was JSON text; 2 is this binary layout.
-inline constexpr std::uint8_t kRecordFormat = 2;
+// Version 1 was JSON text; 2 is this binary layout; 3 has 2's layout and says the views were
+// folded with SubjectForgotten voiding the member's passes (views of 2 are rebuilt).
+inline constexpr std::uint8_t kRecordFormat = 3;
 
 void Encode(const MemberView& record, std::string* out);
 void Encode(const PassView& record, std::string* out);

@@ -72,6 +72,10 @@ struct PassEmail {
   bool operator==(const PassEmail&) const = default;
 };
 
+// The void reason of every pass of a forgotten member (SubjectForgotten voids them all, and
+// nothing unvoids them).
+inline constexpr std::string_view kForgottenVoidReason = "forgotten";
+
 struct PassView {
   std::string serial;
   std::string pass_type_id;
@@ -85,7 +89,7 @@ struct PassView {
   std::int64_t last_modified_s = 0;    // Unix seconds of that change, strictly increasing
   std::uint64_t issued_position = 0;
   PassEmail email;
-  bool forgotten = false;
+  bool forgotten = false;  // then also voided
   bool operator==(const PassView&) const = default;
 };
 

@@ -63,6 +63,9 @@ struct PassData {
   std::string cardholder;  // this pass's cardholder name
   std::uint64_t token_generation = 1;
   bool voided = false;
+  // A forgotten member's pass (with an empty MemberData): rendered void, without barcode or
+  // NFC payload, whatever the template says.
+  bool forgotten = false;
   std::uint64_t content_position = 0;  // position of the last content change
   std::int64_t last_modified_s = 0;    // Unix seconds of that change
 };

@@ -230,11 +230,17 @@ void SetExpiryAndVoided(json::object& pass, const PassInput& input, const TimeZo
   } else {
     pass.erase("expirationDate");
   }
-  if (input.pass->voided || !input.member->active) {
+  if (input.pass->voided || input.pass->forgotten || !input.member->active) {
     pass["voided"] = true;
   } else {
     pass.erase("voided");
   }
+}
+
+// A forgotten member's pass keeps nothing that could name the person or open a door.
+void StripForgotten(json::object& pass, const PassInput& input) {
+  if (!input.pass->forgotten) return;
+  for (std::string_view key : {"barcodes", "barcode", "nfc", "userInfo"}) pass.erase(key);
 }
 
 // Exactly one style; every field an object with a string key, unique across all groups.
@@ -331,6 +337,7 @@ Result<std::string> FinishPassJson(std::string_view rendered, const PassInput& i
   }
   if (auto ok = SetServerKeys(*pass, input); !ok) return ok.error();
   SetExpiryAndVoided(*pass, input, zone);
+  StripForgotten(*pass, input);
   if (auto ok = CheckFields(*pass, template_file); !ok) return ok.error();
   return json::serialize(*pass);
 }

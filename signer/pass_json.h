@@ -3,7 +3,8 @@
 //    every name is documented in docs/TEMPLATES.md.
 //  - FinishPassJson: parses the rendered text and sets what code owns, whatever the template
 //    says: formatVersion, passTypeIdentifier, teamIdentifier, serialNumber, organizationName,
-//    description, webServiceURL + authenticationToken, expirationDate and voided. It also
+//    description, webServiceURL + authenticationToken, expirationDate and voided; for a
+//    forgotten member's pass it removes barcodes, barcode, nfc and userInfo. It also
 //    checks that exactly one pass style is present and that field keys are unique across all
 //    of its field groups.
 // Pure functions of their arguments; thread-safe. PassInput's pointers are only read during

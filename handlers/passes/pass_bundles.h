@@ -32,8 +32,8 @@ class PassBundles {
   PassBundles(const projections::ReadModel* read,
               std::vector<std::shared_ptr<const signer::PassFactory>> factories);
 
-  // kNotFound for an unknown serial or a pass type with no factory configured;
-  // kFailedPrecondition for a forgotten member's pass.
+  // kNotFound for an unknown serial or a pass type with no factory configured. A forgotten
+  // member's pass is made void and without personal data (handlers/passes/pass_records.h).
   Result<LatestPass> ForSerial(std::string_view serial) const;
   // The same for a pass record already read from the projections (the member's record is
   // read only when the bundle is not cached).

@@ -8,7 +8,9 @@
 
 namespace passledger::handlers {
 
-// kFailedPrecondition for a forgotten member (its personal fields are gone for good);
+// A forgotten member (its personal fields gone for good) becomes an empty MemberData — not even
+// the membership id — and its passes PassData marked `forgotten` and void, so that the pass
+// their phones download then is void and carries nothing of the person.
 // kCorruption when a record lacks what every pass needs (an id, a token generation).
 Result<signer::MemberData> MemberDataFrom(const projections::MemberView& member);
 Result<signer::PassData> PassDataFrom(const projections::PassView& pass);

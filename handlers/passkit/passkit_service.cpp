@@ -215,10 +215,6 @@ Result<LatestPassResult> PassKitService::LatestPass(std::string_view pass_type,
   auto authorized = Authorize(pass_type, serial, authorization, read_.WithTier(tier));
   if (!authorized) return authorized.error();
   const projections::PassView& record = authorized->record;
-  if (record.forgotten) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "pass " + std::string(serial) + " belongs to a forgotten member");
-  }
   const std::int64_t last_modified = record.last_modified_s;
   if (if_modified_since && last_modified <= *if_modified_since) {
     return LatestPassResult{true, last_modified, nullptr, record.content_position};

@@ -4,9 +4,9 @@
 // Errors that http/ alone turns into statuses:
 //
 //   kInvalidArgument → 400, kTooLarge → 413, kUnauthenticated → 401, kNotFound → 404,
-//   kPermissionDenied (a pass at its device cap) → 403, kFailedPrecondition (a forgotten
-//   member's pass) → 410; anything else → 500/503. Rate limits are outcomes, not errors:
-//   the caller answers 429 with Retry-After.
+//   kPermissionDenied (a pass at its device cap) → 403; anything else → 500/503. Rate
+//   limits are outcomes, not errors: the caller answers 429 with Retry-After. A forgotten
+//   member's pass downloads as a void pass without personal data (PassBundles).
 //
 // Token routes answer every authentication failure (no or malformed header, wrong token,
 // unknown serial, a serial of another pass type, a pass type this server does not serve)

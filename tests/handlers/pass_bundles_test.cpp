@@ -1,6 +1,6 @@
 // Signed passes of the projections' members: the sample roster's passes come out signed and
 // cached per content position; a changed member gets a new bundle; unknown serials, pass
-// types nobody configured and forgotten members are clear errors.
+// types nobody configured are clear errors; a forgotten member's passes are made void.
 #include "handlers/passes/pass_bundles.h"
 
 #include <boost/json/parse.hpp>
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(every_sample_pass_is_signed_and_cached_per_content_position
   BOOST_TEST((revised->bundle.get() != (*family)[0].bundle.get()));
 }
 
-BOOST_AUTO_TEST_CASE(unknown_serials_types_and_forgotten_members_are_errors) {
+BOOST_AUTO_TEST_CASE(unknown_serials_and_types_are_errors_and_forgotten_members_void) {
   Import(SampleRoster());
   const PassBundles bundles(&read_, {DevPassFactory(dir_.path() / "certs")});
   auto unknown = bundles.ForSerial("NOSUCHSERIAL");
@@ -85,8 +85,12 @@ BOOST_AUTO_TEST_CASE(unknown_serials_types_and_forgotten_members_are_errors) {
   BOOST_TEST_REQUIRE(
       Succeeded(log_->log().Forget("8-10000001", "member-8-10000001", "staff:test", "request")));
   auto forgotten = bundles.ForSerial((*passes)[0].serial);
-  BOOST_TEST_REQUIRE(!forgotten.has_value());
-  BOOST_TEST((forgotten.error().code == ErrorCode::kFailedPrecondition));
+  BOOST_TEST_REQUIRE(Succeeded(forgotten));
+  BOOST_TEST(forgotten->content_position > (*passes)[0].content_position);
+  BOOST_TEST(PassJsonOf(forgotten->bundle).at("voided").as_bool());
+  auto all = bundles.ForMember("8-10000001");
+  BOOST_TEST_REQUIRE(Succeeded(all));
+  BOOST_TEST(all->size() == passes->size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -108,10 +108,15 @@ BOOST_AUTO_TEST_CASE(ForgottenMemberLosesPersonalFieldsOnly) {
       BOOST_TEST((*pass)->cardholder.empty());
       BOOST_TEST((*pass)->forgotten);
       BOOST_TEST((*pass)->membership_id == "1");
+      // Void for good, with new content: the phones holding it are pushed a void pass.
+      BOOST_TEST((*pass)->voided);
+      BOOST_TEST((*pass)->void_reason == "forgotten");
+      BOOST_TEST((*pass)->content_position > a1_content);
     }
   }
-  // Forgetting is not a content change of the passes.
-  BOOST_TEST((**p->read().Pass("A1")).content_position == a1_content);
+  // Unvoiding a forgotten member's pass moves its content but leaves it void.
+  p->Append(catalogued::Unvoid("A1"));
+  BOOST_TEST((**p->read().Pass("A1")).voided);
   auto registered = p->read().IsRegistered("phone", kMemberPass, "A1");
   BOOST_TEST_REQUIRE(Succeeded(registered));
   BOOST_TEST(*registered);

@@ -197,7 +197,7 @@ class RandomHistory {
   }
 
   std::vector<events::AppendRequest> Issue(Member& m, std::size_t cardholder) {
-    Pass pass{NewSerial(), m.id, kPassTypes[Below(3)], false};
+    Pass pass{NewSerial(), m.id, kPassTypes[Below(3)], m.forgotten};  // forgotten: void
     m.passes.push_back(passes_.size());
     passes_.push_back(pass);
     const std::string holder = m.personal && cardholder < m.personal->cardholders.size()
@@ -336,7 +336,7 @@ class RandomHistory {
       m->left = false;
       out.push_back(catalogued::Reinstate(m->id));
       for (std::size_t index : m->passes) {
-        if (passes_[index].voided) {
+        if (passes_[index].voided && !m->forgotten) {  // a forgotten member's stay void
           passes_[index].voided = false;
           out.push_back(catalogued::Unvoid(passes_[index].serial));
         }
@@ -365,9 +365,10 @@ class RandomHistory {
     if (!pass) return Enrol();
     const std::size_t what = Below(4);
     if (what == 0) {
-      pass->voided = !pass->voided;
-      return {pass->voided ? catalogued::Void(pass->serial, "staff")
-                           : catalogued::Unvoid(pass->serial)};
+      const bool unvoid = pass->voided;
+      // A forgotten member's pass stays void whatever happens to it.
+      pass->voided = !unvoid || MemberOf(*pass).forgotten;
+      return {unvoid ? catalogued::Unvoid(pass->serial) : catalogued::Void(pass->serial, "staff")};
     }
     if (what == 2 && Chance(0.2)) {
       return {catalogued::RevokeToken(pass->serial, ++pass->token_generation)};
@@ -535,6 +536,7 @@ class RandomHistory {
     Member* m = AnyMember([](const Member& x) { return !x.forgotten && x.has_key; });
     if (!m) return std::nullopt;
     m->forgotten = true;
+    for (std::size_t index : m->passes) passes_[index].voided = true;  // SubjectForgotten voids
     return HistoryStep{{}, m->id, catalogued::MemberStream(m->id)};
   }
 

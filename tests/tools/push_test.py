@@ -11,7 +11,8 @@ answers 204; 410 older than a re-registration -> kept; 400 BadDeviceToken -> rem
 500 -> retried and delivered); a 403 configuration error stops pushing, shows in /healthz and
 /metrics, touches no registration, and the batch is sent after a restart; GOAWAY and
 REFUSED_STREAM in the middle of a fan-out lose nothing; a phone played by the test lists and
-downloads the changed pass; SIGKILL during a fan-out to 10,000 devices, restart -> every device
+downloads the changed pass; forgetting the member pushes its phones a void pass that names
+nobody; SIGKILL during a fan-out to 10,000 devices, restart -> every device
 pushed at least once (the duplicates are printed). Python stdlib only.
 
 Usage: push_test.py PASSLEDGER_BINARY SOURCE_DIR
@@ -435,6 +436,7 @@ try:
     result = passledger("push", "--serial", p1, check_status=False)
     check(result.returncode != 0 and "in use by process" in result.stderr,
           "passledger push beside the server is refused")
+    _, before_forget = listing("devA")
     stop()
 
     # `passledger push` (server stopped): 403 ExpiredProviderToken -> a new JWT on a new
@@ -460,6 +462,28 @@ try:
     check("204 delivered" in out, "lowered stream limit: %s" % out.strip())
     check(stats["maxConcurrentSeen"] <= 4, "at most 4 streams at once (%d)" % stats["maxConcurrentSeen"])
     control("POST", "/default", {"delay_ms": 0})
+
+    # Forgetting the member voids both passes: the phones are pushed, and the pass they then
+    # download is void and names nobody. The same check first finds the names in the pass the
+    # phone downloaded before.
+    personal = ["Quill", "Avery", "Jordan", "avery.quill@example.org", "8-10000001"]
+    check(all(word in downloaded for word in personal),
+          "the pass downloaded before names the member (%s)" % personal)
+    passledger("forget", "--subject", "8-10000001", "--reason", "member asked")
+    mark = control("GET", "/stats")["requests"]
+    start()
+    wait_for(lambda: len(answered([r for r in pushes() if r["seq"] > mark], tok["A"])) == 1,
+             "the push to device A after the forget")
+    status, forgot_list = listing("devA", before_forget["lastUpdated"])
+    check(status == 200 and forgot_list["serialNumbers"] == [p1],
+          "after the forget the phone's list names p1")
+    void_pass = pass_json(p1)
+    void_text = json.dumps(void_pass)
+    check(void_pass.get("voided") is True, "the pass downloaded after the forget is void")
+    check("barcodes" not in void_pass and "barcode" not in void_pass, "and has no barcode")
+    check(not [word for word in personal if word in void_text],
+          "and names nobody: %s" % [word for word in personal if word in void_text])
+    stop()
 
     # Certificate auth: the pass certificate is the TLS client certificate; no JWT.
     ready2 = os.path.join(work, "standin2.json")

@@ -5,14 +5,21 @@
 # over 4 connections. Build Release first (`make bench-push` does both).
 #
 # The server is Debian's nginx as a throwaway instance (its own config in a temp dir, HTTP/2
-# over TLS on 127.0.0.1, `location /3/device/ { return 200; }`, keepalive_requests and
-# http2_max_concurrent_streams raised so that it neither closes connections nor limits
-# streams below --streams), with --nginx-workers worker processes (default 1: the load
-# generator or our client takes the other core). Each line prints requests per second; the
-# summary gives the medians, our ratio to h2load, and whether 100,000 devices took ≤ 3 s.
+# over TLS on 127.0.0.1, keepalive_requests and http2_max_concurrent_streams raised so that it
+# neither closes connections nor limits streams below --streams), with --nginx-workers worker
+# processes (default 1: the load generator or our client takes the other core). Two ways to
+# answer `POST /3/device/<token>` (--server):
+#   reads-body (default)  like APNs: the request body is read, then 200 (nginx's mirror
+#                         module reads it; the answer comes from a named location);
+#   answers-early         `return 200` at once, before the body has arrived, then
+#                         RST_STREAM(NO_ERROR) for the unread body — libcurl 7.88 then stalls
+#                         some uploads until their timeout (docs/PERFORMANCE.md).
+# Each line prints requests per second; the summary gives the medians, our ratio to h2load,
+# and whether 100,000 devices took ≤ 3 s.
 #
 # Usage: tools/bench/push.sh [--bin PATH] [--runs N] [--devices N] [--streams N]
-#                            [--connections "1 4"] [--nginx-workers N] [--keep]
+#                            [--connections "1 4"] [--nginx-workers N]
+#                            [--server reads-body|answers-early] [--keep]
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +29,7 @@ devices=100000
 streams=50
 connection_counts="1 4"
 nginx_workers=1
+server=reads-body
 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,10 +39,19 @@ while [ $# -gt 0 ]; do
     --streams) streams=$2; shift 2 ;;
     --connections) connection_counts=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
+    --server) server=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) echo "push.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+case "$server" in
+  reads-body)
+    device_location='location /3/device/ { mirror /read-body; mirror_request_body on; error_page 404 405 =200 @answer; }
+    location = /read-body { internal; return 204; }
+    location @answer { return 200; }' ;;
+  answers-early) device_location='location /3/device/ { return 200; }' ;;
+  *) echo "push.sh: --server is reads-body or answers-early, not $server" >&2; exit 2 ;;
+esac
 for tool in nginx h2load openssl python3; do
   command -v "$tool" > /dev/null || { echo "push.sh: $tool not found (tools/install-deps.sh)" >&2; exit 1; }
 done
@@ -52,7 +69,7 @@ fail() { echo "push.sh: $*" >&2; exit 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 "$src/tests/testing/make_apns_test_certs.sh" "$work/certs" > /dev/null
-mkdir -p "$work/nginx"
+mkdir -p "$work/nginx/empty"
 cat > "$work/nginx/nginx.conf" << CONF
 daemon off;
 worker_processes $nginx_workers;
@@ -73,7 +90,8 @@ http {
     listen 127.0.0.1:$port ssl http2;
     ssl_certificate $work/certs/server.pem;
     ssl_certificate_key $work/certs/server.key;
-    location /3/device/ { return 200; }
+    root $work/nginx/empty;
+    $device_location
   }
 }
 CONF
@@ -86,7 +104,7 @@ for _ in $(seq 1 100); do
 done
 echo '{}' | tr -d '\n' > "$work/body.json"
 url="https://127.0.0.1:$port"
-echo "push.sh: nginx $(nginx -v 2>&1 | sed 's/.*\///') worker_processes $nginx_workers at $url; $devices devices, $streams streams per connection, $runs runs"
+echo "push.sh: nginx $(nginx -v 2>&1 | sed 's/.*\///') worker_processes $nginx_workers at $url ($server); $devices devices, $streams streams per connection, $runs runs"
 
 : > "$work/results.tsv"
 for c in $connection_counts; do
