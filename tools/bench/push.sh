@@ -69,7 +69,7 @@ fail() { echo "push.sh: $*" >&2; exit 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 "$src/tests/testing/make_apns_test_certs.sh" "$work/certs" > /dev/null
-mkdir -p "$work/nginx/empty"
+mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" << CONF
 daemon off;
 worker_processes $nginx_workers;
@@ -90,7 +90,8 @@ http {
     listen 127.0.0.1:$port ssl http2;
     ssl_certificate $work/certs/server.pem;
     ssl_certificate_key $work/certs/server.key;
-    root $work/nginx/empty;
+    root /nonexistent/passledger-bench;  # every path is 404 (not logged), answered 200
+    log_not_found off;
     $device_location
   }
 }
