@@ -113,16 +113,53 @@ void AppendJsonEscaped(std::string_view s, std::string* out) {
   out->append(s.data() + run, s.size() - run);
 }
 
-// Appends a scalar's text; false for objects and arrays.
-bool AppendScalar(const json::value& v, bool escape, std::string* out) {
+// Appends `s` with the five characters that matter in HTML text and attribute values as
+// entities.
+void AppendHtmlEscaped(std::string_view s, std::string* out) {
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out->append("&amp;");
+        break;
+      case '<':
+        out->append("&lt;");
+        break;
+      case '>':
+        out->append("&gt;");
+        break;
+      case '"':
+        out->append("&quot;");
+        break;
+      case '\'':
+        out->append("&#39;");
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+void AppendString(std::string_view s, MustacheEscape escape, std::string* out) {
+  switch (escape) {
+    case MustacheEscape::kJsonString:
+      AppendJsonEscaped(s, out);
+      return;
+    case MustacheEscape::kHtml:
+      AppendHtmlEscaped(s, out);
+      return;
+    case MustacheEscape::kNone:
+      out->append(s);
+      return;
+  }
+}
+
+// Appends a scalar's text; false for objects and arrays. Numbers, booleans and null need no
+// escaping in any mode.
+bool AppendScalar(const json::value& v, MustacheEscape escape, std::string* out) {
   char buffer[32];
   switch (v.kind()) {
     case json::kind::string:
-      if (escape) {
-        AppendJsonEscaped(v.get_string(), out);
-      } else {
-        out->append(v.get_string().data(), v.get_string().size());
-      }
+      AppendString(v.get_string(), escape, out);
       return true;
     case json::kind::int64: {
       const auto r = std::to_chars(buffer, buffer + sizeof(buffer), v.get_int64());
@@ -278,10 +315,11 @@ class MustacheTemplate::Parser {
   std::vector<std::size_t> open_;  // indices of the sections not yet closed
 };
 
-Result<MustacheTemplate> MustacheTemplate::Parse(std::string_view text, std::string file_name) {
+Result<MustacheTemplate> MustacheTemplate::Parse(std::string_view text, std::string file_name,
+                                                 MustacheEscape escape) {
   auto nodes = Parser(text, file_name).Run();
   if (!nodes) return nodes.error();
-  return MustacheTemplate(std::move(file_name), std::move(*nodes));
+  return MustacheTemplate(std::move(file_name), escape, std::move(*nodes));
 }
 
 std::string MustacheTemplate::Spelling(const Node& node) const {
@@ -335,7 +373,8 @@ Result<void> MustacheTemplate::RenderRange(std::size_t begin, std::size_t end, S
     if (!value) return value.error();
     const json::value& v = **value;
     if (node.kind == Kind::kEscaped || node.kind == Kind::kRaw) {
-      if (!AppendScalar(v, node.kind == Kind::kEscaped, out)) {
+      const MustacheEscape escape = node.kind == Kind::kEscaped ? escape_ : MustacheEscape::kNone;
+      if (!AppendScalar(v, escape, out)) {
         return NodeError(node, "cannot insert an object or array:");
       }
       if (trace != nullptr) trace->push_back({out_begin, out->size(), i});

@@ -1,8 +1,10 @@
 // MustacheTemplate: a Mustache template parsed once and rendered many times against a
-// boost::json::value context. Written for pass.json templates, so values are escaped for the
-// inside of a JSON string rather than for HTML.
+// boost::json::value context. Written for pass.json templates, so by default {{a}} values are
+// escaped for the inside of a JSON string rather than for HTML; e-mail templates choose
+// MustacheEscape::kHtml (the HTML part) or kNone (the text part) at Parse.
 //
-// Supported: {{a.b}} (value JSON-string-escaped), {{{a}}} and {{&a}} (raw), sections
+// Supported: {{a.b}} (value escaped per the template's MustacheEscape), {{{a}}} and {{&a}} (raw),
+// sections
 // {{#x}}...{{/x}} over arrays (once per element), objects and other truthy values (once, with
 // the value pushed on the context stack), inverted sections {{^x}}...{{/x}}, comments
 // {{! ... }}, dotted names resolved through the context stack, and "." for the current item.
@@ -27,12 +29,20 @@
 
 namespace passledger::signer {
 
+// How {{a}} inserts a value ({{{a}}} and {{&a}} never escape):
+enum class MustacheEscape : std::uint8_t {
+  kJsonString,  // for the inside of a JSON string: " \ and control characters (pass.json)
+  kHtml,        // & < > " ' as entities: text and attribute values of HTML
+  kNone,        // intact (plain-text e-mail)
+};
+
 class MustacheTemplate {
  public:
   // Parses `text`; `file_name` is only used in error messages. kInvalidArgument for an
   // unclosed tag or section, a mismatched {{/x}}, a bad name, an unsupported tag or sections
   // nested deeper than kMaxDepth.
-  static Result<MustacheTemplate> Parse(std::string_view text, std::string file_name);
+  static Result<MustacheTemplate> Parse(std::string_view text, std::string file_name,
+                                        MustacheEscape escape = MustacheEscape::kJsonString);
 
   static constexpr int kMaxDepth = 16;
 
@@ -46,6 +56,7 @@ class MustacheTemplate {
   Result<void> CheckNames(const boost::json::value& sample) const;
 
   const std::string& file_name() const { return file_name_; }
+  MustacheEscape escape() const { return escape_; }
 
   // Every distinct name used in the template, in order of first use.
   std::vector<std::string> Names() const;
@@ -71,8 +82,8 @@ class MustacheTemplate {
   struct Stack;
   class Parser;
 
-  MustacheTemplate(std::string file_name, std::vector<Node> nodes)
-      : file_name_(std::move(file_name)), nodes_(std::move(nodes)) {}
+  MustacheTemplate(std::string file_name, MustacheEscape escape, std::vector<Node> nodes)
+      : file_name_(std::move(file_name)), escape_(escape), nodes_(std::move(nodes)) {}
 
   // One node's output, recorded by Locate's traced render.
   struct Span {
@@ -89,6 +100,7 @@ class MustacheTemplate {
   Error NodeError(const Node& node, std::string_view what) const;
 
   std::string file_name_;
+  MustacheEscape escape_ = MustacheEscape::kJsonString;
   std::vector<Node> nodes_;  // pre-order: a section's children follow it, up to its `end`
 };
 

@@ -94,8 +94,9 @@ std::string Sha1(const std::string& bytes) {
   return hex;
 }
 
-Result<std::string> RenderMustache(std::string_view text, std::string_view context_json) {
-  auto parsed = MustacheTemplate::Parse(text, "t.mustache");
+Result<std::string> RenderMustache(std::string_view text, std::string_view context_json,
+                                   MustacheEscape escape = MustacheEscape::kJsonString) {
+  auto parsed = MustacheTemplate::Parse(text, "t.mustache", escape);
   if (!parsed) return parsed.error();
   std::string out;
   const json::value context = json::parse(context_json);
@@ -397,6 +398,29 @@ BOOST_AUTO_TEST_CASE(mustache_variables_are_json_escaped_raw_is_not) {
                                   R"({"a": "q\"b\\c\n\t\u0001é", "n": 42, "b": true, "z": null})");
   BOOST_REQUIRE_MESSAGE(out, out.error().ToString());
   BOOST_TEST(*out == "[q\\\"b\\\\c\\n\\t\\u0001é|q\"b\\c\n\t\x01é|q\"b\\c\n\t\x01é|42|true|]");
+}
+
+BOOST_AUTO_TEST_CASE(mustache_html_mode_escapes_the_five_html_characters) {
+  const auto out = RenderMustache(
+      "<p title=\"{{a}}\">{{a}}|{{{a}}}|{{&a}}|{{n}}|{{#l}}{{.}}{{/l}}</p>",
+      R"({"a": "<b>Tom & \"Jo\"'s</b> é\n", "n": 7, "l": ["<", "&"]})", MustacheEscape::kHtml);
+  BOOST_REQUIRE_MESSAGE(out, out.error().ToString());
+  const std::string escaped = "&lt;b&gt;Tom &amp; &quot;Jo&quot;&#39;s&lt;/b&gt; é\n";
+  const std::string raw = "<b>Tom & \"Jo\"'s</b> é\n";
+  BOOST_TEST(*out == "<p title=\"" + escaped + "\">" + escaped + "|" + raw + "|" + raw +
+                         "|7|&lt;&amp;</p>");
+}
+
+BOOST_AUTO_TEST_CASE(mustache_none_mode_inserts_values_intact) {
+  const std::string context = R"({"a": "q\"b\\c\n<&>'\u0001é", "n": 42})";
+  const auto out = RenderMustache("{{a}}|{{{a}}}|{{n}}", context, MustacheEscape::kNone);
+  BOOST_REQUIRE_MESSAGE(out, out.error().ToString());
+  BOOST_TEST(*out == "q\"b\\c\n<&>'\x01é|q\"b\\c\n<&>'\x01é|42");
+  // The mode is the template's: the default stays the JSON string escape.
+  const auto parsed = MustacheTemplate::Parse("{{a}}", "t", MustacheEscape::kNone);
+  BOOST_REQUIRE(parsed);
+  BOOST_TEST((parsed->escape() == MustacheEscape::kNone));
+  BOOST_TEST((MustacheTemplate::Parse("{{a}}", "t")->escape() == MustacheEscape::kJsonString));
 }
 
 BOOST_AUTO_TEST_CASE(mustache_sections_lists_objects_booleans_and_inverted) {
