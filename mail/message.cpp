@@ -267,7 +267,8 @@ std::string Base64Lines(std::string_view bytes) {
 // RFC 2045 token: printable ASCII without spaces and tspecials.
 bool IsToken(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c > ' ' && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+    return c > ' ' && c < 0x7f &&
+           std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
   });
 }
 
@@ -310,11 +311,14 @@ Result<void> AppendAttachmentHeaders(const Attachment& a, std::string* out) {
   if (!IsMediaType(a.content_type)) {
     return FieldError("attachment content type", "must be type/subtype (e.g. application/pdf)");
   }
-  const std::string fallback = AsciiFallback(a.filename);
-  const std::string quoted = "\"" + fallback + "\"";
-  std::string disposition = "attachment; filename=" + quoted;
-  if (fallback != a.filename) disposition += "; filename*=" + ExtValue(a.filename);
-  if (auto ok = AppendHeader("Content-Type", a.content_type + "; name=" + quoted, out); !ok) {
+  // A name that needs encoding is given once per header: the RFC 2231 form in the
+  // disposition, the ASCII fallback in Content-Type's name (which clients without RFC 2231
+  // use). Both forms in the disposition would be a duplicate parameter to strict parsers.
+  const std::string fallback = "\"" + AsciiFallback(a.filename) + "\"";
+  const std::string disposition = fallback == "\"" + a.filename + "\""
+                                      ? "attachment; filename=" + fallback
+                                      : "attachment; filename*=" + ExtValue(a.filename);
+  if (auto ok = AppendHeader("Content-Type", a.content_type + "; name=" + fallback, out); !ok) {
     return ok;
   }
   if (auto ok = AppendHeader("Content-Disposition", disposition, out); !ok) return ok;

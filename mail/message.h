@@ -27,6 +27,13 @@
 // 39 bytes of UTF-8 each, never splitting a character, one per folded line). Header lines are
 // folded at 78 columns where there is a space to fold at; no line exceeds 998 octets.
 //
+// Attachment names: a name of plain ASCII file-name characters is given as is (name= and
+// filename=); any other name as RFC 2231 filename*=utf-8''... in Content-Disposition, with an
+// ASCII fallback (other characters as "_") in Content-Type's name=. Not both forms in one
+// header: strict parsers (Python's email) take that as a duplicate parameter. A name's
+// percent-encoded form is written on one line (no RFC 2231 continuations): at most 255 bytes
+// give a line of at most 785 octets.
+//
 // Thread-safety: pure functions.
 #pragma once
 

@@ -38,6 +38,7 @@ class ReplyCapture {
   void Reset() { *this = ReplyCapture(); }
 
   void OnReplyData(std::string_view data) {
+    if (quitting_) return;
     while (!data.empty()) {
       const std::size_t newline = data.find('\n');
       const std::size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
@@ -47,11 +48,14 @@ class ReplyCapture {
     }
   }
 
-  // Only the verb is kept: the AUTH exchange's arguments are credentials.
+  // Only the verb is kept: the AUTH exchange's arguments are credentials. libcurl closes a
+  // failed connection with QUIT; neither it nor its "221 Bye" is the exchange that failed.
   void OnCommandData(std::string_view data) {
-    static constexpr std::array<std::string_view, 10> kVerbs = {
-        "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "NOOP"};
+    static constexpr std::array<std::string_view, 9> kVerbs = {
+        "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "NOOP"};
     const std::string_view word = data.substr(0, data.find_first_of(" :\r\n"));
+    if (word == "QUIT") quitting_ = true;
+    if (quitting_) return;
     for (const std::string_view verb : kVerbs) {
       if (word == verb) last_verb_ = verb;
     }
@@ -77,6 +81,7 @@ class ReplyCapture {
   bool complete_ = true;
   std::string partial_;         // a reply line not yet ended
   std::string_view last_verb_;  // points into kVerbs
+  bool quitting_ = false;
 };
 
 // The message being uploaded, for the read callback.

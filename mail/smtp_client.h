@@ -48,8 +48,8 @@ struct SendOutcome {
   bool delivered = false;
   SmtpReply reply;  // the server's reply to the message (delivered), or the refusing reply
   // When not delivered: true for what may pass on a later try (no connection, timeouts, TLS
-  // handshake failures, 4xx replies), false for 5xx replies, a missing STARTTLS, failed
-  // authentication and envelope addresses CheckAddress refuses.
+  // handshake failures, 4xx replies), false for 5xx replies (a wrong password is 535), a
+  // server without STARTTLS when it is required, and envelope addresses CheckAddress refuses.
   bool temporary = false;
   std::string reason;  // one line for a person: what failed and the server's words
 };
