@@ -20,6 +20,8 @@ packages=(
   libtomlplusplus-dev
   # CLI and test helpers
   openssl python3-jsonschema unzip curl
+  # tests/testing/smtp_server.py: the real SMTP server of mail_test (under /usr/bin/python3)
+  python3-aiosmtpd
   # tests/tools/forget_purge_test.sh reads SST files with RocksDB's sst_dump
   rocksdb-tools
   # benchmarks (tools/bench/http.sh: the load generator and the reference server)
