@@ -42,7 +42,8 @@ class ReplyCapture {
     while (!data.empty()) {
       const std::size_t newline = data.find('\n');
       const std::size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
-      partial_.append(data.substr(0, std::min(end, kMaxReplyText)));
+      const std::size_t room = kMaxReplyText - std::min(partial_.size(), kMaxReplyText);
+      partial_.append(data.substr(0, std::min(end, room)));  // a line is kept bounded
       data.remove_prefix(end);
       if (newline != std::string_view::npos) OnLine(std::exchange(partial_, {}));
     }
@@ -67,7 +68,8 @@ class ReplyCapture {
  private:
   void OnLine(std::string line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, ::isdigit)) return;
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, digit)) return;
     if (complete_) reply_ = SmtpReply();  // the first line of a new reply
     reply_.code = std::stoi(line.substr(0, 3));
     complete_ = line.size() == 3 || line[3] != '-';
