@@ -48,12 +48,18 @@ constexpr FieldSpec kPassReasonPayload[] = {{"serial", K::kString, kReq},
 constexpr FieldSpec kEmailRequestedPayload[] = {{"serial", K::kString, kReq},
                                                 {"attempt", K::kInteger, kOpt}};
 constexpr FieldSpec kEmailPersonal[] = {{"email", K::kString, kReq}};
+// requestPosition: the PassEmailRequested the message answers (its Message-ID derives from
+// it, so a retry reuses the id); reply: the SMTP server's reply to the message.
 constexpr FieldSpec kEmailSentPayload[] = {{"serial", K::kString, kReq},
-                                           {"messageId", K::kString, kOpt}};
+                                           {"messageId", K::kString, kOpt},
+                                           {"requestPosition", K::kInteger, kOpt},
+                                           {"attempt", K::kInteger, kOpt},
+                                           {"reply", K::kString, kOpt}};
 constexpr FieldSpec kEmailFailedPayload[] = {{"serial", K::kString, kReq},
                                              {"error", K::kString, kReq},
                                              {"attempt", K::kInteger, kOpt},
-                                             {"willRetry", K::kBool, kReq}};
+                                             {"willRetry", K::kBool, kReq},
+                                             {"requestPosition", K::kInteger, kOpt}};
 
 constexpr FieldSpec kPassTokenRevokedPayload[] = {{"serial", K::kString, kReq},
                                                   {"tokenGeneration", K::kInteger, kReq},

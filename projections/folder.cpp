@@ -364,10 +364,14 @@ Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
   });
 }
 
+// The e-mail status of a pass, and its entry in the waiting index: at most one per pass,
+// keyed by the position of its last e-mail event.
 Result<void> EventFolder::PassEmail(EmailStatus status) {
   return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
+    if (IsWaiting(pass.email.status)) views_.Erase(format::EmailWaitingKey(pass.email.position));
     pass.email = projections::PassEmail{status, position(), Text(e_.payload, "error"),
                            Text(e_.payload, "messageId"), Int(e_.payload, "attempt")};
+    if (IsWaiting(status)) views_.PutRaw(format::EmailWaitingKey(position()), pass.serial);
   });
 }
 

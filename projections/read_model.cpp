@@ -396,6 +396,22 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChan
   return out;
 }
 
+Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::EmailsWaiting(
+    std::uint64_t after, std::size_t limit) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  const std::string prefix(1, static_cast<char>(View::kEmailsWaiting));
+  auto scanned = s.Scan(prefix, passledger::U64BE(after + 1),
+                        [&](std::string_view position, std::string_view serial) {
+                          if (out.size() >= limit) return false;
+                          out.emplace_back(passledger::LoadU64BE(position.data()), serial);
+                          return true;
+                        });
+  if (!scanned) return scanned.error();
+  return out;
+}
+
 Result<std::optional<DeviceView>> ReadModel::Device(std::string_view device_id) const {
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();

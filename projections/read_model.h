@@ -96,6 +96,10 @@ class ReadModel {
   Result<std::vector<std::pair<std::uint64_t, std::string>>> PassesChangedSince(
       std::string_view pass_type, std::uint64_t after, std::size_t limit) const;
 
+  // E-mails waiting to be sent (requested, or to be retried), oldest first: (position of
+  // the pass's last e-mail event, serial) after `after`, at most `limit`.
+  Result<std::vector<std::pair<std::uint64_t, std::string>>> EmailsWaiting(std::uint64_t after,
+                                                                          std::size_t limit) const;
   Result<std::optional<DeviceView>> Device(std::string_view device_id) const;
   Result<CountsView> Counts() const;
   Result<std::optional<ImportView>> Import(std::string_view import_id) const;

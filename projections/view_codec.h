@@ -19,8 +19,9 @@
 namespace passledger::projections::codec {
 
 // Version 1 was JSON text; 2 is this binary layout; 3 has 2's layout and says the views were
-// folded with SubjectForgotten voiding the member's passes (views of 2 are rebuilt).
-inline constexpr std::uint8_t kRecordFormat = 3;
+// folded with SubjectForgotten voiding the member's passes; 4 adds the waiting e-mails index
+// ('E'). Views of older formats are rebuilt.
+inline constexpr std::uint8_t kRecordFormat = 4;
 
 void Encode(const MemberView& record, std::string* out);
 void Encode(const PassView& record, std::string* out);

@@ -14,6 +14,8 @@
 //   'R' deviceLibraryId, 0x00, passTypeId, 0x00, serial -> "" (registrations)
 //   'r' serial, 0x00, deviceLibraryId             -> passTypeId (registrations by pass)
 //   'C' passTypeId, 0x00, u64be content position  -> serial (the change-since-tag index)
+//   'E' u64be position of the pass's last e-mail event -> serial, while that e-mail waits
+//       (requested, or failed and to be retried): the e-mail dispatcher's work list
 //   'I' importId                                  -> import job record
 //   'S' username                                  -> staff record
 //   'T' passTypeId                                -> template record {version, contentHash}
@@ -41,6 +43,7 @@ enum class View : char {
   kRegistrations = 'R',
   kPassDevices = 'r',
   kPassChanges = 'C',
+  kEmailsWaiting = 'E',
   kImports = 'I',
   kStaff = 'S',
   kTemplates = 'T',
@@ -50,8 +53,9 @@ enum class View : char {
 
 inline constexpr View kAllViews[] = {View::kMembers,     View::kMemberSearch,  View::kPasses,
                                      View::kDevices,     View::kRegistrations, View::kPassDevices,
-                                     View::kPassChanges, View::kImports,       View::kStaff,
-                                     View::kTemplates,   View::kCounts,        View::kCheckpoint};
+                                     View::kPassChanges, View::kEmailsWaiting, View::kImports,
+                                     View::kStaff,       View::kTemplates,     View::kCounts,
+                                     View::kCheckpoint};
 
 inline std::string_view ViewName(View view) {
   switch (view) {
@@ -69,6 +73,8 @@ inline std::string_view ViewName(View view) {
       return "pass_devices";
     case View::kPassChanges:
       return "pass_changes";
+    case View::kEmailsWaiting:
+      return "emails_waiting";
     case View::kImports:
       return "imports";
     case View::kStaff:
@@ -111,6 +117,12 @@ inline std::string ChangeKey(std::string_view pass_type, std::uint64_t content_p
   std::string key = Key(View::kPassChanges, pass_type);
   key.push_back('\0');
   passledger::PutU64BE(&key, content_position);
+  return key;
+}
+
+inline std::string EmailWaitingKey(std::uint64_t position) {
+  std::string key(1, static_cast<char>(View::kEmailsWaiting));
+  passledger::PutU64BE(&key, position);
   return key;
 }
 

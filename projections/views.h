@@ -62,6 +62,10 @@ struct MemberView {
 };
 
 enum class EmailStatus : std::uint8_t { kNone, kRequested, kSent, kRetrying, kFailed };
+// Requested, or failed and to be retried: the e-mail dispatcher still has to send it.
+inline bool IsWaiting(EmailStatus status) {
+  return status == EmailStatus::kRequested || status == EmailStatus::kRetrying;
+}
 
 struct PassEmail {
   EmailStatus status = EmailStatus::kNone;

@@ -195,9 +195,13 @@ Result<void> ScanDirectory(const fs::path& dir, const std::string& prefix, Folde
     if (ec) return Invalid("cannot stat " + Quoted(path) + ": " + ec.message());
     if (fs::is_symlink(status)) return Invalid(Quoted(path) + " is a symlink; copy the file in");
     if (fs::is_directory(status)) {
+      // The e-mail templates (handlers/mail/, docs/TEMPLATES.md) live beside the pass's
+      // files; they are not part of the pass.
+      if (prefix.empty() && name == kEmailFolder) continue;
       if (!prefix.empty() || !IsLprojName(name)) {
         return Invalid("unexpected folder " + Quoted(path) +
-                       " in a pass template (only <lang>.lproj folders, e.g. de.lproj)");
+                       " in a pass template (only <lang>.lproj folders, e.g. de.lproj, and "
+                       "email/)");
       }
       if (auto r = ScanDirectory(path, name + "/", scan); !r) return r;
       continue;

@@ -3,7 +3,8 @@
 //
 // A folder holds pass.json (Mustache placeholders), images (icon.png required; logo, strip,
 // thumbnail, background, footer, each with optional @2x/@3x variants) and optional
-// <lang>.lproj/ folders with pass.strings and localized images. Anything else is refused, so
+// <lang>.lproj/ folders with pass.strings and localized images, and an email/ folder of e-mail
+// templates that is not part of the pass (handlers/mail/). Anything else is refused, so
 // a typo ("Icon.png", "logo@2x.PNG") fails at start-up instead of silently missing on phones.
 // Load reads every file into memory, parses the Mustache once, checks every placeholder
 // against the documented context and renders two sample members to prove the template makes
@@ -24,6 +25,9 @@
 #include "signer/time_zone.h"
 
 namespace passledger::signer {
+
+// The folder of a template that holds the e-mail templates: skipped here, not in the pass.
+inline constexpr std::string_view kEmailFolder = "email";
 
 // Size limits of a template folder (kTooLarge when exceeded).
 inline constexpr std::size_t kMaxTemplateFiles = 64;

@@ -16,6 +16,7 @@ Options:
   --auth-require-tls          advertise AUTH only after STARTTLS (aiosmtpd's default);
                               without it AUTH is offered in clear too
   --rcpt-reply ADDRESS=CODE   answer RCPT TO:<ADDRESS> with CODE (e.g. 451, 550)
+  --port N                    listen on N (a server that comes up late at a known address)
 """
 import argparse
 import asyncio
@@ -148,6 +149,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", required=True)
     p.add_argument("--ready-file", required=True)
+    p.add_argument("--port", type=int, default=0, help="listen here (default: a free port)")
     p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--auth", metavar="USER:PASSWORD")
@@ -170,7 +172,7 @@ async def serve(args):
         kwargs["authenticator"] = authenticator(user, password)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: CountingSMTP(recorder, loop=loop, **kwargs), "127.0.0.1", 0,
+        lambda: CountingSMTP(recorder, loop=loop, **kwargs), "127.0.0.1", args.port,
         ssl=tls_context(*args.implicit_tls) if args.implicit_tls else None)
     port = server.sockets[0].getsockname()[1]
     write_atomically(args.ready_file, str(port).encode())

@@ -1,5 +1,7 @@
 #include "tools/passledger/cli_support.h"
 
+#include <unistd.h>
+
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -8,6 +10,12 @@
 #include "tools/passledger/progress.h"
 
 namespace passledger::tools {
+
+std::string CliActor(std::string_view given) {
+  if (!given.empty()) return std::string(given);
+  const char* login = getlogin();
+  return "cli:" + std::string(login != nullptr ? login : "operator");
+}
 
 int ReportError(std::string_view what, const Error& error) {
   fmt::print(stderr, "passledger: {}: {}\n", what,

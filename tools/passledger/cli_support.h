@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/error.h"
@@ -32,6 +33,9 @@ struct OpenedLog {
 // `max_open_files`: events::OpenOptions::max_open_files (serve bounds it, -1 elsewhere).
 OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections = false,
                   int max_open_files = -1);
+
+// The actor recorded with a command's events: `given` (--actor), or "cli:<login name>".
+std::string CliActor(std::string_view given);
 
 // The configuration of ctx.config_file (tools/passledger/config.h). On failure reports, sets
 // ctx.exit_status and returns nothing.

@@ -55,8 +55,7 @@ Result<events::AppendRequest> BuildRequest(const AppendArgs& args) {
   auto expected = ParseExpected(args.expected);
   if (!expected) return expected.error();
   request.expected = *expected;
-  request.actor =
-      args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
+  request.actor = CliActor(args.actor);
   request.idempotency_key = args.idempotency_key;
   events::NewEvent event;
   event.type = args.type;

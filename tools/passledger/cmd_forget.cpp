@@ -1,6 +1,5 @@
 // `passledger forget`: crypto-shreds one subject's personal data.
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include "projections/projections.h"
 #include "tools/passledger/cli_support.h"
@@ -17,8 +16,7 @@ struct ForgetArgs {
 
 void Run(const ForgetArgs& args, CommandContext& ctx) {
   const std::string stream = args.stream.empty() ? "member-" + args.subject : args.stream;
-  const std::string actor =
-      args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
+  const std::string actor = CliActor(args.actor);
   projections::Projections::ForgetOutcome outcome;
   {
     auto log = OpenLog(ctx, /*read_only=*/false);

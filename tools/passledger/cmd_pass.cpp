@@ -150,8 +150,7 @@ struct RevokeArgs {
 void RevokeToken(const RevokeArgs& args, CommandContext& ctx) {
   auto log = OpenLog(ctx, /*read_only=*/false);
   if (!log) return;
-  const std::string actor =
-      args.actor.empty() ? "cli:" + std::string(getlogin() ? getlogin() : "operator") : args.actor;
+  const std::string actor = CliActor(args.actor);
   const projections::ReadModel read(log.projections.get());
   auto revoked = handlers::RevokePassToken(*log, read, args.serial, actor, args.reason);
   if (!revoked) {

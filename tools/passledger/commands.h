@@ -45,6 +45,7 @@ void AddImportCommand(CLI::App& app, CommandContext& ctx);
 void AddDevCertsCommand(CLI::App& app, CommandContext& ctx);
 // `pass render` and `pass inspect`.
 void AddPassCommands(CLI::App& app, CommandContext& ctx);
+void AddMailCommands(CLI::App& app, CommandContext& ctx);
 // `config keys` (the reference of docs/CONFIG.md) and `config check`.
 void AddConfigCommands(CLI::App& app, CommandContext& ctx);
 // `serve`: the PassKit web service.

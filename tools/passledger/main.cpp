@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   AddDevCertsCommand(app, ctx);
   AddServeCommand(app, ctx);
   AddPassCommands(app, ctx);
+  AddMailCommands(app, ctx);
   AddConfigCommands(app, ctx);
   AddBenchCommand(app, ctx);
   try {
