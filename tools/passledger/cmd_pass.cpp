@@ -208,7 +208,7 @@ void Link(const LinkArgs& args, CommandContext& ctx) {
 }  // namespace
 
 void AddPassCommands(CLI::App& app, CommandContext& ctx) {
-  CLI::App* pass = app.add_subcommand("pass", "Render and inspect signed passes (.pkpass)");
+  CLI::App* pass = app.add_subcommand("pass", "Render, inspect and link signed passes (.pkpass)");
   pass->require_subcommand(1);
 
   auto render_args = std::make_shared<RenderArgs>();
@@ -242,8 +242,7 @@ void AddPassCommands(CLI::App& app, CommandContext& ctx) {
 
   auto link_args = std::make_shared<LinkArgs>();
   CLI::App* link = pass->add_subcommand(
-      "link",
-      "Print a download link for a pass (<mail.public_url>/p/<id>), as e-mails carry it");
+      "link", "Print a download link for a pass (<mail.public_url>/p/<id>), as e-mails carry it");
   link->add_option("--serial", link_args->serial, "The pass's serial number")->required();
   link->callback([link_args, &ctx] { Link(*link_args, ctx); });
 }

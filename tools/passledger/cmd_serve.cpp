@@ -1,8 +1,8 @@
 // `passledger serve`: the PassKit web service (docs/PASSKIT.md), the download links of e-mailed
-// passes (GET /p/<id>), /healthz and /metrics over the projections, with passes signed on first request and cached. Holds the data directory for
-// writing; SIGTERM/SIGINT stop it gracefully (stop accepting, let requests in flight finish
-// within server.drain_seconds, flush the log, exit 0). `--demo` imports the built-in demo
-// roster into an empty log first.
+// passes (GET /p/<id>), /healthz and /metrics over the projections, with passes signed on first
+// request and cached. Holds the data directory for writing; SIGTERM/SIGINT stop it gracefully (stop
+// accepting, let requests in flight finish within server.drain_seconds, flush the log, exit 0).
+// `--demo` imports the built-in demo roster into an empty log first.
 #include <fmt/core.h>
 #include <openssl/crypto.h>
 #include <signal.h>

@@ -442,7 +442,7 @@ std::vector<ConfigKey> MakeKeys() {
        "Byte budget of the device log ring (MiB); the oldest records are dropped past it", false,
        PassKitNumber(&PassKitSettings::device_log_mib, 1 << 20)},
       {"mail.public_url", "\"\" (pass.web_service_url)",
-       "Base URL of the download links in e-mails (<base>/p/<id>; https in production)", false,
+       "Base URL of the download links in e-mails (`<base>/p/<id>`; https in production)", false,
        ApplyMailPublicUrl},
       {"mail.link_max_days", std::to_string(MailSettings{}.link_max_days),
        "A download link dies this many days after the day it was made (0 = only when the pass "
