@@ -4,7 +4,8 @@
 # server is refused naming its pid while read-only commands work, a roster change (server
 # stopped, CLI import, restart) shows up as exactly that serial with a larger tag, and
 # SIGTERM stops the server with exit status 0 and the state intact; a device log goes to the
-# bounded ring (read by `device-logs`), not to the event log.
+# bounded ring (read by `device-logs`), not to the event log; a download link from `pass link`
+# serves the pass, the page and one 404, and after the change and a restart the new pass.
 # Usage: serve_test.sh PASSLEDGER_BINARY SOURCE_DIR
 set -euo pipefail
 bin=${1:?passledger binary}
@@ -69,7 +70,20 @@ tag=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ser
   "$work/body" "$serial") || fail "list body: $(cat "$work/body")"
 [ "$(code "$reg?passesUpdatedSince=$tag")" = 204 ] || fail "list with the tag"
 
-# A roster change: stop, import the changed file with the CLI, restart.
+# The download link e-mails carry (docs/PASSKIT.md, "Download links"): made by `pass link`
+# beside the server, under the listen address by default; the pass, the page, one 404.
+link=$(PASSLEDGER_SERVER_LISTEN="127.0.0.1:$port" "$bin" --data "$data" pass link --serial "$serial") ||
+  fail "pass link"
+case "$link" in "$base/p/"*) ;; *) fail "link $link is not under $base/p/" ;; esac
+pass_json_of_body() { unzip -p "$work/body" pass.json; }
+[ "$(code "$link")" = 200 ] || fail "download link"
+[ "$(header Content-Type)" = application/vnd.apple.pkpass ] || fail "link content type"
+pass_json_of_body | grep -q "\"serialNumber\" *: *\"$serial\"" || fail "the link serves another pass"
+[ "$(code -H 'Accept: text/html' "$link")" = 200 ] || fail "link page"
+grep -q "href=\"${link##*/}.pkpass\"" "$work/body" || fail "the page does not link to the pass"
+[ "$(code "$link.pkpass")" = 200 ] || fail "the page's link"
+[ "$(code "${link}A")" = 404 ] || fail "an altered link"
+
 stop_server
 sed 's/avery.quill@example.org/avery.q@example.org/g' "$src/tests/data/altru-roster.csv" > "$work/changed.csv"
 "$bin" --data "$data" import "$work/changed.csv" > /dev/null 2>&1 || fail "CLI import of the change"
@@ -77,6 +91,9 @@ start_server
 [ "$(code "$reg?passesUpdatedSince=$tag")" = 200 ] || fail "list after the change"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["serialNumbers"]==[sys.argv[2]], d; assert int(d["lastUpdated"])>int(sys.argv[3]), d' \
   "$work/body" "$serial" "$tag" || fail "changed list: $(cat "$work/body")"
+# The link survives the restart and serves the revised pass.
+[ "$(code "$link")" = 200 ] || fail "download link after the change"
+pass_json_of_body | grep -q "avery.q@example.org" || fail "the link serves an old version"
 
 [ "$(code -H "$auth" "$base/v1/passes/$type/$serial")" = 200 ] || fail "GET pass"
 [ "$(header Content-Type)" = application/vnd.apple.pkpass ] || fail "content type"

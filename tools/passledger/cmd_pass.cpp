@@ -2,8 +2,10 @@
 // or of every pass); `passledger pass inspect FILE` checks a .pkpass: its pass.json, every
 // manifest hash and the signature (against --ca). Both work beside a running server.
 // `passledger pass revoke-token --serial S` gives the pass a new authentication token (it
-// writes, so not beside a running server).
+// writes, so not beside a running server). `passledger pass link --serial S` prints a new
+// download link for the pass (read-only; the link the server serves under /p/).
 #include <fmt/core.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include "events/data_dir.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/passes/pass_links.h"
 #include "handlers/passes/pass_tokens.h"
 #include "projections/read_model.h"
 #include "signer/pkpass_inspect.h"
@@ -165,10 +168,46 @@ void RevokeToken(const RevokeArgs& args, CommandContext& ctx) {
       args.serial);
 }
 
+struct LinkArgs {
+  std::string serial;
+};
+
+// A link to a dead pass would answer 404: refused rather than printed.
+Result<std::string> MakeLink(const Config& config, const events::EventLog& log,
+                             const projections::ReadModel& read, std::string_view serial) {
+  auto pass = read.Pass(serial);
+  if (!pass) return pass.error();
+  if (!*pass) return MakeError(ErrorCode::kNotFound, "no pass with serial " + std::string(serial));
+  if ((*pass)->voided) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "pass " + std::string(serial) + " is void: its links answer 404");
+  }
+  auto secret = log.DeriveKey(handlers::kPassLinkSecretPurpose);
+  if (!secret) return secret.error();
+  const handlers::PassLinks links(std::string(secret->begin(), secret->end()),
+                                  std::chrono::days(config.mail.link_max_days));
+  OPENSSL_cleanse(secret->data(), secret->size());
+  return links.UrlFor(DownloadBaseUrl(config), **pass);
+}
+
+void Link(const LinkArgs& args, CommandContext& ctx) {
+  auto config = LoadContextConfig(ctx);
+  if (!config) return;
+  auto log = OpenLog(ctx, /*read_only=*/true, /*with_projections=*/true);
+  if (!log) return;
+  const projections::ReadModel read(log.projections.get());
+  auto url = MakeLink(*config, *log, read, args.serial);
+  if (!url) {
+    ctx.exit_status = ReportError("pass link", url.error());
+    return;
+  }
+  fmt::print("{}\n", *url);
+}
+
 }  // namespace
 
 void AddPassCommands(CLI::App& app, CommandContext& ctx) {
-  CLI::App* pass = app.add_subcommand("pass", "Render and inspect signed passes (.pkpass)");
+  CLI::App* pass = app.add_subcommand("pass", "Render, inspect and link signed passes (.pkpass)");
   pass->require_subcommand(1);
 
   auto render_args = std::make_shared<RenderArgs>();
@@ -199,6 +238,12 @@ void AddPassCommands(CLI::App& app, CommandContext& ctx) {
   revoke->add_option("--reason", revoke_args->reason, "Why (recorded in the event)");
   revoke->add_option("--actor", revoke_args->actor, "Actor recorded with the event");
   revoke->callback([revoke_args, &ctx] { RevokeToken(*revoke_args, ctx); });
+
+  auto link_args = std::make_shared<LinkArgs>();
+  CLI::App* link = pass->add_subcommand(
+      "link", "Print a download link for a pass (<mail.public_url>/p/<id>), as e-mails carry it");
+  link->add_option("--serial", link_args->serial, "The pass's serial number")->required();
+  link->callback([link_args, &ctx] { Link(*link_args, ctx); });
 }
 
 }  // namespace passledger::tools

@@ -1,8 +1,8 @@
-// `passledger serve`: the PassKit web service (docs/PASSKIT.md), /healthz and /metrics over the
-// projections, with passes signed on first request and cached. Holds the data directory for
-// writing; SIGTERM/SIGINT stop it gracefully (stop accepting, let requests in flight finish
-// within server.drain_seconds, flush the log, exit 0). `--demo` imports the built-in demo
-// roster into an empty log first.
+// `passledger serve`: the PassKit web service (docs/PASSKIT.md), the download links of e-mailed
+// passes (GET /p/<id>), /healthz and /metrics over the projections, with passes signed on first
+// request and cached. Holds the data directory for writing; SIGTERM/SIGINT stop it gracefully (stop
+// accepting, let requests in flight finish within server.drain_seconds, flush the log, exit 0).
+// `--demo` imports the built-in demo roster into an empty log first.
 #include <fmt/core.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -12,7 +12,10 @@
 
 #include "handlers/import/roster_import.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/passes/pass_downloads.h"
+#include "handlers/passes/pass_links.h"
 #include "handlers/passkit/passkit_service.h"
+#include "http/download_routes.h"
 #include "http/metrics.h"
 #include "http/operational_routes.h"
 #include "http/passkit_routes.h"
@@ -149,6 +152,17 @@ handlers::PassKitOptions PassKitOptionsFrom(const PassKitSettings& s,
   return options;
 }
 
+// The download links' secret, derived from the master key (never stored or configured).
+Result<std::unique_ptr<handlers::PassLinks>> MakePassLinks(const events::EventLog& log,
+                                                           const MailSettings& mail) {
+  auto secret = log.DeriveKey(handlers::kPassLinkSecretPurpose);
+  if (!secret) return secret.error();
+  auto links = std::make_unique<handlers::PassLinks>(std::string(secret->begin(), secret->end()),
+                                                     std::chrono::days(mail.link_max_days));
+  OPENSSL_cleanse(secret->data(), secret->size());
+  return links;
+}
+
 void AddServerMetrics(http::Metrics& metrics, const OpenedLog& log,
                       const signer::PassFactory& factory) {
   metrics.AddGauge("passledger_log_head_position", "Position of the newest event in the log",
@@ -260,6 +274,14 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
         return problems;
       });
   http::AddPassKitRoutes(router, service, workers, &metrics);
+  auto links = MakePassLinks(*log, config->mail);
+  if (!links) {
+    workers.Stop();
+    ctx.exit_status = ReportError("serve: download links", links.error());
+    return;
+  }
+  const handlers::PassDownloads downloads(links->get(), read, &bundles);
+  http::AddDownloadRoutes(router, downloads, workers, &metrics);
 
   http::Server server(ServerOptionsFrom(config->server, &metrics), router);
   if (auto started = server.Start(); !started) {
@@ -267,9 +289,10 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("serve", started.error());
     return;
   }
-  fmt::print(stderr, "passledger: serving {}://{}:{} (data {}, webServiceURL {})\n",
+  fmt::print(stderr,
+             "passledger: serving {}://{}:{} (data {}, webServiceURL {}, download links {}/p/)\n",
              tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
-             config->pass.web_service_url);
+             config->pass.web_service_url, DownloadBaseUrl(*config));
   if (!dispatcher) {
     fmt::print(stderr, "passledger: push is off (apns.auth = \"{}\"{}): phones are not told of "
                        "changes; docs/PUSH.md says how to turn it on\n",

@@ -137,6 +137,16 @@ Result<void> ApplyWebServiceUrl(Config& c, std::string_view v) {
   return {};
 }
 
+Result<void> ApplyMailPublicUrl(Config& c, std::string_view v) {
+  if (!v.starts_with("https://") && !v.starts_with("http://")) {
+    return Invalid("\"" + std::string(v) + "\" is not an http(s) URL");
+  }
+  std::string url(v);
+  while (url.ends_with('/')) url.pop_back();
+  c.mail.public_url = url;
+  return {};
+}
+
 // "host:port" (IPv6 in brackets: "[::1]:8080").
 Result<void> ApplyListen(Config& c, std::string_view v) {
   const auto colon = v.rfind(':');
@@ -431,6 +441,13 @@ std::vector<ConfigKey> MakeKeys() {
       {"passkit.device_log_mib", PassKitDefault(&PassKitSettings::device_log_mib),
        "Byte budget of the device log ring (MiB); the oldest records are dropped past it", false,
        PassKitNumber(&PassKitSettings::device_log_mib, 1 << 20)},
+      {"mail.public_url", "\"\" (pass.web_service_url)",
+       "Base URL of the download links in e-mails (`<base>/p/<id>`; https in production)", false,
+       ApplyMailPublicUrl},
+      {"mail.link_max_days", std::to_string(MailSettings{}.link_max_days),
+       "A download link dies this many days after the day it was made (0 = only when the pass "
+       "is voided, its member forgotten or its token revoked)",
+       false, PartNumber(&Config::mail, &MailSettings::link_max_days, 36'500, 0)},
       {"organization.name", "\"" + pass.organization_name + "\"",
        "Organisation name on the pass (organizationName) and in e-mails", false,
        PartText(&Config::pass, &PassTypeConfig::organization_name)},
@@ -623,6 +640,15 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file,
   }
   if (auto applied = ApplyEnvironment(config, getenv); !applied) return applied.error();
   return config;
+}
+
+std::string DownloadBaseUrl(const Config& config) {
+  if (!config.mail.public_url.empty()) return config.mail.public_url;
+  if (!config.web_service_url_is_default) return config.pass.web_service_url;
+  const bool tls = !config.server.tls_certificate.empty();
+  const bool v6 = config.server.host.find(':') != std::string::npos;
+  return fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "", config.server.host,
+                     v6 ? "]" : "", config.server.port);
 }
 
 std::string ConfigReferenceMarkdown() {

@@ -107,10 +107,18 @@ struct ApnsSettings {
   unsigned max_attempts = static_cast<unsigned>(apns::ClientOptions{}.max_attempts);
 };
 
+// [mail]: e-mails to members. Only the download links' keys so far (docs/PASSKIT.md,
+// "Download links"); the sending keys come with the mailer.
+struct MailSettings {
+  std::string public_url;      // base of download links; empty: DownloadBaseUrl's default
+  unsigned link_max_days = 0;  // a link dies this many days after the day it was made; 0 = never
+};
+
 struct Config {
   ServerSettings server;
   PassKitSettings passkit;
   ApnsSettings apns;
+  MailSettings mail;
   signer::PassTypeConfig pass;
   // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
   signer::CertificateConfig certificates;
@@ -127,6 +135,11 @@ struct Config {
   // pass.web_service_url was not configured: it follows the listen address.
   bool web_service_url_is_default = true;
 };
+
+// The base of download links (no trailing '/'): mail.public_url, else pass.web_service_url,
+// which by default follows the listen address (http, or https with server.tls_certificate),
+// as `serve` sets it.
+std::string DownloadBaseUrl(const Config& config);
 
 // One documented key: "section.key", its default as written in TOML, what it means, whether
 // it is a secret (never printed), and how a value is applied.
