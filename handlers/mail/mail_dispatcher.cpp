@@ -94,6 +94,8 @@ void MailDispatcher::Run(std::stop_token stop) {
 
 Result<MailDispatchReport> MailDispatcher::DispatchDue(std::stop_token stop) {
   MailDispatchReport report;
+  // What is waiting now: a failure recorded during this call is retried by the next one.
+  const std::uint64_t until = log_->GetHead().position;
   std::uint64_t after = 0;
   for (;;) {
     auto page = read_.EmailsWaiting(after, kPage);
@@ -104,19 +106,19 @@ Result<MailDispatchReport> MailDispatcher::DispatchDue(std::stop_token stop) {
       auto waiting = Read(position, serial);
       if (!waiting) return waiting.error();
       if (!*waiting) continue;  // sent meanwhile with another pass of its member
-      if ((*waiting)->due_unix_s > Now()) {
-        report.next_retry_unix_s =
-            std::min(report.next_retry_unix_s.value_or((*waiting)->due_unix_s), (*waiting)->due_unix_s);
+      if ((*waiting)->due_unix_s > Now() || position > until) {
+        report.next_retry_unix_s = std::min(
+            report.next_retry_unix_s.value_or((*waiting)->due_unix_s), (*waiting)->due_unix_s);
         continue;
       }
       if (auto ok = SendMember(**waiting, report, stop); !ok) return ok.error();
     }
-    if (page->size() < kPage) return report;
+    if (page->empty()) return report;  // (what this call recorded is read too: next_retry)
   }
 }
 
-Result<std::optional<MailDispatcher::Waiting>> MailDispatcher::Read(std::uint64_t position,
-                                                                    const std::string& serial) const {
+Result<std::optional<MailDispatcher::Waiting>> MailDispatcher::Read(
+    std::uint64_t position, const std::string& serial) const {
   auto pass = read_.Pass(serial);
   if (!pass) return pass.error();
   if (!*pass || !projections::IsWaiting((*pass)->email.status) ||
@@ -126,9 +128,8 @@ Result<std::optional<MailDispatcher::Waiting>> MailDispatcher::Read(std::uint64_
   auto events = log_->ReadRange(position, 1);
   if (!events) return events.error();
   if (events->empty() || events->front().envelope.position != position) {
-    return MakeError(ErrorCode::kCorruption,
-                     "the e-mail event of pass " + serial + " at " + std::to_string(position) +
-                         " is not in the log");
+    return MakeError(ErrorCode::kCorruption, "the e-mail event of pass " + serial + " at " +
+                                                 std::to_string(position) + " is not in the log");
   }
   const ev::RecordedEvent& e = events->front();
   Waiting w;
@@ -215,7 +216,9 @@ Result<void> MailDispatcher::Record(const std::vector<projections::PassView>& pa
   if (requests.empty()) return {};
   auto appended = log_->AppendAtomic(std::move(requests));
   if (!appended) return appended.error();
-  std::uint64_t* counter = outcome.delivered ? &report.messages : retry ? &report.retrying : &report.failed;
+  std::uint64_t* counter = outcome.delivered ? &report.messages
+                           : retry           ? &report.retrying
+                                             : &report.failed;
   ++*counter;
   if (outcome.delivered) report.passes_sent += passes.size();
   MutexLock lock(mutex_);

@@ -56,8 +56,8 @@ struct MailDispatcherOptions {
 struct MailDispatchReport {
   std::uint64_t messages = 0;  // handed over (sent)
   std::uint64_t passes_sent = 0;
-  std::uint64_t failed = 0;    // messages failed for good
-  std::uint64_t retrying = 0;  // messages failed, to be retried
+  std::uint64_t failed = 0;                       // messages failed for good
+  std::uint64_t retrying = 0;                     // messages failed, to be retried
   std::optional<std::int64_t> next_retry_unix_s;  // the earliest retry not yet due
 };
 

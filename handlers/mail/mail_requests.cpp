@@ -13,15 +13,19 @@ namespace {
 constexpr std::string_view kRefusedForgotten = "the member was forgotten";
 constexpr std::string_view kRefusedInactive = "the membership is not active";
 constexpr std::string_view kRefusedNoPass = "the membership has no active pass";
-constexpr std::string_view kRefusedWaiting = "an e-mail of these passes is already waiting to be sent";
+constexpr std::string_view kRefusedWaiting =
+    "an e-mail of these passes is already waiting to be sent";
 constexpr std::string_view kRefusedSent =
     "every active pass was already e-mailed or is waiting to be (re-send explicitly)";
 
 bool Waiting(const projections::PassView& pass) {
-  return pass.email.status == EmailStatus::kRequested || pass.email.status == EmailStatus::kRetrying;
+  return pass.email.status == EmailStatus::kRequested ||
+         pass.email.status == EmailStatus::kRetrying;
 }
 
-bool EverAsked(const projections::PassView& pass) { return pass.email.status != EmailStatus::kNone; }
+bool EverAsked(const projections::PassView& pass) {
+  return pass.email.status != EmailStatus::kNone;
+}
 
 }  // namespace
 
@@ -66,10 +70,9 @@ Result<MailRequestOutcome> MailRequests::Append(const projections::MemberView& m
     events::AppendRequest request;
     request.stream = "pass-" + pass.serial;
     request.actor = options.actor;
-    request.events.push_back(ev::NewEvent{std::string(ev::kPassEmailRequested), 0,
-                                          boost::json::object{{"serial", pass.serial}},
-                                          member.membership_id,
-                                          boost::json::object{{"email", eligible.address}}});
+    request.events.push_back(ev::NewEvent{
+        std::string(ev::kPassEmailRequested), 0, boost::json::object{{"serial", pass.serial}},
+        member.membership_id, boost::json::object{{"email", eligible.address}}});
     requests.push_back(std::move(request));
     outcome.serials.push_back(pass.serial);
   }

@@ -22,7 +22,8 @@ mail::SendOutcome OutboxTransport::Send(const mail::Message& message, std::strin
     return outcome;
   }
   outcome.delivered = true;
-  outcome.reply = mail::SmtpReply{250, "no SMTP server configured: written to " + written->string()};
+  outcome.reply =
+      mail::SmtpReply{250, "no SMTP server configured: written to " + written->string()};
   return outcome;
 }
 

@@ -22,32 +22,34 @@ Result<signer::MustacheTemplate> LoadTemplate(const fs::path& folder, std::strin
   const fs::path path = folder / signer::kEmailFolder / name;
   auto text = ReadSmallFile(path, kMaxTemplateBytes);
   if (!text) {
-    return MakeError(text.error().code, "e-mail template " + path.string() + ": " +
-                                            text.error().message);
+    return MakeError(text.error().code,
+                     "e-mail template " + path.string() + ": " + text.error().message);
   }
   return signer::MustacheTemplate::Parse(*text, path.string(), escape);
 }
 
-json::object PassEntry(std::string_view cardholder, std::string_view link, std::string_view serial) {
+json::object PassEntry(std::string_view cardholder, std::string_view link,
+                       std::string_view serial) {
   return json::object{{"cardholder", cardholder}, {"link", link}, {"serial", serial}};
 }
 
 // The context every template sees (docs/TEMPLATES.md "E-mail templates").
-json::value Context(const signer::PassTypeConfig& organisation, const projections::MemberView& member,
-                    json::array passes) {
+json::value Context(const signer::PassTypeConfig& organisation,
+                    const projections::MemberView& member, json::array passes) {
   const projections::MemberPersonal& p = *member.personal;
   const std::string first = p.first_name.empty() ? p.name : p.first_name;
   const bool many = passes.size() > 1;
-  return json::object{
-      {"organization",
-       {{"name", organisation.organization_name},
-        {"program_name", organisation.program_name},
-        {"description", organisation.description}}},
-      {"member",
-       {{"name", p.name}, {"first_name", first}, {"membership_id", member.membership_id},
-        {"level", member.level}}},
-      {"passes", std::move(passes)},
-      {"many_passes", many}};
+  return json::object{{"organization",
+                       {{"name", organisation.organization_name},
+                        {"program_name", organisation.program_name},
+                        {"description", organisation.description}}},
+                      {"member",
+                       {{"name", p.name},
+                        {"first_name", first},
+                        {"membership_id", member.membership_id},
+                        {"level", member.level}}},
+                      {"passes", std::move(passes)},
+                      {"many_passes", many}};
 }
 
 json::value SampleContext() {
@@ -140,8 +142,7 @@ Result<mail::Message> PassMail::Build(const projections::MemberView& member,
     entries.push_back(PassEntry(pass.cardholder, link, pass.serial));
     m.attachments.push_back(
         mail::Attachment{PassFileName(organisation->organization_name, pass.cardholder),
-                         std::string(kPkpassType),
-                         *latest->bundle});
+                         std::string(kPkpassType), *latest->bundle});
   }
   const json::value context = Context(*organisation, member, std::move(entries));
   std::string subject;

@@ -67,8 +67,8 @@ BOOST_AUTO_TEST_CASE(a_member_request_seals_the_views_address_in_one_event_per_a
   BOOST_TEST_REQUIRE(Succeeded(outcome));
   BOOST_TEST_REQUIRE(outcome->queued);
   BOOST_TEST(outcome->serials.size() == 2u);
-  BOOST_TEST((Statuses(kFamily) == std::vector<EmailStatus>{EmailStatus::kRequested,
-                                                            EmailStatus::kRequested}));
+  BOOST_TEST((Statuses(kFamily) ==
+              std::vector<EmailStatus>{EmailStatus::kRequested, EmailStatus::kRequested}));
   // The dispatcher's work list holds both, oldest first.
   auto waiting = read_.EmailsWaiting(0, 10);
   BOOST_TEST_REQUIRE(Succeeded(waiting));

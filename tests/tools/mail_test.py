@@ -166,15 +166,17 @@ try:
     # One member: requested, dispatched, arrives once.
     out = passledger(data, config, "mail", "send", "--member", FAMILY).stdout
     check("e-mail requested for 2 pass(es)" in out, "mail send --member: %s" % out.strip())
-    preview = passledger(data, config, "mail", "preview", "--member", FAMILY).stdout
+    preview = subprocess.run([BIN, "--data", data, "--config", config, "mail", "preview", "--member",
+                              FAMILY], capture_output=True, check=True).stdout  # bytes: CRLF kept
     out = passledger(data, config, "mail", "dispatch").stdout
     check("1 message(s) sent (2 pass(es))" in out, "mail dispatch: %s" % out.strip())
     messages = received(smtp_dir)
     check(len(messages) == 1, "the message arrived once")
     m = messages[0]
     raw = message_bytes(smtp_dir, 1)
-    check(m["envelope"]["rcpt_tos"] == ["avery.quill@example.org"], "to the member's address")
-    check(not m["defects"], "Python's email parser finds no defect: %s" % m["defects"])
+    check(m["rcpt_tos"] == ["avery.quill@example.org"], "to the member's address")
+    check("parsed" in m and not m["parsed"]["defects"],
+          "Python's email parser finds no defect: %s" % m.get("parsed", m).get("defects", m))
     msg, files = attachments(raw)
     check(msg.get_content_type() == "multipart/mixed", "multipart/mixed")
     check(msg.get_payload()[0].get_content_type() == "multipart/alternative",
@@ -194,12 +196,15 @@ try:
         got.append(json.loads(zipfile.ZipFile(io.BytesIO(payload)).read("pass.json"))["serialNumber"])
         path = os.path.join(work, name)
         open(path, "wb").write(payload)
-        inspect = passledger(data, config, "pass", "inspect", path, check_status=False)
-        check(inspect.returncode == 0 and "signature" in inspect.stdout.lower(),
-              "attachment %s: its signature verifies" % name)
+        inspect = passledger(data, config, "pass", "inspect", path, "--ca",
+                             os.path.join(data, "dev-certs", "root-ca.pem"), check_status=False)
+        check(inspect.returncode == 0, "attachment %s: its signature verifies: %s" %
+              (name, (inspect.stdout + inspect.stderr).strip()[-200:]))
     check(sorted(got) == family, "the attachments are the member's passes %s" % family)
-    expected_preview = re.sub(rb"^Date: .*\r\n", b"", preview.encode(), flags=re.M)
-    check(re.sub(rb"^Date: .*\r\n", b"", raw, flags=re.M) == expected_preview,
+    def undated(data):  # the Date, and the boundaries derived from every field, differ
+        data = re.sub(rb"^Date: .*\r\n", b"", data, flags=re.M)
+        return re.sub(rb"=_pl[0-9a-f]+\.[ma]", b"BOUNDARY", data)
+    check(undated(raw) == undated(preview),
           "mail preview printed the message as it was sent (but for its Date)")
 
     # The escaped name.
@@ -250,7 +255,7 @@ try:
 
     # Refused addresses: nothing is sent anywhere.
     before = len(received(smtp_dir))
-    check(before == 3, "the check below counts the %d messages so far" % before)
+    check(before == 2, "the check below counts the %d messages so far" % before)
     listed = new_data("listed", config, [(",m.reyes@example.net,", ',"m.reyes@example.net, eve@evil.example",'),
                                          (",avery.quill@example.org,", ',"avery.quill@example.org\r\nBcc: eve@evil.example",')])
     for member in (REYES, FAMILY):

@@ -136,9 +136,10 @@ void RunDispatch(CommandContext& ctx) {
              m.mail.description, report->messages, report->passes_sent, report->failed,
              report->retrying);
   if (report->next_retry_unix_s) {
-    fmt::print("the next retry is due at {} (Unix seconds); run `passledger mail dispatch` "
-               "again then, or let `passledger serve` do it\n",
-               *report->next_retry_unix_s);
+    fmt::print(
+        "the next retry is due at {} (Unix seconds); run `passledger mail dispatch` "
+        "again then, or let `passledger serve` do it\n",
+        *report->next_retry_unix_s);
   }
   if (report->failed > 0) ctx.exit_status = kExitError;
 }

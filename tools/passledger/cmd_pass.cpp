@@ -19,6 +19,7 @@
 #include "projections/read_model.h"
 #include "signer/pkpass_inspect.h"
 #include "tools/passledger/cli_support.h"
+#include "tools/passledger/mail_setup.h"
 #include "tools/passledger/pass_setup.h"
 
 namespace passledger::tools {
@@ -182,12 +183,9 @@ Result<std::string> MakeLink(const Config& config, const events::EventLog& log,
     return MakeError(ErrorCode::kFailedPrecondition,
                      "pass " + std::string(serial) + " is void: its links answer 404");
   }
-  auto secret = log.DeriveKey(handlers::kPassLinkSecretPurpose);
-  if (!secret) return secret.error();
-  const handlers::PassLinks links(std::string(secret->begin(), secret->end()),
-                                  std::chrono::days(config.mail.link_max_days));
-  OPENSSL_cleanse(secret->data(), secret->size());
-  return links.UrlFor(DownloadBaseUrl(config), **pass);
+  auto links = MakePassLinks(config, log);
+  if (!links) return links.error();
+  return (*links)->UrlFor(DownloadBaseUrl(config), **pass);
 }
 
 void Link(const LinkArgs& args, CommandContext& ctx) {

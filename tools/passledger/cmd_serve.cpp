@@ -27,6 +27,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/demo_roster.h"
 #include "tools/passledger/pass_setup.h"
+#include "tools/passledger/mail_setup.h"
 #include "tools/passledger/push_setup.h"
 
 namespace passledger::tools {
@@ -152,17 +153,6 @@ handlers::PassKitOptions PassKitOptionsFrom(const PassKitSettings& s,
   return options;
 }
 
-// The download links' secret, derived from the master key (never stored or configured).
-Result<std::unique_ptr<handlers::PassLinks>> MakePassLinks(const events::EventLog& log,
-                                                           const MailSettings& mail) {
-  auto secret = log.DeriveKey(handlers::kPassLinkSecretPurpose);
-  if (!secret) return secret.error();
-  auto links = std::make_unique<handlers::PassLinks>(std::string(secret->begin(), secret->end()),
-                                                     std::chrono::days(mail.link_max_days));
-  OPENSSL_cleanse(secret->data(), secret->size());
-  return links;
-}
-
 void AddServerMetrics(http::Metrics& metrics, const OpenedLog& log,
                       const signer::PassFactory& factory) {
   metrics.AddGauge("passledger_log_head_position", "Position of the newest event in the log",
@@ -263,24 +253,36 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   http::Router router;
   http::WorkerPool workers(OrCores(config->server.workers), 4096,
                            config->server.worker_queue_bytes);
-  if (dispatcher) AddPushMetrics(metrics, *(*push)->client, *dispatcher);
-  http::AddOperationalRoutes(
-      router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); },
-      [d = dispatcher.get()] {
-        http::Problems problems;
-        if (d) {
-          if (auto stopped = d->status().stopped) problems.emplace_back("push", "stopped: " + *stopped);
-        }
-        return problems;
-      });
-  http::AddPassKitRoutes(router, service, workers, &metrics);
-  auto links = MakePassLinks(*log, config->mail);
+  auto links = MakePassLinks(*config, *log);
   if (!links) {
     workers.Stop();
     ctx.exit_status = ReportError("serve: download links", links.error());
     return;
   }
   const handlers::PassDownloads downloads(links->get(), read, &bundles);
+  auto mail = SetUpMail(*config, ctx.data_dir, &bundles, links->get());
+  if (!mail) {
+    workers.Stop();
+    ctx.exit_status = ReportError("serve: e-mail", mail.error());
+    return;
+  }
+  handlers::MailDispatcher mailer(log.log.get(), read, mail->mail.get(), mail->transport.get(),
+                                  mail->dispatcher);
+  AddMailMetrics(metrics, mailer);
+  if (dispatcher) AddPushMetrics(metrics, *(*push)->client, *dispatcher);
+  http::AddOperationalRoutes(
+      router, metrics, [&log] { return !log->read_only() && !log->FailStopError().has_value(); },
+      [d = dispatcher.get(), &mailer] {
+        http::Problems problems;
+        if (d) {
+          if (auto stopped = d->status().stopped) problems.emplace_back("push", "stopped: " + *stopped);
+        }
+        if (auto stopped = mailer.status().stopped; !stopped.empty()) {
+          problems.emplace_back("mail", "stopped: " + stopped);
+        }
+        return problems;
+      });
+  http::AddPassKitRoutes(router, service, workers, &metrics);
   http::AddDownloadRoutes(router, downloads, workers, &metrics);
 
   http::Server server(ServerOptionsFrom(config->server, &metrics), router);
@@ -307,10 +309,13 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     fmt::print(stderr, "passledger: push on: {}, from log position {}\n", (*push)->description,
                dispatcher->status().checkpoint);
   }
+  mailer.Start();
+  fmt::print(stderr, "passledger: e-mail: {}\n", mail->description);
   const int signal = WaitForStopSignal(stop_signals);
   fmt::print(stderr, "passledger: {} received, draining for up to {} s\n",
              signal == SIGTERM ? "SIGTERM" : "SIGINT", config->server.drain_seconds);
   if (dispatcher) dispatcher->Stop();
+  mailer.Stop();
   server.Stop(std::chrono::seconds(config->server.drain_seconds));
   workers.Stop();
   fmt::print(stderr, "passledger: stopped\n");

@@ -107,11 +107,27 @@ struct ApnsSettings {
   unsigned max_attempts = static_cast<unsigned>(apns::ClientOptions{}.max_attempts);
 };
 
-// [mail]: e-mails to members. Only the download links' keys so far (docs/PASSKIT.md,
-// "Download links"); the sending keys come with the mailer.
+// [mail]: e-mails to members (docs/EMAIL.md) and their download links (docs/PASSKIT.md,
+// "Download links").
 struct MailSettings {
   std::string public_url;      // base of download links; empty: DownloadBaseUrl's default
   unsigned link_max_days = 0;  // a link dies this many days after the day it was made; 0 = never
+  // Sending (docs/EMAIL.md).
+  std::string smtp_url;  // empty: the .eml outbox in <data>/outbox
+  std::string tls = "starttls";
+  std::string username;
+  std::string password;  // secret
+  std::string password_env;
+  std::string password_file;
+  std::string from = "members@passledger.invalid";
+  std::string from_name;  // empty: organization.name
+  std::string reply_to;
+  std::string list_unsubscribe;
+  unsigned rate_per_minute = 0;
+  unsigned max_attempts = 5;
+  std::string retry_minutes = "1, 5, 30, 120";
+  unsigned timeout_seconds = 60;
+  std::string ca_file;
 };
 
 struct Config {

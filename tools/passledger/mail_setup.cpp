@@ -95,9 +95,12 @@ Result<std::vector<std::chrono::seconds>> RetrySchedule(std::string_view text) {
     std::erase(item, ' ');
     unsigned minutes = 0;
     const auto [rest, ec] = std::from_chars(item.data(), item.data() + item.size(), minutes);
-    if (item.empty() || ec != std::errc() || rest != item.data() + item.size() || minutes > 10'080) {
-      return Invalid("retry_minutes", "is a list of minutes such as \"1, 5, 30, 120\" (each "
-                                      "0-10080), not \"" + std::string(text) + "\"");
+    if (item.empty() || ec != std::errc() || rest != item.data() + item.size() ||
+        minutes > 10'080) {
+      return Invalid("retry_minutes",
+                     "is a list of minutes such as \"1, 5, 30, 120\" (each "
+                     "0-10080), not \"" +
+                         std::string(text) + "\"");
     }
     out.emplace_back(std::chrono::minutes(minutes));
     start = end + 1;
@@ -106,6 +109,16 @@ Result<std::vector<std::chrono::seconds>> RetrySchedule(std::string_view text) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<handlers::PassLinks>> MakePassLinks(const Config& config,
+                                                           const events::EventLog& log) {
+  auto secret = log.DeriveKey(handlers::kPassLinkSecretPurpose);
+  if (!secret) return secret.error();
+  auto links = std::make_unique<handlers::PassLinks>(std::string(secret->begin(), secret->end()),
+                                                     std::chrono::days(config.mail.link_max_days));
+  OPENSSL_cleanse(secret->data(), secret->size());
+  return links;
+}
 
 Result<MailSetup> SetUpMail(const Config& config, const std::filesystem::path& data_dir,
                             const handlers::PassBundles* bundles,
@@ -117,11 +130,11 @@ Result<MailSetup> SetUpMail(const Config& config, const std::filesystem::path& d
   setup.transport = std::move(*transport);
 
   handlers::PassMailOptions options;
-  options.from = mail::Mailbox{m.from, m.from_name.empty() ? config.pass.organization_name : m.from_name};
+  options.from =
+      mail::Mailbox{m.from, m.from_name.empty() ? config.pass.organization_name : m.from_name};
   if (!m.reply_to.empty()) options.reply_to = mail::Mailbox{m.reply_to, ""};
   options.list_unsubscribe = m.list_unsubscribe;
-  options.public_url = m.public_url.empty() ? config.pass.web_service_url : m.public_url;
-  while (options.public_url.ends_with('/')) options.public_url.pop_back();
+  options.public_url = DownloadBaseUrl(config);
   const auto folder =
       config.template_dir.empty() ? signer::DefaultTemplateDir() : config.template_dir;
   auto mail = handlers::PassMail::Load(folder, bundles, links, std::move(options));
@@ -134,6 +147,18 @@ Result<MailSetup> SetUpMail(const Config& config, const std::filesystem::path& d
   setup.dispatcher.max_attempts = static_cast<int>(m.max_attempts);
   setup.dispatcher.rate_per_minute = m.rate_per_minute;
   return setup;
+}
+
+void AddMailMetrics(http::Metrics& metrics, const handlers::MailDispatcher& dispatcher) {
+  const auto* d = &dispatcher;
+  metrics.AddGauge("passledger_mail_messages_sent", "E-mails handed to the SMTP server (or outbox)",
+                   [d] { return static_cast<double>(d->status().messages); });
+  metrics.AddGauge("passledger_mail_messages_failed", "E-mails failed for good",
+                   [d] { return static_cast<double>(d->status().failed); });
+  metrics.AddGauge("passledger_mail_messages_retrying", "E-mail failures to be retried",
+                   [d] { return static_cast<double>(d->status().retrying); });
+  metrics.AddGauge("passledger_mail_stopped", "1 when the e-mail dispatcher stopped on an error",
+                   [d] { return d->status().stopped.empty() ? 0.0 : 1.0; });
 }
 
 }  // namespace passledger::tools

@@ -14,6 +14,7 @@
 #include "handlers/mail/pass_mail.h"
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/passes/pass_links.h"
+#include "http/metrics.h"
 #include "tools/passledger/config.h"
 
 namespace passledger::tools {
@@ -31,11 +32,15 @@ inline constexpr std::string_view kOutboxFolder = "outbox";
 // The download links (GET /p/<id>) with their secret derived from the log's master key and
 // mail.link_max_days.
 Result<std::unique_ptr<handlers::PassLinks>> MakePassLinks(const Config& config,
-                                                          const events::EventLog& log);
+                                                           const events::EventLog& log);
 
 // kInvalidArgument/kNotFound naming the [mail] key that is wrong. `bundles` and `links` are
 // borrowed by the result's PassMail.
 Result<MailSetup> SetUpMail(const Config& config, const std::filesystem::path& data_dir,
                             const handlers::PassBundles* bundles, const handlers::PassLinks* links);
+
+// The e-mail series in /metrics: messages sent, failed for good, failures to be retried, and
+// whether the dispatcher stopped on an error.
+void AddMailMetrics(http::Metrics& metrics, const handlers::MailDispatcher& dispatcher);
 
 }  // namespace passledger::tools
