@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "handlers/import/roster_import.h"
+#include "handlers/mail/mail_requests.h"
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/passes/pass_downloads.h"
 #include "handlers/passes/pass_links.h"
@@ -26,8 +27,8 @@
 #include "projections/read_model.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/demo_roster.h"
-#include "tools/passledger/pass_setup.h"
 #include "tools/passledger/mail_setup.h"
+#include "tools/passledger/pass_setup.h"
 #include "tools/passledger/push_setup.h"
 
 namespace passledger::tools {
@@ -66,6 +67,15 @@ Result<void> ImportDemo(const OpenedLog& log, const Config& config) {
   if (!summary) return summary.error();
   fmt::print(stderr, "passledger: demo roster imported ({} memberships enrolled)\n",
              summary->counts.enrolled);
+  // The demo members' passes by e-mail: with no SMTP server configured the dispatcher writes
+  // them to <data>/outbox/ (docs/EMAIL.md).
+  handlers::MailRequests requests(log.log.get(), projections::ReadModel(log.projections.get()));
+  auto mailed = requests.RequestNeverSent(handlers::MailRequestOptions{"system:demo", false});
+  if (!mailed) return mailed.error();
+  fmt::print(stderr,
+             "passledger: demo e-mails requested for {} member(s) ({} without a usable "
+             "address); they go out with the e-mail dispatcher\n",
+             mailed->queued, mailed->members_seen - mailed->queued);
   return {};
 }
 
@@ -224,9 +234,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     (*push)->dispatcher.alert = [](const std::string& line) {
       fmt::print(stderr, "passledger: ALERT: {}\n", line);
     };
-    dispatcher = std::make_unique<handlers::PushDispatcher>(log.log.get(), read,
-                                                            (*push)->client.get(),
-                                                            (*push)->dispatcher);
+    dispatcher = std::make_unique<handlers::PushDispatcher>(
+        log.log.get(), read, (*push)->client.get(), (*push)->dispatcher);
   }
   auto device_logs =
       projections::DeviceLogStore::Open(log.log.get(), config->passkit.device_log_mib << 20);
@@ -275,7 +284,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
       [d = dispatcher.get(), &mailer] {
         http::Problems problems;
         if (d) {
-          if (auto stopped = d->status().stopped) problems.emplace_back("push", "stopped: " + *stopped);
+          if (auto stopped = d->status().stopped)
+            problems.emplace_back("push", "stopped: " + *stopped);
         }
         if (auto stopped = mailer.status().stopped; !stopped.empty()) {
           problems.emplace_back("mail", "stopped: " + stopped);
@@ -296,8 +306,9 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
              tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
              config->pass.web_service_url, DownloadBaseUrl(*config));
   if (!dispatcher) {
-    fmt::print(stderr, "passledger: push is off (apns.auth = \"{}\"{}): phones are not told of "
-                       "changes; docs/PUSH.md says how to turn it on\n",
+    fmt::print(stderr,
+               "passledger: push is off (apns.auth = \"{}\"{}): phones are not told of "
+               "changes; docs/PUSH.md says how to turn it on\n",
                config->push_auth(),
                config->apns.auth.empty() ? ", the default with development certificates" : "");
   } else if (auto started = dispatcher->Start(); !started) {
