@@ -171,6 +171,31 @@ BOOST_AUTO_TEST_CASE(a_pass_voided_before_sending_fails_at_once_and_nothing_is_w
   }
 }
 
+// rate_per_minute spaces messages: three messages at 300 a minute take at least two intervals
+// of 0.2 s (the first goes at once). A first round without a rate signs the passes, so that
+// the paced round's time is the pacing, not the signing.
+BOOST_AUTO_TEST_CASE(the_rate_spaces_messages_evenly) {
+  auto timed = [&](double rate) {
+    for (std::string_view member : {"8-10000001", "8-10000002", "8-10000004"}) {
+      MailRequests requests(&log_->log(), read_);
+      auto outcome = requests.RequestMember(member, MailRequestOptions{"staff:test", true});
+      BOOST_TEST_REQUIRE(Succeeded(outcome));
+      BOOST_TEST_REQUIRE(outcome->queued, outcome->refusal);
+    }
+    OutboxTransport outbox(outbox_);
+    MailDispatcherOptions options;
+    options.rate_per_minute = rate;
+    MailDispatcher dispatcher(&log_->log(), read_, mail_.get(), &outbox, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto report = dispatcher.DispatchDue();
+    BOOST_TEST_REQUIRE(Succeeded(report));
+    BOOST_TEST(report->messages == 3u);
+    return std::chrono::steady_clock::now() - start;
+  };
+  timed(0);
+  BOOST_TEST(timed(300) >= std::chrono::milliseconds(400));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
