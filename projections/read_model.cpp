@@ -380,12 +380,16 @@ Result<std::vector<Registration>> ReadModel::DevicesForSerial(std::string_view s
   return out;
 }
 
-Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChangedSince(
-    std::string_view pass_type, std::uint64_t after, std::size_t limit) const {
-  Snapshot s(projections_, tier_);
+namespace {
+
+// The (u64be position, serial) entries of a position-keyed index under `prefix`, after
+// `after`, at most `limit`: the change index and the waiting e-mails.
+Result<std::vector<std::pair<std::uint64_t, std::string>>> PositionsAfter(const Snapshot& s,
+                                                                          std::string_view prefix,
+                                                                          std::uint64_t after,
+                                                                          std::size_t limit) {
   if (auto ok = s.Check(); !ok) return ok.error();
   std::vector<std::pair<std::uint64_t, std::string>> out;
-  const std::string prefix = Key(View::kPassChanges, pass_type) + '\0';
   auto scanned = s.Scan(prefix, passledger::U64BE(after + 1),
                         [&](std::string_view position, std::string_view serial) {
                           if (out.size() >= limit) return false;
@@ -396,20 +400,18 @@ Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChan
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::PassesChangedSince(
+    std::string_view pass_type, std::uint64_t after, std::size_t limit) const {
+  return PositionsAfter(Snapshot(projections_, tier_), Key(View::kPassChanges, pass_type) + '\0',
+                        after, limit);
+}
+
 Result<std::vector<std::pair<std::uint64_t, std::string>>> ReadModel::EmailsWaiting(
     std::uint64_t after, std::size_t limit) const {
-  Snapshot s(projections_, tier_);
-  if (auto ok = s.Check(); !ok) return ok.error();
-  std::vector<std::pair<std::uint64_t, std::string>> out;
-  const std::string prefix(1, static_cast<char>(View::kEmailsWaiting));
-  auto scanned = s.Scan(prefix, passledger::U64BE(after + 1),
-                        [&](std::string_view position, std::string_view serial) {
-                          if (out.size() >= limit) return false;
-                          out.emplace_back(passledger::LoadU64BE(position.data()), serial);
-                          return true;
-                        });
-  if (!scanned) return scanned.error();
-  return out;
+  return PositionsAfter(Snapshot(projections_, tier_),
+                        std::string(1, static_cast<char>(View::kEmailsWaiting)), after, limit);
 }
 
 Result<std::optional<DeviceView>> ReadModel::Device(std::string_view device_id) const {

@@ -1,8 +1,6 @@
 #include "handlers/passes/pass_links.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +10,7 @@
 
 #include "base/bytes.h"
 #include "base/crypto.h"
+#include "base/mac.h"
 
 namespace passledger::handlers {
 namespace {
@@ -19,69 +18,13 @@ namespace {
 constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kHeaderBytes = 1 + 4 + 8 + 1;  // version, day, generation, serial length
 constexpr std::int64_t kSecondsPerDay = 86'400;
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-// Read when the MAC is wrong: never a serial (no serial contains '~').
-constexpr std::string_view kStandInSerial = "~link-stand-in~~~~~~";
-
 [[noreturn]] void Abort(const char* what) {
   std::fprintf(stderr, "passledger: fatal: %s\n", what);
   std::abort();
 }
 
-// Fetched once: EVP_sha256() re-resolves the provider on every use.
-const EVP_MD* Sha256Md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md == nullptr) Abort("EVP_MD_fetch(SHA256) failed");
-  return md;
-}
-
-std::string Base64Url(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::uint32_t bits = 0;
-  int held = 0;
-  for (const char c : bytes) {
-    bits = (bits << 8) | static_cast<std::uint8_t>(c);
-    held += 8;
-    while (held >= 6) {
-      held -= 6;
-      out += kAlphabet[(bits >> held) & 63];
-    }
-  }
-  if (held > 0) out += kAlphabet[(bits << (6 - held)) & 63];
-  return out;
-}
-
-int Sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-// Strict: only the alphabet, no padding, and the unused bits of the last character zero, so
-// each byte string has exactly one text and every changed character changes the bytes.
-std::optional<std::string> FromBase64Url(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int held = 0;
-  for (const char c : text) {
-    const int value = Sextet(c);
-    if (value < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<std::uint32_t>(value);
-    held += 6;
-    if (held >= 8) {
-      held -= 8;
-      out += static_cast<char>((bits >> held) & 0xFF);
-    }
-  }
-  if ((bits & ((1u << held) - 1)) != 0) return std::nullopt;
-  return out;
-}
+// Read when the MAC is wrong: never a serial (no serial contains '~').
+constexpr std::string_view kStandInSerial = "~link-stand-in~~~~~~";
 
 // An id taken apart; `signed_bytes` is everything before the MAC.
 struct LinkFields {
@@ -105,7 +48,7 @@ std::string SignedBytes(std::uint32_t day, std::uint64_t generation, std::string
 
 std::optional<LinkFields> Parse(std::string_view id) {
   if (id.size() > kMaxIdChars) return std::nullopt;
-  auto bytes = FromBase64Url(id);
+  auto bytes = Base64UrlDecode(id);
   if (!bytes || bytes->size() < kHeaderBytes + 1 + kPassLinkMacBytes) return std::nullopt;
   ByteReader in(*bytes);
   const auto version = in.U8();
@@ -162,14 +105,7 @@ PassLinks::~PassLinks() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
 std::int64_t PassLinks::Today() const { return FloorDiv(now_(), kSecondsPerDay); }
 
 std::string PassLinks::Mac(std::string_view signed_bytes) const {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_size = 0;
-  if (HMAC(Sha256Md(), secret_.data(), static_cast<int>(secret_.size()),
-           reinterpret_cast<const unsigned char*>(signed_bytes.data()), signed_bytes.size(),
-           mac.data(), &mac_size) == nullptr ||
-      mac_size != 32) {
-    Abort("PassLinks: HMAC-SHA256 failed");
-  }
+  const Hash mac = HmacSha256(secret_, signed_bytes);
   return std::string(reinterpret_cast<const char*>(mac.data()), kPassLinkMacBytes);
 }
 
@@ -180,7 +116,7 @@ std::string PassLinks::IdFor(const projections::PassView& pass) const {
   const auto day = static_cast<std::uint32_t>(std::max<std::int64_t>(Today(), 0));
   std::string bytes = SignedBytes(day, pass.token_generation, pass.serial);
   bytes += Mac(bytes);
-  return Base64Url(bytes);
+  return Base64UrlEncode(bytes);
 }
 
 std::string PassLinks::UrlFor(std::string_view public_base_url,
