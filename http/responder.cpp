@@ -57,9 +57,14 @@ void Responder::Send(Response response) const {
   state_->session->Complete(state_->slot, std::move(response));
 }
 
-void Responder::SendError(const Error& error) const {
-  if (HidesDetails(error.code)) return Send(DetailsLogged(*state_->session, error));
-  Send(MakeErrorResponse(StatusFor(error.code), error.message));
+void Responder::SendError(const Error& error) const { SendError(error, nullptr); }
+
+void Responder::SendError(const Error& error, void (*decorate)(Response&)) const {
+  Response response = HidesDetails(error.code)
+                          ? DetailsLogged(*state_->session, error)
+                          : MakeErrorResponse(StatusFor(error.code), error.message);
+  if (decorate) decorate(response);
+  Send(std::move(response));
 }
 
 }  // namespace passledger::http

@@ -26,6 +26,9 @@ class Responder {
   // messages): their details go to the error log under a new request id, and the body is
   // {"error": GenericMessage(code), "request_id": id}, also in an X-Request-Id header.
   void SendError(const Error& error) const;
+  // The same, with `decorate` applied to the response before it is sent (headers a family of
+  // routes puts on every answer, errors included).
+  void SendError(const Error& error, void (*decorate)(Response&)) const;
 
  private:
   struct State;

@@ -17,6 +17,8 @@ Options:
                               without it AUTH is offered in clear too
   --rcpt-reply ADDRESS=CODE   answer RCPT TO:<ADDRESS> with CODE (e.g. 451, 550)
   --port N                    listen on N (a server that comes up late at a known address)
+  --discard                   accept every message and keep none (benchmarks: nothing is
+                              parsed or written; --dir/messages holds the count at exit)
 """
 import argparse
 import asyncio
@@ -79,9 +81,10 @@ def describe(data):
 class Recorder:
     """The aiosmtpd handler: scripted RCPT replies, messages saved to a directory."""
 
-    def __init__(self, directory, rcpt_replies):
+    def __init__(self, directory, rcpt_replies, discard):
         self.directory = directory
         self.rcpt_replies = rcpt_replies
+        self.discard = discard
         self.connections = 0
         self.messages = 0
 
@@ -101,6 +104,8 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         self.messages += 1
         n = self.messages
+        if self.discard:
+            return f"250 2.0.0 Ok: queued as M{n}"
         data = envelope.original_content
         record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                   "connection": session.connection_number,
@@ -155,6 +160,7 @@ def parse_args():
     p.add_argument("--auth", metavar="USER:PASSWORD")
     p.add_argument("--auth-require-tls", action="store_true")
     p.add_argument("--rcpt-reply", action="append", default=[], metavar="ADDRESS=CODE")
+    p.add_argument("--discard", action="store_true")
     return p.parse_args()
 
 
@@ -163,7 +169,7 @@ async def serve(args):
     for item in args.rcpt_reply:
         address, code = item.rsplit("=", 1)
         replies[address.lower()] = int(code)
-    recorder = Recorder(args.dir, replies)
+    recorder = Recorder(args.dir, replies, args.discard)
     kwargs = {"hostname": "smtp.test", "auth_require_tls": args.auth_require_tls}
     if args.starttls:
         kwargs["tls_context"] = tls_context(*args.starttls)
@@ -182,6 +188,7 @@ async def serve(args):
                      daemon=True).start()
     await stdin_closed.wait()
     server.close()
+    write_atomically(os.path.join(args.dir, "messages"), str(recorder.messages).encode())
 
 
 def main():

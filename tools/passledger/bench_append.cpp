@@ -232,6 +232,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   AddBenchRebuildCommand(*bench, ctx);
   AddBenchImportCommand(*bench, ctx);
   AddBenchPushCommand(*bench, ctx);
+  AddBenchMailCommand(*bench, ctx);
   AddBenchSignCommand(*bench, ctx);
 }
 

@@ -28,21 +28,6 @@ struct ImportBenchArgs {
   double change_percent = 1;
 };
 
-// Resets the kernel's peak-RSS mark, so each phase reports its own peak.
-void ResetPeakRss() {
-  std::ofstream clear("/proc/self/clear_refs");
-  clear << "5";
-}
-
-double PeakRssMiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
-
 Result<void> WriteRoster(const fs::path& path, const RosterSpec& spec) {
   std::ofstream out(path, std::ios::binary);
   auto stats = GenerateRoster(spec, [&](std::string_view bytes) -> Result<void> {

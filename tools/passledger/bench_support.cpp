@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 
 namespace passledger::tools {
 
@@ -21,5 +23,24 @@ std::filesystem::path BenchScratchDir(const std::string& dir, std::string_view n
   return std::filesystem::temp_directory_path() /
          fmt::format("passledger-bench-{}-{}", name, ::getpid());
 }
+
+void ResetPeakRss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+}
+
+namespace {
+double StatusMiB(std::string_view field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field)) return std::stod(line.substr(field.size())) / 1024.0;
+  }
+  return 0;
+}
+}  // namespace
+
+double PeakRssMiB() { return StatusMiB("VmHWM:"); }
+double CurrentRssMiB() { return StatusMiB("VmRSS:"); }
 
 }  // namespace passledger::tools

@@ -20,4 +20,10 @@ double Median(std::vector<double> values);
 // /tmp/passledger-bench-<name>-<pid> (removed by the caller).
 std::filesystem::path BenchScratchDir(const std::string& dir, std::string_view name);
 
+// The process's memory from /proc/self/status: ResetPeakRss sets the kernel's peak mark
+// (VmHWM) back to the current RSS, so a phase can report its own peak.
+void ResetPeakRss();
+double PeakRssMiB();     // VmHWM
+double CurrentRssMiB();  // VmRSS
+
 }  // namespace passledger::tools

@@ -36,6 +36,7 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchRebuildCommand(CLI::App& bench, CommandContext& ctx);  // under `bench`
 void AddBenchImportCommand(CLI::App& bench, CommandContext& ctx);   // under `bench`
 void AddBenchPushCommand(CLI::App& bench, CommandContext& ctx);     // under `bench`
+void AddBenchMailCommand(CLI::App& bench, CommandContext& ctx);     // under `bench`
 // `push`: the devices of some passes told now, as one recorded batch (docs/PUSH.md).
 void AddPushCommand(CLI::App& app, CommandContext& ctx);
 void AddRebuildCommand(CLI::App& app, CommandContext& ctx);

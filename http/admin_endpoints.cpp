@@ -1,0 +1,313 @@
+#include "http/admin_endpoints.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "handlers/passes/pass_actions.h"
+#include "handlers/passes/pass_tokens.h"
+#include "http/admin_security.h"
+
+namespace passledger::http {
+namespace {
+
+namespace json = boost::json;
+using bhttp::status;
+
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+AdminAnswer Json(status code, const json::value& document) {
+  AdminAnswer answer;
+  answer.status = code;
+  answer.body = json::serialize(document);
+  return answer;
+}
+
+// The request's body as a JSON object; an empty body is an empty object.
+Result<json::object> BodyObject(const AdminCall& call) {
+  const std::string& body = call.request.message.body();
+  if (body.empty()) return json::object();
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec) return Invalid("the body is not JSON: " + ec.message());
+  if (!parsed.is_object()) return Invalid("the body must be a JSON object");
+  return std::move(parsed.as_object());
+}
+
+Result<std::string> StringField(const json::object& body, std::string_view name, bool required) {
+  const json::value* value = body.if_contains(name);
+  if (!value || value->is_null()) {
+    if (required) return Invalid("\"" + std::string(name) + "\" is required");
+    return std::string();
+  }
+  if (!value->is_string()) return Invalid("\"" + std::string(name) + "\" must be a string");
+  return std::string(value->as_string());
+}
+
+Result<bool> BoolField(const json::object& body, std::string_view name) {
+  const json::value* value = body.if_contains(name);
+  if (!value || value->is_null()) return false;
+  if (!value->is_bool()) return Invalid("\"" + std::string(name) + "\" must be true or false");
+  return value->as_bool();
+}
+
+json::object UserJson(std::string_view username, std::string_view role) {
+  return json::object{{"username", username}, {"role", role}};
+}
+
+// --- sessions ---
+
+Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto username = StringField(*body, "username", true);
+  if (!username) return username.error();
+  auto password = StringField(*body, "password", true);
+  if (!password) return password.error();
+  auto outcome = s.sessions->Login(*username, *password, call.request.client);
+  if (!outcome) return outcome.error();
+  if (outcome->locked()) {
+    const std::int64_t minutes = (outcome->retry_after_s + 59) / 60;
+    AdminAnswer answer = Json(status::too_many_requests,
+                              json::object{{"error", "too many failed sign-ins: try again in " +
+                                                         std::to_string(minutes) + " minute(s)"}});
+    answer.headers.emplace_back("Retry-After", std::to_string(outcome->retry_after_s));
+    return answer;
+  }
+  if (!outcome->succeeded()) {
+    return MakeError(ErrorCode::kUnauthenticated, "wrong username or password");
+  }
+  AdminAnswer answer = Json(
+      status::ok, json::object{{"user", UserJson(outcome->user.username, outcome->user.role)},
+                               {"csrfToken", outcome->csrf_token}});
+  answer.headers.emplace_back("Set-Cookie", SessionCookie(outcome->session_id, call.secure_cookies));
+  return answer;
+}
+
+Result<AdminAnswer> WhoAmI(const AdminServices& s, const AdminCall& call) {
+  auto csrf = s.sessions->CsrfToken(call.session_id);
+  return Json(status::ok,
+              json::object{{"user", UserJson(call.caller->username, AdminRoleName(call.caller->role))},
+                           {"csrfToken", csrf}});
+}
+
+Result<AdminAnswer> Logout(const AdminServices& s, const AdminCall& call) {
+  if (auto ended = s.sessions->Logout(call.session_id); !ended) return ended.error();
+  AdminAnswer answer;
+  answer.status = status::no_content;
+  answer.headers.emplace_back("Set-Cookie", ClearedSessionCookie(call.secure_cookies));
+  return answer;
+}
+
+// --- e-mail ---
+
+Result<AdminAnswer> MemberEmail(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto resend = BoolField(*body, "resend");
+  if (!resend) return resend.error();
+  handlers::MailRequests requests(s.log, *s.read);
+  auto outcome = requests.RequestMember(call.request.Param("id"), {call.caller->actor, *resend});
+  if (!outcome) return outcome.error();
+  if (!outcome->queued) {
+    return Json(status::unprocessable_entity,
+                json::object{{"error", outcome->refusal}, {"queued", false}});
+  }
+  json::array serials;
+  for (const auto& serial : outcome->serials) serials.emplace_back(serial);
+  return Json(status::accepted, json::object{{"queued", true},
+                                             {"serials", std::move(serials)},
+                                             {"position", outcome->first_position}});
+}
+
+Result<AdminAnswer> BulkEmail(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto never_sent = BoolField(*body, "neverSent");
+  if (!never_sent) return never_sent.error();
+  if (!*never_sent) {
+    return Invalid("give {\"neverSent\": true}: bulk e-mail goes to members never e-mailed");
+  }
+  handlers::MailRequests requests(s.log, *s.read);
+  auto bulk = requests.RequestNeverSent({call.caller->actor, false});
+  if (!bulk) return bulk.error();
+  json::array skipped;
+  std::uint64_t skipped_total = 0;
+  for (const auto& [reason, count] : bulk->skipped) {
+    skipped.emplace_back(json::object{{"reason", reason}, {"members", count}});
+    skipped_total += count;
+  }
+  return Json(status::accepted, json::object{{"queued", bulk->queued},
+                                             {"passes", bulk->passes},
+                                             {"skippedTotal", skipped_total},
+                                             {"skipped", std::move(skipped)}});
+}
+
+// --- passes ---
+
+AdminAnswer ActionAnswer(const handlers::PassActionOutcome& outcome) {
+  return Json(status::ok,
+              json::object{{"position", outcome.position}, {"devicesToUpdate", outcome.devices}});
+}
+
+Result<AdminAnswer> PassVoid(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto reason = StringField(*body, "reason", true);
+  if (!reason) return reason.error();
+  auto done = handlers::VoidPass(*s.log, *s.read, call.request.Param("serial"), *reason,
+                                 call.caller->actor);
+  if (!done) return done.error();
+  return ActionAnswer(*done);
+}
+
+Result<AdminAnswer> PassUnvoid(const AdminServices& s, const AdminCall& call) {
+  auto done = handlers::UnvoidPass(*s.log, *s.read, call.request.Param("serial"), call.caller->actor);
+  if (!done) return done.error();
+  return ActionAnswer(*done);
+}
+
+Result<AdminAnswer> PassRevokeToken(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto reason = StringField(*body, "reason", false);
+  if (!reason) return reason.error();
+  const std::string_view serial = call.request.Param("serial");
+  auto devices = s.read->CountDevicesForSerial(serial, 1'000'000);
+  if (!devices) return devices.error();
+  auto revoked =
+      handlers::RevokePassToken(*s.log, *s.read, serial, call.caller->actor, std::move(*reason));
+  if (!revoked) return revoked.error();
+  return Json(status::ok, json::object{{"position", revoked->position},
+                                       {"tokenGeneration", revoked->generation},
+                                       {"devicesToUpdate", *devices}});
+}
+
+Result<AdminAnswer> PassFile(const AdminServices& s, const AdminCall& call) {
+  auto latest = s.bundles->ForSerial(call.request.Param("serial"));
+  if (!latest) return latest.error();
+  AdminAnswer answer;
+  answer.content_type = "application/vnd.apple.pkpass";
+  answer.body = *latest->bundle;
+  answer.headers.emplace_back("Content-Disposition",
+                              "attachment; filename=\"" + latest->serial + ".pkpass\"");
+  return answer;
+}
+
+// --- staff accounts ---
+
+Result<AdminAnswer> StaffList(const AdminServices& s, const AdminCall&) {
+  auto staff = s.accounts->List();
+  if (!staff) return staff.error();
+  json::array list;
+  for (const auto& account : *staff) {
+    list.emplace_back(json::object{{"username", account.username},
+                                   {"role", account.role},
+                                   {"disabled", account.disabled}});
+  }
+  return Json(status::ok, json::object{{"staff", std::move(list)}});
+}
+
+Result<AdminAnswer> StaffCreate(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  auto username = StringField(*body, "username", true);
+  if (!username) return username.error();
+  auto role = StringField(*body, "role", true);
+  if (!role) return role.error();
+  auto password = StringField(*body, "password", true);
+  if (!password) return password.error();
+  if (auto created = s.accounts->Create(*username, *role, *password, call.caller->actor);
+      !created) {
+    return created.error();
+  }
+  return Json(status::created, json::object{{"user", UserJson(*username, *role)}});
+}
+
+Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  const std::string username(call.request.Param("username"));
+  const int given = body->contains("role") + body->contains("password") + body->contains("disabled");
+  if (given != 1) return Invalid("give exactly one of \"role\", \"password\" or \"disabled\"");
+  Result<void> changed;
+  if (body->contains("role")) {
+    auto role = StringField(*body, "role", true);
+    if (!role) return role.error();
+    changed = s.accounts->ChangeRole(username, *role, call.caller->actor);
+  } else if (body->contains("password")) {
+    auto password = StringField(*body, "password", true);
+    if (!password) return password.error();
+    changed = s.accounts->ChangePassword(username, *password, call.caller->actor);
+  } else {
+    auto disabled = BoolField(*body, "disabled");
+    if (!disabled) return disabled.error();
+    if (!*disabled) return Invalid("accounts are disabled for good: create a new one instead");
+    auto reason = StringField(*body, "reason", false);
+    if (!reason) return reason.error();
+    changed = s.accounts->Disable(username, *reason, call.caller->actor);
+  }
+  if (!changed) return changed.error();
+  return Json(status::ok, json::object{{"username", username}});
+}
+
+// --- members ---
+
+Result<AdminAnswer> MemberForget(const AdminServices& s, const AdminCall& call) {
+  auto body = BodyObject(call);
+  if (!body) return body.error();
+  const std::string id(call.request.Param("id"));
+  auto confirm = StringField(*body, "confirm", true);
+  if (!confirm) return confirm.error();
+  if (*confirm != id) {
+    return Invalid("to forget member " + id + ", give {\"confirm\": \"" + id + "\"}");
+  }
+  auto reason = StringField(*body, "reason", false);
+  if (!reason) return reason.error();
+  auto member = s.read->Member(id);
+  if (!member) return member.error();
+  if (!*member) return MakeError(ErrorCode::kNotFound, "no member with id " + id);
+  auto forgotten = s.projections->Forget(id, "member-" + id, call.caller->actor,
+                                         reason->empty() ? "forgotten by staff" : *reason);
+  if (!forgotten) return forgotten.error();
+  return Json(status::ok, json::object{{"position", forgotten->position},
+                                       {"alreadyForgotten", forgotten->already_forgotten}});
+}
+
+}  // namespace
+
+Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
+                                     const AdminCall& call) {
+  switch (id) {
+    case AdminRouteId::kLogin:
+      return Login(s, call);
+    case AdminRouteId::kWhoAmI:
+      return WhoAmI(s, call);
+    case AdminRouteId::kLogout:
+      return Logout(s, call);
+    case AdminRouteId::kMemberEmail:
+      return MemberEmail(s, call);
+    case AdminRouteId::kBulkEmail:
+      return BulkEmail(s, call);
+    case AdminRouteId::kPassVoid:
+      return PassVoid(s, call);
+    case AdminRouteId::kPassUnvoid:
+      return PassUnvoid(s, call);
+    case AdminRouteId::kPassRevokeToken:
+      return PassRevokeToken(s, call);
+    case AdminRouteId::kPassFile:
+      return PassFile(s, call);
+    case AdminRouteId::kStaffList:
+      return StaffList(s, call);
+    case AdminRouteId::kStaffCreate:
+      return StaffCreate(s, call);
+    case AdminRouteId::kStaffChange:
+      return StaffChange(s, call);
+    case AdminRouteId::kMemberForget:
+      return MemberForget(s, call);
+  }
+  return MakeError(ErrorCode::kInternal, "unknown admin route");
+}
+
+}  // namespace passledger::http

@@ -1,0 +1,89 @@
+// The endpoints of the staff admin API (docs/ADMIN.md, "Routes"): each takes an authenticated,
+// authorised call (http/admin_routes.h did the checks) apart — path parameters, query, JSON
+// body — calls the socket-free services in handlers/ and returns the answer. Thin: no domain
+// logic here, and HTTP statuses only for successes (errors go through StatusFor).
+//
+// Thread-safety: RunAdminEndpoint runs on the admin pool's workers, concurrently; the services
+// are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "events/event_log.h"
+#include "handlers/mail/mail_requests.h"
+#include "handlers/passes/pass_bundles.h"
+#include "handlers/staff/staff_accounts.h"
+#include "handlers/staff/staff_sessions.h"
+#include "http/router.h"
+#include "http/status.h"
+#include "projections/projections.h"
+#include "projections/read_model.h"
+
+namespace passledger::http {
+
+// Least to most: every role may do what the ones before it may.
+enum class AdminRole { kAuditor = 0, kStaff = 1, kAdmin = 2 };
+
+std::optional<AdminRole> ParseAdminRole(std::string_view name);
+std::string_view AdminRoleName(AdminRole role);
+
+enum class AdminRouteId {
+  kLogin,
+  kWhoAmI,
+  kLogout,
+  kMemberEmail,
+  kBulkEmail,
+  kPassVoid,
+  kPassUnvoid,
+  kPassRevokeToken,
+  kPassFile,
+  kStaffList,
+  kStaffCreate,
+  kStaffChange,
+  kMemberForget,
+};
+
+// Who is calling, as the session (or the operator socket) says.
+struct AdminCaller {
+  std::string username;
+  AdminRole role = AdminRole::kAuditor;
+  std::string actor;  // recorded with every event: "staff:<username>"
+};
+
+// Borrowed services; every pointer must outlive the routes.
+struct AdminServices {
+  events::EventLog* log = nullptr;
+  projections::Projections* projections = nullptr;  // forgetting
+  const projections::ReadModel* read = nullptr;
+  const handlers::PassBundles* bundles = nullptr;
+  handlers::StaffAccounts* accounts = nullptr;
+  handlers::StaffSessions* sessions = nullptr;
+};
+
+// What an endpoint answers: a JSON document, or bytes of a type (a pass file).
+struct AdminAnswer {
+  boost::beast::http::status status = boost::beast::http::status::ok;
+  std::string body;                              // serialised JSON unless content_type is set
+  std::string content_type;                      // empty: application/json
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Set-Cookie, Retry-After
+};
+
+struct AdminCall {
+  const Request& request;
+  const AdminCaller* caller = nullptr;  // nullptr only for the login route
+  std::string_view session_id;          // the cookie's session, when there is one
+  bool secure_cookies = false;
+};
+
+// kInvalidArgument for a bad body or parameter (the message names it), and the services'
+// errors as they give them.
+Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& services,
+                                     const AdminCall& call);
+
+}  // namespace passledger::http

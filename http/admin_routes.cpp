@@ -1,0 +1,194 @@
+#include "http/admin_routes.h"
+
+#include <atomic>
+#include <memory>
+#include <utility>
+
+#include "http/admin_security.h"
+
+namespace passledger::http {
+namespace {
+
+using bhttp::verb;
+using R = AdminRole;
+using Id = AdminRouteId;
+
+constexpr std::size_t kSmallJson = 16 << 10;
+
+constexpr AdminRouteSpec kRoutes[] = {
+    {Id::kLogin, verb::post, "/admin/api/session", std::nullopt, kSmallJson,
+     "log in: {username, password} → {user, csrfToken} and the session cookie"},
+    {Id::kWhoAmI, verb::get, "/admin/api/session", R::kAuditor, 0, "who am I"},
+    {Id::kLogout, verb::delete_, "/admin/api/session", R::kAuditor, 0, "log out (204)"},
+    {Id::kMemberEmail, verb::post, "/admin/api/members/{id}/email", R::kStaff, kSmallJson,
+     "e-mail one member's passes: {resend}"},
+    {Id::kBulkEmail, verb::post, "/admin/api/emails", R::kStaff, kSmallJson,
+     "e-mail every member never e-mailed: {neverSent: true}"},
+    {Id::kPassVoid, verb::post, "/admin/api/passes/{serial}/void", R::kStaff, kSmallJson,
+     "void a pass: {reason}"},
+    {Id::kPassUnvoid, verb::post, "/admin/api/passes/{serial}/unvoid", R::kStaff, kSmallJson,
+     "unvoid a pass"},
+    {Id::kPassRevokeToken, verb::post, "/admin/api/passes/{serial}/revoke-token", R::kStaff,
+     kSmallJson, "revoke a pass's authentication token: {reason}"},
+    {Id::kPassFile, verb::get, "/admin/api/passes/{serial}/pkpass", R::kAuditor, 0,
+     "the signed pass file"},
+    {Id::kStaffList, verb::get, "/admin/api/staff", R::kAdmin, 0, "staff accounts"},
+    {Id::kStaffCreate, verb::post, "/admin/api/staff", R::kAdmin, kSmallJson,
+     "create an account: {username, role, password}"},
+    {Id::kStaffChange, verb::patch, "/admin/api/staff/{username}", R::kAdmin, kSmallJson,
+     "change an account: {role} | {password} | {disabled: true, reason}"},
+    {Id::kMemberForget, verb::post, "/admin/api/members/{id}/forget", R::kAdmin, kSmallJson,
+     "forget a member: {confirm: \"<membership id>\", reason}"},
+};
+
+bool ChangesState(verb method) {
+  return method == verb::post || method == verb::put || method == verb::patch ||
+         method == verb::delete_;
+}
+
+struct Counters {
+  std::atomic<std::uint64_t> rejected{0};
+};
+
+struct Context {
+  const AdminServices services;
+  WorkerPool& workers;
+  const AdminHttpOptions options;
+  std::shared_ptr<Counters> counters;
+};
+
+Response Refusal(bhttp::status status, std::string_view message) {
+  Response response = MakeErrorResponse(status, message);
+  AddAdminSecurityHeaders(response);
+  return response;
+}
+
+Response ToResponse(AdminAnswer answer) {
+  Response response{answer.status, 11};
+  response.set(bhttp::field::content_type,
+               answer.content_type.empty() ? "application/json" : answer.content_type);
+  for (auto& [name, value] : answer.headers) response.insert(name, value);
+  response.body() = std::move(answer.body);
+  response.prepare_payload();
+  AddAdminSecurityHeaders(response);
+  return response;
+}
+
+std::optional<std::string_view> Header(const Request& request, bhttp::field field) {
+  const auto it = request.message.find(field);
+  if (it == request.message.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+// Steps 1–4 of the header's pipeline: the refusal, or the caller (nullopt for the login route).
+struct Admitted {
+  std::optional<Response> refusal;
+  std::optional<AdminCaller> caller;
+  std::string session_id;
+};
+
+Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
+                       const Request& request) {
+  Admitted out;
+  const auto origin = Header(request, bhttp::field::origin);
+  const std::string_view host = Header(request, bhttp::field::host).value_or("");
+  if (!OriginAllowed(origin, host, context.options.public_origin, context.options.tls)) {
+    out.refusal = Refusal(bhttp::status::forbidden, "this request came from another site");
+    return out;
+  }
+  const auto cookies = Header(request, bhttp::field::cookie);
+  if (auto id = cookies ? SessionIdFromCookies(*cookies) : std::nullopt) out.session_id = *id;
+  if (!spec.role) return out;
+  if (out.session_id.empty()) {
+    out.refusal = Refusal(bhttp::status::unauthorized, "sign in first");
+    return out;
+  }
+  auto session = context.services.sessions->Validate(out.session_id);
+  if (!session) return session.error();
+  const auto role = *session ? ParseAdminRole((*session)->role) : std::nullopt;
+  if (!role) {
+    out.refusal = Refusal(bhttp::status::unauthorized, "your session has ended: sign in again");
+    return out;
+  }
+  if (*role < *spec.role) {
+    out.refusal = Refusal(bhttp::status::forbidden,
+                          "your role (" + std::string(AdminRoleName(*role)) + ") may not do this");
+    return out;
+  }
+  if (ChangesState(spec.method)) {
+    const auto it = request.message.find(kCsrfHeader);
+    const std::string_view given =
+        it == request.message.end() ? std::string_view() : std::string_view(it->value());
+    if (given.empty() || !context.services.sessions->CsrfMatches(**session, given)) {
+      out.refusal = Refusal(bhttp::status::forbidden,
+                            "missing or wrong X-CSRF-Token: reload the page and try again");
+      return out;
+    }
+  }
+  out.caller = AdminCaller{(*session)->username, *role, "staff:" + (*session)->username};
+  return out;
+}
+
+void Serve(const Context& context, const AdminRouteSpec& spec, const Request& request,
+           const Responder& responder) {
+  auto admitted = Admit(context, spec, request);
+  if (!admitted) return responder.SendError(admitted.error(), AddAdminSecurityHeaders);
+  if (admitted->refusal) return responder.Send(std::move(*admitted->refusal));
+  const AdminCall call{request, admitted->caller ? &*admitted->caller : nullptr,
+                       admitted->session_id, context.options.secure_cookies};
+  auto answer = RunAdminEndpoint(spec.id, context.services, call);
+  if (!answer) return responder.SendError(answer.error(), AddAdminSecurityHeaders);
+  responder.Send(ToResponse(std::move(*answer)));
+}
+
+}  // namespace
+
+std::optional<AdminRole> ParseAdminRole(std::string_view name) {
+  if (name == "auditor") return AdminRole::kAuditor;
+  if (name == "staff") return AdminRole::kStaff;
+  if (name == "admin") return AdminRole::kAdmin;
+  return std::nullopt;
+}
+
+std::string_view AdminRoleName(AdminRole role) {
+  switch (role) {
+    case AdminRole::kAuditor:
+      return "auditor";
+    case AdminRole::kStaff:
+      return "staff";
+    case AdminRole::kAdmin:
+      return "admin";
+  }
+  return "auditor";
+}
+
+std::span<const AdminRouteSpec> AdminRouteTable() { return kRoutes; }
+
+void AddAdminRoutes(Router& router, const AdminServices& services, WorkerPool& workers,
+                    AdminHttpOptions options, Metrics* metrics) {
+  auto context = std::make_shared<Context>(
+      Context{services, workers, std::move(options), std::make_shared<Counters>()});
+  for (const AdminRouteSpec& spec : kRoutes) {
+    auto handler = [context, &spec](Request&& request, Responder responder) {
+      auto shared = std::make_shared<Request>(std::move(request));
+      const std::size_t bytes = shared->ApproximateBytes();
+      if (context->workers.Submit([context, &spec, shared, responder] {
+            Serve(*context, spec, *shared, responder);
+          }, bytes)) {
+        return;
+      }
+      context->counters->rejected.fetch_add(1, std::memory_order_relaxed);
+      responder.Send(Refusal(bhttp::status::service_unavailable, "server busy: try again"));
+    };
+    router.Add({spec.method}, spec.path, std::move(handler), RouteOptions{spec.body_limit});
+  }
+  if (metrics) {
+    metrics->AddCounter("passledger_admin_rejected_total",
+                        "Admin API requests answered 503 because the admin pool was full",
+                        [counters = context->counters] {
+                          return static_cast<double>(counters->rejected.load());
+                        });
+  }
+}
+
+}  // namespace passledger::http
