@@ -330,27 +330,36 @@ Result<Roster> RosterImporter::Read(const ByteSource& source, const ImportOption
   return reader.Finish();
 }
 
+Result<ImportJobSlot> FindImportJob(const projections::ReadModel& views,
+                                    std::string_view sha256) {
+  ImportJobSlot slot;
+  for (int k = 1;; ++k) {
+    slot.import_id = std::string(sha256.substr(0, 16)) + "-" + std::to_string(k);
+    auto job = views.Import(slot.import_id);
+    if (!job) return job.error();
+    if (!*job) return slot;
+    slot.previous = slot.import_id;
+    if ((*job)->state == projections::ImportState::kRunning) {
+      slot.resumed = true;
+      slot.started_position = (*job)->started_position;
+      return slot;
+    }
+  }
+}
+
 Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
                                           const ImportOptions& options) const {
   auto roster = Read(source, options);
   if (!roster) return roster.error();
   const projections::ReadModel views(projections_);
 
-  // The job: the newest job of this file if it never finished, else a new one.
   ImportSummary summary;
   summary.dry_run = options.dry_run;
-  std::uint64_t started_position = 0;
-  for (int k = 1;; ++k) {
-    summary.import_id = roster->sha256.substr(0, 16) + "-" + std::to_string(k);
-    auto job = views.Import(summary.import_id);
-    if (!job) return job.error();
-    if (!*job) break;
-    if ((*job)->state == projections::ImportState::kRunning) {
-      summary.resumed = true;
-      started_position = (*job)->started_position;
-      break;
-    }
-  }
+  auto job = FindImportJob(views, roster->sha256);
+  if (!job) return job.error();
+  summary.import_id = job->import_id;
+  summary.resumed = job->resumed;
+  std::uint64_t started_position = job->started_position;
 
   ImportCounts& counts = summary.counts;
   counts.rows = roster->rows;

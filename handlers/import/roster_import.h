@@ -21,6 +21,7 @@
 #include "handlers/import/roster_config.h"
 #include "handlers/import/roster_reader.h"
 #include "projections/projections.h"
+#include "projections/read_model.h"
 
 namespace passledger::handlers {
 
@@ -68,6 +69,17 @@ struct ImportSummary {
   std::vector<std::string> changes;   // the first few changes, without personal data
   std::string left_skipped;           // why departures were not applied, if they were not
 };
+
+// Which job an import of a file runs as: the newest job of the file if it never finished
+// (resumed), else a new one, "<first 16 hex of the file's SHA-256>-<k>" for the next k.
+struct ImportJobSlot {
+  std::string import_id;
+  bool resumed = false;
+  std::uint64_t started_position = 0;  // of the resumed job's ImportStarted
+  std::string previous;                // the newest earlier job of the file; empty if none
+};
+[[nodiscard]] Result<ImportJobSlot> FindImportJob(const projections::ReadModel& views,
+                                                  std::string_view sha256);
 
 class RosterImporter {
  public:

@@ -1,0 +1,183 @@
+#include "handlers/import/import_jobs.h"
+
+#include "base/crypto.h"
+
+namespace passledger::handlers {
+
+std::string_view ImportJobStateName(ImportJobState state) {
+  switch (state) {
+    case ImportJobState::kQueued:
+      return "queued";
+    case ImportJobState::kRunning:
+      return "running";
+    case ImportJobState::kCompleted:
+      return "completed";
+    case ImportJobState::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+ImportJobs::ImportJobs(events::EventLog* log, const projections::Projections* projections,
+                       ImportConfig config, std::size_t max_queued, std::size_t max_kept)
+    : log_(log),
+      projections_(projections),
+      config_(std::move(config)),
+      max_queued_(max_queued),
+      max_kept_(max_kept),
+      thread_([this](std::stop_token stop) { Run(stop); }) {}
+
+ImportJobs::~ImportJobs() {
+  {
+    MutexLock lock(mutex_);
+    stopping_ = true;
+  }
+  thread_.request_stop();
+  changed_.notify_all();
+  thread_.join();
+}
+
+Result<ImportStart> ImportJobs::Start(std::shared_ptr<const std::string> bytes,
+                                      std::string file_name, std::string actor) {
+  const std::string sha256 = ToHex(Sha256(*bytes));
+  const std::string prefix = sha256.substr(0, 16) + "-";
+  {
+    MutexLock lock(mutex_);
+    for (const std::string& id : queue_) {
+      if (id.starts_with(prefix)) return ImportStart{id, true};
+    }
+    for (const auto& [id, job] : jobs_) {
+      if (id.starts_with(prefix) && job.status.state == ImportJobState::kRunning) {
+        return ImportStart{id, true};
+      }
+    }
+  }
+  const projections::ReadModel views(projections_);
+  auto slot = FindImportJob(views, sha256);
+  if (!slot) return slot.error();
+  if (!slot->resumed && !slot->previous.empty()) {
+    auto previous = views.Import(slot->previous);
+    if (!previous) return previous.error();
+    if (*previous && (*previous)->state == projections::ImportState::kCompleted) {
+      return ImportStart{slot->previous, true};  // a failed job is tried again as a new one
+    }
+  }
+  MutexLock lock(mutex_);
+  if (stopping_) return MakeError(ErrorCode::kUnavailable, "the server is stopping");
+  if (queue_.size() >= max_queued_) {
+    return MakeError(ErrorCode::kUnavailable,
+                     std::to_string(queue_.size()) +
+                         " imports are waiting already: try again when one has finished");
+  }
+  Job job;
+  job.status.import_id = slot->import_id;
+  job.status.file_name = std::move(file_name);
+  job.status.actor = std::move(actor);
+  job.status.progress.total_bytes = bytes->size();
+  job.bytes = std::move(bytes);
+  jobs_.insert_or_assign(slot->import_id, std::move(job));
+  queue_.push_back(slot->import_id);
+  changed_.notify_all();
+  return ImportStart{slot->import_id, false};
+}
+
+Result<ImportSummary> ImportJobs::DryRun(std::string_view bytes, std::string file_name,
+                                         std::string actor, std::size_t preview_changes) const {
+  const RosterImporter importer(log_, projections_, config_);
+  ImportOptions options;
+  options.file_name = std::move(file_name);
+  options.actor = std::move(actor);
+  options.dry_run = true;
+  options.preview_changes = preview_changes;
+  options.total_bytes = bytes.size();
+  return importer.Run(MemorySource(bytes), options);
+}
+
+std::optional<ImportJobStatus> ImportJobs::Live(std::string_view import_id) const {
+  MutexLock lock(mutex_);
+  const auto it = jobs_.find(import_id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second.status;
+}
+
+std::optional<ImportJobStatus> ImportJobs::WaitForChange(std::string_view import_id,
+                                                         std::uint64_t after_revision,
+                                                         std::chrono::milliseconds timeout) const {
+  MutexLock lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  changed_.wait_until(lock, deadline, [&]() PL_NO_THREAD_SAFETY_ANALYSIS {
+    const auto it = jobs_.find(import_id);
+    return stopping_ || it == jobs_.end() || it->second.status.revision > after_revision;
+  });
+  const auto it = jobs_.find(import_id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second.status;
+}
+
+void ImportJobs::Update(const std::string& id,
+                        const std::function<void(ImportJobStatus&)>& change) {
+  {
+    MutexLock lock(mutex_);
+    const auto it = jobs_.find(id);
+    if (it == jobs_.end()) return;
+    change(it->second.status);
+    ++it->second.status.revision;
+  }
+  changed_.notify_all();
+}
+
+void ImportJobs::Run(std::stop_token stop) {
+  for (;;) {
+    Job* job = nullptr;
+    {
+      MutexLock lock(mutex_);
+      changed_.wait(lock, stop, [&]() PL_NO_THREAD_SAFETY_ANALYSIS { return !queue_.empty(); });
+      if (stop.stop_requested()) return;
+      job = &jobs_.at(queue_.front());  // map nodes are stable; only this thread erases
+      queue_.pop_front();
+      job->status.state = ImportJobState::kRunning;
+      ++job->status.revision;
+    }
+    changed_.notify_all();
+    RunJob(*job);
+    MutexLock lock(mutex_);
+    job->bytes.reset();
+    finished_.push_back(job->status.import_id);
+    Forget(max_kept_);
+  }
+}
+
+void ImportJobs::RunJob(Job& job) {
+  const std::string id = job.status.import_id;  // the job's own fields: this thread's alone
+  const RosterImporter importer(log_, projections_, config_);
+  ImportOptions options;
+  {
+    MutexLock lock(mutex_);
+    options.file_name = job.status.file_name;
+    options.actor = job.status.actor;
+  }
+  options.total_bytes = job.bytes->size();
+  options.progress = [&](const ImportProgress& progress) {
+    Update(id, [&](ImportJobStatus& s) { s.progress = progress; });
+  };
+  auto summary = importer.Run(MemorySource(*job.bytes), options);
+  Update(id, [&](ImportJobStatus& s) {
+    if (summary) {
+      s.state = ImportJobState::kCompleted;
+      s.progress.phase = ImportProgress::Phase::kDone;
+      s.summary = std::move(*summary);
+    } else {
+      s.state = ImportJobState::kFailed;
+      s.error = summary.error().message;
+    }
+  });
+}
+
+void ImportJobs::Forget(std::size_t keep) {
+  while (finished_.size() > keep) {
+    jobs_.erase(finished_.front());
+    finished_.pop_front();
+  }
+}
+
+}  // namespace passledger::handlers
