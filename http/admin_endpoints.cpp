@@ -2,10 +2,13 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
 
 #include "handlers/passes/pass_actions.h"
 #include "handlers/passes/pass_tokens.h"
 #include "http/admin_security.h"
+#include "http/multipart.h"
+#include "projections/view_json.h"
 
 namespace passledger::http {
 namespace {
@@ -275,6 +278,98 @@ Result<AdminAnswer> MemberForget(const AdminServices& s, const AdminCall& call) 
                                        {"alreadyForgotten", forgotten->already_forgotten}});
 }
 
+// --- imports ---
+
+constexpr std::size_t kMaxFileName = 255;
+
+// The uploaded file: the whole body (text/csv and the like), or the "file" field of a
+// multipart/form-data body; a view into the request either way.
+Result<FormFile> UploadedFile(const AdminCall& call) {
+  const auto type = call.request.message.find(bhttp::field::content_type);
+  const std::string_view content_type =
+      type == call.request.message.end() ? std::string_view() : std::string_view(type->value());
+  const std::string& body = call.request.message.body();
+  if (content_type.substr(0, content_type.find(';')).find("multipart/") != std::string_view::npos) {
+    return FindFormFile(content_type, body, "file");
+  }
+  return FormFile{call.request.QueryParam("file_name").value_or("upload.csv"), body};
+}
+
+std::string SafeFileName(std::string name) {
+  if (const auto slash = name.find_last_of("/\\"); slash != std::string::npos) {
+    name.erase(0, slash + 1);  // a browser may send a path
+  }
+  for (char& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  }
+  if (name.size() > kMaxFileName) name.resize(kMaxFileName);
+  return name.empty() ? "upload.csv" : name;
+}
+
+Result<AdminAnswer> ImportUpload(const AdminServices& s, const AdminCall& call) {
+  auto file = UploadedFile(call);
+  if (!file) return file.error();
+  if (file->bytes.empty()) return Invalid("the file is empty");
+  const std::string name = SafeFileName(file->filename);
+  const bool dry_run = call.request.QueryParam("dry_run").value_or("0") != "0";
+  if (dry_run) {
+    auto preview = s.imports->DryRun(file->bytes, name, call.caller->actor);
+    if (!preview) return preview.error();
+    return Json(status::ok, ImportSummaryJson(*preview));
+  }
+  // The job holds the request, and so its body: the upload is never copied.
+  auto started = s.imports->Start(call.shared, file->bytes, name, call.caller->actor);
+  if (!started) return started.error();
+  return Json(started->existing ? status::ok : status::accepted,
+              json::object{{"id", started->import_id}, {"existing", started->existing}});
+}
+
+// A live job's status, else the job as the views have it; kNotFound for neither.
+Result<json::object> ImportDocument(const AdminServices& s, std::string_view id) {
+  if (auto live = s.imports->Live(id)) return ImportJobStatusJson(*live);
+  auto view = s.read->Import(id);
+  if (!view) return view.error();
+  if (!*view) return MakeError(ErrorCode::kNotFound, "no import " + std::string(id));
+  return projections::ToJson(**view);
+}
+
+Result<AdminAnswer> ImportGet(const AdminServices& s, const AdminCall& call) {
+  auto document = ImportDocument(s, call.request.Param("id"));
+  if (!document) return document.error();
+  return Json(status::ok, *document);
+}
+
+// One Server-Sent Events response: the job's next change after Last-Event-ID (waiting up to a
+// second for it), then the response ends and the browser's EventSource asks again after
+// `retry` ms. So no worker is held for longer than the wait; event "done" ends the stream.
+Result<AdminAnswer> ImportEvents(const AdminServices& s, const AdminCall& call) {
+  const std::string id(call.request.Param("id"));
+  std::uint64_t after = 0;
+  if (const auto last = call.request.message.find("Last-Event-ID");
+      last != call.request.message.end()) {
+    after = std::strtoull(std::string(last->value()).c_str(), nullptr, 10);
+  }
+  std::string event = "done";
+  json::object data;
+  std::uint64_t revision = after;
+  if (auto live = s.imports->WaitForChange(id, after, std::chrono::seconds(1))) {
+    revision = live->revision;
+    data = ImportJobStatusJson(*live);
+    const bool ended =
+        live->state == handlers::ImportJobState::kCompleted || live->state == handlers::ImportJobState::kFailed;
+    if (!ended) event = "progress";
+  } else {
+    auto document = ImportDocument(s, id);
+    if (!document) return document.error();
+    data = std::move(*document);
+  }
+  AdminAnswer answer;
+  answer.content_type = "text/event-stream";
+  answer.body = "retry: 250\nid: " + std::to_string(revision) + "\nevent: " + event +
+                "\ndata: " + json::serialize(data) + "\n\n";
+  return answer;
+}
+
 }  // namespace
 
 Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
@@ -306,6 +401,12 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
       return StaffChange(s, call);
     case AdminRouteId::kMemberForget:
       return MemberForget(s, call);
+    case AdminRouteId::kImportUpload:
+      return ImportUpload(s, call);
+    case AdminRouteId::kImportGet:
+      return ImportGet(s, call);
+    case AdminRouteId::kImportEvents:
+      return ImportEvents(s, call);
   }
   return MakeError(ErrorCode::kInternal, "unknown admin route");
 }

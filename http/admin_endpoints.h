@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "events/event_log.h"
+#include "handlers/import/import_jobs.h"
 #include "handlers/mail/mail_requests.h"
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/staff/staff_accounts.h"
@@ -47,6 +48,9 @@ enum class AdminRouteId {
   kStaffCreate,
   kStaffChange,
   kMemberForget,
+  kImportUpload,
+  kImportGet,
+  kImportEvents,
 };
 
 // Who is calling, as the session (or the operator socket) says.
@@ -64,6 +68,7 @@ struct AdminServices {
   const handlers::PassBundles* bundles = nullptr;
   handlers::StaffAccounts* accounts = nullptr;
   handlers::StaffSessions* sessions = nullptr;
+  handlers::ImportJobs* imports = nullptr;
 };
 
 // What an endpoint answers: a JSON document, or bytes of a type (a pass file).
@@ -76,6 +81,7 @@ struct AdminAnswer {
 
 struct AdminCall {
   const Request& request;
+  std::shared_ptr<const Request> shared;  // the same request, for work that outlives the call
   const AdminCaller* caller = nullptr;  // nullptr only for the login route
   std::string_view session_id;          // the cookie's session, when there is one
   bool secure_cookies = false;

@@ -14,6 +14,7 @@ using R = AdminRole;
 using Id = AdminRouteId;
 
 constexpr std::size_t kSmallJson = 16 << 10;
+constexpr std::size_t kImportBody = SIZE_MAX;  // AdminHttpOptions::import_body_limit
 
 constexpr AdminRouteSpec kRoutes[] = {
     {Id::kLogin, verb::post, "/admin/api/session", std::nullopt, kSmallJson,
@@ -39,6 +40,12 @@ constexpr AdminRouteSpec kRoutes[] = {
      "change an account: {role} | {password} | {disabled: true, reason}"},
     {Id::kMemberForget, verb::post, "/admin/api/members/{id}/forget", R::kAdmin, kSmallJson,
      "forget a member: {confirm: \"<membership id>\", reason}"},
+    {Id::kImportUpload, verb::post, "/admin/api/imports", R::kStaff, kImportBody,
+     "import a roster (text/csv, or multipart/form-data field file; ?dry_run=1 previews)"},
+    {Id::kImportGet, verb::get, "/admin/api/imports/{id}", R::kAuditor, 0,
+     "one import: state, progress, counts, rejected rows"},
+    {Id::kImportEvents, verb::get, "/admin/api/imports/{id}/events", R::kAuditor, 0,
+     "an import's progress as text/event-stream"},
 };
 
 bool ChangesState(verb method) {
@@ -129,12 +136,13 @@ Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
   return out;
 }
 
-void Serve(const Context& context, const AdminRouteSpec& spec, const Request& request,
-           const Responder& responder) {
+void Serve(const Context& context, const AdminRouteSpec& spec,
+           const std::shared_ptr<const Request>& shared, const Responder& responder) {
+  const Request& request = *shared;
   auto admitted = Admit(context, spec, request);
   if (!admitted) return responder.SendError(admitted.error(), AddAdminSecurityHeaders);
   if (admitted->refusal) return responder.Send(std::move(*admitted->refusal));
-  const AdminCall call{request, admitted->caller ? &*admitted->caller : nullptr,
+  const AdminCall call{request, shared, admitted->caller ? &*admitted->caller : nullptr,
                        admitted->session_id, context.options.secure_cookies};
   auto answer = RunAdminEndpoint(spec.id, context.services, call);
   if (!answer) return responder.SendError(answer.error(), AddAdminSecurityHeaders);
@@ -173,14 +181,16 @@ void AddAdminRoutes(Router& router, const AdminServices& services, WorkerPool& w
       auto shared = std::make_shared<Request>(std::move(request));
       const std::size_t bytes = shared->ApproximateBytes();
       if (context->workers.Submit([context, &spec, shared, responder] {
-            Serve(*context, spec, *shared, responder);
+            Serve(*context, spec, shared, responder);
           }, bytes)) {
         return;
       }
       context->counters->rejected.fetch_add(1, std::memory_order_relaxed);
       responder.Send(Refusal(bhttp::status::service_unavailable, "server busy: try again"));
     };
-    router.Add({spec.method}, spec.path, std::move(handler), RouteOptions{spec.body_limit});
+    const std::size_t limit =
+        spec.body_limit == kImportBody ? context->options.import_body_limit : spec.body_limit;
+    router.Add({spec.method}, spec.path, std::move(handler), RouteOptions{limit});
   }
   if (metrics) {
     metrics->AddCounter("passledger_admin_rejected_total",

@@ -49,6 +49,7 @@ struct AdminHttpOptions {
   bool secure_cookies = false;  // native TLS, or an https public URL (a TLS proxy in front)
   bool tls = false;             // the server itself speaks TLS (for the Origin check)
   std::string public_origin;    // OriginOf(the public URL); empty = only the Host check
+  std::size_t import_body_limit = 200u << 20;  // bytes of an upload (import.max_file_mib)
 };
 
 // Registers every route of AdminRouteTable. With `metrics`, adds

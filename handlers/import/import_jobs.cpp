@@ -18,6 +18,52 @@ std::string_view ImportJobStateName(ImportJobState state) {
   return "failed";
 }
 
+namespace {
+
+std::string_view PhaseName(ImportProgress::Phase phase) {
+  switch (phase) {
+    case ImportProgress::Phase::kReading:
+      return "reading";
+    case ImportProgress::Phase::kApplying:
+      return "applying";
+    case ImportProgress::Phase::kDone:
+      return "done";
+  }
+  return "done";
+}
+
+// Reading the file is the first tenth of the work, applying the memberships the rest.
+double Percent(const ImportJobStatus& s) {
+  const ImportProgress& p = s.progress;
+  if (s.state == ImportJobState::kCompleted || p.phase == ImportProgress::Phase::kDone) return 100;
+  if (p.phase == ImportProgress::Phase::kReading) {
+    return p.total_bytes == 0 ? 0 : 10.0 * static_cast<double>(p.bytes) / p.total_bytes;
+  }
+  if (p.memberships_total == 0) return 10;
+  return 10 + 90.0 * static_cast<double>(p.memberships_done) / p.memberships_total;
+}
+
+}  // namespace
+
+boost::json::object ImportJobStatusJson(const ImportJobStatus& s) {
+  const ImportProgress& p = s.progress;
+  boost::json::object o{
+      {"importId", s.import_id},
+      {"fileName", s.file_name},
+      {"state", ImportJobStateName(s.state)},
+      {"progress", boost::json::object{{"phase", PhaseName(p.phase)},
+                                       {"bytes", p.bytes},
+                                       {"totalBytes", p.total_bytes},
+                                       {"rows", p.rows},
+                                       {"membershipsDone", p.memberships_done},
+                                       {"membershipsTotal", p.memberships_total},
+                                       {"events", p.events},
+                                       {"percent", Percent(s)}}}};
+  if (s.summary) o["summary"] = ImportSummaryJson(*s.summary);
+  if (!s.error.empty()) o["error"] = s.error;
+  return o;
+}
+
 ImportJobs::ImportJobs(events::EventLog* log, const projections::Projections* projections,
                        ImportConfig config, std::size_t max_queued, std::size_t max_kept)
     : log_(log),
@@ -37,9 +83,9 @@ ImportJobs::~ImportJobs() {
   thread_.join();
 }
 
-Result<ImportStart> ImportJobs::Start(std::shared_ptr<const std::string> bytes,
+Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::string_view bytes,
                                       std::string file_name, std::string actor) {
-  const std::string sha256 = ToHex(Sha256(*bytes));
+  const std::string sha256 = ToHex(Sha256(bytes));
   const std::string prefix = sha256.substr(0, 16) + "-";
   {
     MutexLock lock(mutex_);
@@ -73,8 +119,9 @@ Result<ImportStart> ImportJobs::Start(std::shared_ptr<const std::string> bytes,
   job.status.import_id = slot->import_id;
   job.status.file_name = std::move(file_name);
   job.status.actor = std::move(actor);
-  job.status.progress.total_bytes = bytes->size();
-  job.bytes = std::move(bytes);
+  job.status.progress.total_bytes = bytes.size();
+  job.owner = std::move(owner);
+  job.bytes = bytes;
   jobs_.insert_or_assign(slot->import_id, std::move(job));
   queue_.push_back(slot->import_id);
   changed_.notify_all();
@@ -141,7 +188,8 @@ void ImportJobs::Run(std::stop_token stop) {
     changed_.notify_all();
     RunJob(*job);
     MutexLock lock(mutex_);
-    job->bytes.reset();
+    job->owner.reset();
+    job->bytes = {};
     finished_.push_back(job->status.import_id);
     Forget(max_kept_);
   }
@@ -156,11 +204,11 @@ void ImportJobs::RunJob(Job& job) {
     options.file_name = job.status.file_name;
     options.actor = job.status.actor;
   }
-  options.total_bytes = job.bytes->size();
+  options.total_bytes = job.bytes.size();
   options.progress = [&](const ImportProgress& progress) {
     Update(id, [&](ImportJobStatus& s) { s.progress = progress; });
   };
-  auto summary = importer.Run(MemorySource(*job.bytes), options);
+  auto summary = importer.Run(MemorySource(job.bytes), options);
   Update(id, [&](ImportJobStatus& s) {
     if (summary) {
       s.state = ImportJobState::kCompleted;

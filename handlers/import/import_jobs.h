@@ -48,6 +48,10 @@ struct ImportJobStatus {
   std::uint64_t revision = 0;            // grows with every change of the above
 };
 
+// {"importId", "fileName", "state", "progress": {"phase", "bytes", "totalBytes", "rows",
+//  "membershipsDone", "membershipsTotal", "events", "percent"}, "summary"?, "error"?}
+boost::json::object ImportJobStatusJson(const ImportJobStatus& status);
+
 struct ImportStart {
   std::string import_id;
   bool existing = false;  // the file's job was already queued, running or done
@@ -61,10 +65,11 @@ class ImportJobs {
   ImportJobs(const ImportJobs&) = delete;
   ImportJobs& operator=(const ImportJobs&) = delete;
 
-  // Queues an import of `bytes` (the file, read whole). kUnavailable when max_queued jobs
-  // already wait or the jobs are stopping.
-  Result<ImportStart> Start(std::shared_ptr<const std::string> bytes, std::string file_name,
-                            std::string actor);
+  // Queues an import of `bytes` (the file, read whole), which `owner` keeps alive until the job
+  // ends (e.g. the HTTP request whose body holds it: the upload is not copied). kUnavailable
+  // when max_queued jobs already wait or the jobs are stopping.
+  Result<ImportStart> Start(std::shared_ptr<const void> owner, std::string_view bytes,
+                            std::string file_name, std::string actor);
 
   // The file's diff against the views, nothing written, on the caller's thread: the summary
   // with the first `preview_changes` changes. The file's errors as RosterImporter gives them.
@@ -84,7 +89,8 @@ class ImportJobs {
  private:
   struct Job {
     ImportJobStatus status;
-    std::shared_ptr<const std::string> bytes;  // released when the job ends
+    std::shared_ptr<const void> owner;  // of `bytes`; released when the job ends
+    std::string_view bytes;
   };
   void Run(std::stop_token stop);
   void RunJob(Job& job) PL_EXCLUDES(mutex_);

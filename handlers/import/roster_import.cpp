@@ -59,24 +59,6 @@ Result<ExistingMember> LoadExisting(const projections::ReadModel& views, std::st
   return existing;
 }
 
-object CountsJson(const ImportCounts& c) {
-  return object{{"rows", c.rows},
-                {"memberships", c.memberships},
-                {"enrolled", c.enrolled},
-                {"changed", c.changed},
-                {"lapsed", c.lapsed},
-                {"reinstated", c.reinstated},
-                {"left", c.left},
-                {"unchanged", c.unchanged},
-                {"rejectedRows", c.rejected_rows},
-                {"rejectedMemberships", c.rejected_memberships},
-                {"forgottenSkipped", c.forgotten_skipped},
-                {"passesIssued", c.passes_issued},
-                {"passesRevised", c.passes_revised},
-                {"passesVoided", c.passes_voided},
-                {"passesUnvoided", c.passes_unvoided},
-                {"notEmailable", c.not_emailable}};
-}
 
 // Outcomes of memberships already applied by an interrupted run of the same job, read back
 // from the log (member events carry the import id).
@@ -330,6 +312,43 @@ Result<Roster> RosterImporter::Read(const ByteSource& source, const ImportOption
   return reader.Finish();
 }
 
+boost::json::object ImportCountsJson(const ImportCounts& c) {
+  return boost::json::object{{"rows", c.rows},
+                {"memberships", c.memberships},
+                {"enrolled", c.enrolled},
+                {"changed", c.changed},
+                {"lapsed", c.lapsed},
+                {"reinstated", c.reinstated},
+                {"left", c.left},
+                {"unchanged", c.unchanged},
+                {"rejectedRows", c.rejected_rows},
+                {"rejectedMemberships", c.rejected_memberships},
+                {"forgottenSkipped", c.forgotten_skipped},
+                {"passesIssued", c.passes_issued},
+                {"passesRevised", c.passes_revised},
+                {"passesVoided", c.passes_voided},
+                {"passesUnvoided", c.passes_unvoided},
+                {"notEmailable", c.not_emailable}};
+}
+
+boost::json::object ImportSummaryJson(const ImportSummary& s) {
+  boost::json::array rejected, changes;
+  for (const RejectedRow& r : s.rejected) {
+    boost::json::object row{{"line", r.line}, {"reason", r.reason}};
+    if (!r.membership_id.empty()) row["membershipId"] = r.membership_id;
+    if (!r.column.empty()) row["column"] = r.column;
+    if (!r.value.empty()) row["value"] = r.value;
+    rejected.push_back(std::move(row));
+  }
+  for (const std::string& change : s.changes) changes.emplace_back(change);
+  boost::json::object o{{"importId", s.import_id}, {"dryRun", s.dry_run},
+                        {"resumed", s.resumed},    {"counts", ImportCountsJson(s.counts)},
+                        {"events", s.events},      {"rejected", std::move(rejected)},
+                        {"changes", std::move(changes)}};
+  if (!s.left_skipped.empty()) o["leftSkipped"] = s.left_skipped;
+  return o;
+}
+
 Result<ImportJobSlot> FindImportJob(const projections::ReadModel& views,
                                     std::string_view sha256) {
   ImportJobSlot slot;
@@ -465,7 +484,7 @@ Result<ImportSummary> RosterImporter::Run(const ByteSource& source,
 
   if (!options.dry_run) {
     auto appended = log_->Append(JobRequest(summary.import_id, options.actor, ev::kImportCompleted,
-                                            object{{"counts", CountsJson(counts)}}));
+                                            object{{"counts", ImportCountsJson(counts)}}));
     if (!appended) return fail(appended.error());
     summary.events += 1;
   }

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "base/error.h"
 #include "events/event_log.h"
 #include "handlers/import/roster_config.h"
@@ -69,6 +71,11 @@ struct ImportSummary {
   std::vector<std::string> changes;   // the first few changes, without personal data
   std::string left_skipped;           // why departures were not applied, if they were not
 };
+
+// The JSON forms of a summary (the admin API's, and ImportCompleted's "counts"). Rejected rows
+// carry no personal data (RejectedRow::value is empty for personal columns).
+boost::json::object ImportCountsJson(const ImportCounts& counts);
+boost::json::object ImportSummaryJson(const ImportSummary& summary);
 
 // Which job an import of a file runs as: the newest job of the file if it never finished
 // (resumed), else a new one, "<first 16 hex of the file's SHA-256>-<k>" for the next k.

@@ -25,8 +25,12 @@ using passledger::testing::SampleRoster;
 using passledger::testing::Succeeded;
 using passledger::testing::TempDir;
 
-std::shared_ptr<const std::string> Shared(std::string bytes) {
-  return std::make_shared<const std::string>(std::move(bytes));
+// Starts an import of `bytes`, which the job keeps alive.
+Result<ImportStart> StartImport(ImportJobs& jobs, std::string bytes, std::string name,
+                                std::string actor) {
+  auto owner = std::make_shared<const std::string>(std::move(bytes));
+  const std::string_view view = *owner;
+  return jobs.Start(std::move(owner), view, std::move(name), std::move(actor));
 }
 
 // Follows the job's changes until it ends; the revisions seen, in order.
@@ -61,7 +65,7 @@ BOOST_AUTO_TEST_CASE(AJobRunsToTheEndAndTheSameFileIsTheSameJob) {
   TempDir dir;
   auto log = ProjectedLog::Open(dir.path() / "data");
   ImportJobs jobs(&log->log(), &log->projections(), {});
-  auto started = jobs.Start(Shared(SampleRoster()), "altru-roster.csv", "staff:alice");
+  auto started = StartImport(jobs, SampleRoster(), "altru-roster.csv", "staff:alice");
   BOOST_TEST_REQUIRE(Succeeded(started));
   BOOST_TEST(!started->existing);
   std::vector<std::uint64_t> revisions;
@@ -78,7 +82,7 @@ BOOST_AUTO_TEST_CASE(AJobRunsToTheEndAndTheSameFileIsTheSameJob) {
   BOOST_TEST((*view)->actor == "staff:alice");
 
   const std::uint64_t head = log->log().GetHead().position;
-  auto again = jobs.Start(Shared(SampleRoster()), "copy.csv", "staff:bob");
+  auto again = StartImport(jobs, SampleRoster(), "copy.csv", "staff:bob");
   BOOST_TEST_REQUIRE(Succeeded(again));
   BOOST_TEST(again->existing);
   BOOST_TEST(again->import_id == started->import_id);
@@ -101,14 +105,14 @@ BOOST_AUTO_TEST_CASE(ABadFileFailsWithAReason) {
   TempDir dir;
   auto log = ProjectedLog::Open(dir.path() / "data");
   ImportJobs jobs(&log->log(), &log->projections(), {});
-  auto started = jobs.Start(Shared("not,a,roster\n1,2,3\n"), "junk.csv", "staff:alice");
+  auto started = StartImport(jobs, "not,a,roster\n1,2,3\n", "junk.csv", "staff:alice");
   BOOST_TEST_REQUIRE(Succeeded(started));
   const ImportJobStatus done = WaitUntilDone(jobs, started->import_id);
   BOOST_TEST(done.state == ImportJobState::kFailed);
   BOOST_TEST(!done.error.empty());
   BOOST_TEST(log->log().GetHead().position == 0u);  // a rejected file writes nothing
   // Failed: the same file is tried again as a new job.
-  auto again = jobs.Start(Shared("not,a,roster\n1,2,3\n"), "junk.csv", "staff:alice");
+  auto again = StartImport(jobs, "not,a,roster\n1,2,3\n", "junk.csv", "staff:alice");
   BOOST_TEST_REQUIRE(Succeeded(again));
   BOOST_TEST(!again->existing);
 }
@@ -117,16 +121,16 @@ BOOST_AUTO_TEST_CASE(TheQueueIsBounded) {
   TempDir dir;
   auto log = ProjectedLog::Open(dir.path() / "data");
   ImportJobs jobs(&log->log(), &log->projections(), {}, /*max_queued=*/1);
-  auto first = jobs.Start(Shared(ManyRows(20'000)), "big.csv", "staff:alice");
+  auto first = StartImport(jobs, ManyRows(20'000), "big.csv", "staff:alice");
   BOOST_TEST_REQUIRE(Succeeded(first));
   // The first leaves the queue when it starts; wait for that, so the next one is what waits.
   for (auto s = jobs.Live(first->import_id); s && s->state == ImportJobState::kQueued;
        s = jobs.Live(first->import_id)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  auto second = jobs.Start(Shared(ManyRows(10, 900'000)), "small.csv", "staff:alice");
+  auto second = StartImport(jobs, ManyRows(10, 900'000), "small.csv", "staff:alice");
   BOOST_TEST_REQUIRE(Succeeded(second));
-  auto third = jobs.Start(Shared(ManyRows(10, 800'000)), "other.csv", "staff:alice");
+  auto third = StartImport(jobs, ManyRows(10, 800'000), "other.csv", "staff:alice");
   BOOST_TEST(FailedWith(third, ErrorCode::kUnavailable));
   BOOST_TEST(WaitUntilDone(jobs, first->import_id).state == ImportJobState::kCompleted);
   BOOST_TEST(WaitUntilDone(jobs, second->import_id).state == ImportJobState::kCompleted);
