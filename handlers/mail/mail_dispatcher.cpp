@@ -94,6 +94,14 @@ void MailDispatcher::Run(std::stop_token stop) {
 
 Result<MailDispatchReport> MailDispatcher::DispatchDue(std::stop_token stop) {
   MailDispatchReport report;
+  auto dispatched = DispatchPages(report, stop);
+  auto recorded = FinishRecording();  // on every path: nothing is left in flight
+  if (!dispatched) return dispatched.error();
+  if (!recorded) return recorded.error();
+  return report;
+}
+
+Result<void> MailDispatcher::DispatchPages(MailDispatchReport& report, std::stop_token stop) {
   // What is waiting now: a failure recorded during this call is retried by the next one.
   const std::uint64_t until = log_->GetHead().position;
   std::uint64_t after = 0;
@@ -101,8 +109,9 @@ Result<MailDispatchReport> MailDispatcher::DispatchDue(std::stop_token stop) {
     auto page = read_.EmailsWaiting(after, kPage);
     if (!page) return page.error();
     for (const auto& [position, serial] : *page) {
-      if (stop.stop_requested()) return report;
+      if (stop.stop_requested()) return {};
       after = position;
+      if (Recording(serial)) continue;  // sent with its member's message, being recorded
       auto waiting = Read(position, serial);
       if (!waiting) return waiting.error();
       if (!*waiting) continue;  // sent meanwhile with another pass of its member
@@ -113,8 +122,21 @@ Result<MailDispatchReport> MailDispatcher::DispatchDue(std::stop_token stop) {
       }
       if (auto ok = SendMember(**waiting, report, stop); !ok) return ok.error();
     }
-    if (page->empty()) return report;  // (what this call recorded is read too: next_retry)
+    if (page->empty()) return {};  // (what this call recorded is read too: next_retry)
   }
+}
+
+Result<void> MailDispatcher::FinishRecording() {
+  if (!recording_) return {};
+  Result<void> done = recording_->get();
+  recording_.reset();
+  recording_serials_.clear();
+  return done;
+}
+
+bool MailDispatcher::Recording(const std::string& serial) const {
+  return std::find(recording_serials_.begin(), recording_serials_.end(), serial) !=
+         recording_serials_.end();
 }
 
 Result<std::optional<MailDispatcher::Waiting>> MailDispatcher::Read(
@@ -214,8 +236,18 @@ Result<void> MailDispatcher::Record(const std::vector<projections::PassView>& pa
     requests.push_back(std::move(r));
   }
   if (requests.empty()) return {};
-  auto appended = log_->AppendAtomic(std::move(requests));
-  if (!appended) return appended.error();
+  if (auto previous = FinishRecording(); !previous) return previous;
+  if (outcome.delivered) {
+    // Committed while the next message is prepared and sent (see the header).
+    auto promise = std::make_shared<std::promise<Result<void>>>();
+    recording_ = promise->get_future();
+    for (const auto& pass : passes) recording_serials_.push_back(pass.serial);
+    log_->AppendAsync(std::move(requests), [promise](Result<std::vector<events::AppendResult>> r) {
+      promise->set_value(r ? Result<void>() : Result<void>(r.error()));
+    });
+  } else if (auto appended = log_->AppendAtomic(std::move(requests)); !appended) {
+    return appended.error();
+  }
   std::uint64_t* counter = outcome.delivered ? &report.messages
                            : retry           ? &report.retrying
                                              : &report.failed;

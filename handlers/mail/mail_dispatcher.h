@@ -11,7 +11,10 @@
 //
 // At-least-once: a crash after the SMTP server accepted a message and before its
 // PassEmailSent was committed sends that message again after the restart (same Message-ID);
-// that window is the only source of duplicates. Nothing requested is forgotten.
+// that window is the only source of duplicates. Nothing requested is forgotten. The record of
+// a sent message is committed while the next message is built and sent (one record in flight
+// at most, its passes skipped until it is committed), so the window spans at most two
+// messages: the one whose record is being committed and the one being sent.
 //
 // Failures: a temporary one (connection refused, timeouts, 4xx, a failed outbox write) is
 // retried after options.retry_after[attempt-1] (the last entry repeats) from the failure's
@@ -29,6 +32,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -88,12 +92,16 @@ class MailDispatcher {
   struct Waiting;
   void Run(std::stop_token stop);
   Result<MailDispatchReport> DispatchDue(std::stop_token stop);
+  Result<void> DispatchPages(MailDispatchReport& report, std::stop_token stop);
   // What the pass's last e-mail event says: which request, how many attempts, due when.
   Result<std::optional<Waiting>> Read(std::uint64_t position, const std::string& serial) const;
   Result<void> SendMember(const Waiting& first, MailDispatchReport& report, std::stop_token stop);
   Result<void> Record(const std::vector<projections::PassView>& passes, const Waiting& first,
                       const std::string& message_id, const mail::SendOutcome& outcome,
                       MailDispatchReport& report);
+  // Waits for the record in flight, if any; its append's error.
+  Result<void> FinishRecording();
+  bool Recording(const std::string& serial) const;
   // Waits until the rate allows the next message; false on stop.
   bool Pace(std::stop_token stop);
   std::int64_t Now() const;
@@ -108,6 +116,8 @@ class MailDispatcher {
   // The dispatching thread's alone.
   std::chrono::steady_clock::time_point next_slot_{};
   std::uint64_t seen_head_ = 0;
+  std::optional<std::future<Result<void>>> recording_;  // the sent message's record in flight
+  std::vector<std::string> recording_serials_;          // its passes
 
   mutable Mutex mutex_;
   MailStatus status_ PL_GUARDED_BY(mutex_);
