@@ -11,13 +11,12 @@
 #include "base/bytes.h"
 #include "events/scoped_snapshot.h"
 #include "events/storage_access.h"
+#include "projections/side_column.h"
 
 namespace passledger::projections {
 
-struct DeviceLogStore::Column {
-  rocksdb::ColumnFamilyHandle* cf = nullptr;  // null: nothing stored yet (read-only)
-  events::OwnedColumnFamily owned;            // set when created here: destroyed here
-};
+struct DeviceLogStore::Column : SideColumn {};
+
 namespace {
 
 constexpr char kRecordTag = 'r';
@@ -95,13 +94,8 @@ bool Matches(const DeviceLogQuery& query, const DeviceLogRecord& record) {
 Result<std::unique_ptr<DeviceLogStore>> DeviceLogStore::Open(events::EventLog* log,
                                                              std::uint64_t budget_bytes) {
   auto column = std::make_unique<Column>();
-  column->cf = events::StorageAccess::ColumnFamily(*log, kDeviceLogsColumnFamily);
-  if (column->cf == nullptr && !log->read_only()) {
-    auto created =
-        events::StorageAccess::CreateColumnFamily(*log, std::string(kDeviceLogsColumnFamily));
-    if (!created) return created.error();
-    column->owned = std::move(*created);
-    column->cf = column->owned.get();
+  if (auto opened = OpenSideColumn(log, kDeviceLogsColumnFamily, column.get()); !opened) {
+    return opened.error();
   }
   rocksdb::ColumnFamilyHandle* cf = column->cf;
   Ring ring;

@@ -87,6 +87,23 @@ class Snapshot {
     return out;
   }
 
+  // Calls fn(record) for every record of `view`, decoded by decode(id, bytes) -> Result<T>,
+  // until fn returns false; a record that does not decode ends the scan with its error.
+  template <class Decode, class Fn>
+  Result<void> ScanRecords(View view, Decode decode, const Fn& fn) const {
+    Result<void> decoded;
+    auto scanned = Scan(Key(view, ""), "", [&](std::string_view id, std::string_view value) {
+      auto record = decode(id, value);
+      if (!record) {
+        decoded = record.error();
+        return false;
+      }
+      return fn(*record);
+    });
+    if (!scanned) return scanned;
+    return decoded;
+  }
+
   // Calls fn(key suffix after `prefix`, value) for keys starting with `prefix`, from
   // `prefix + start`, until fn returns false.
   template <class Fn>
@@ -197,18 +214,7 @@ Result<void> ReadModel::ScanMemberSummaries(
     const std::function<bool(const MemberSummary&)>& fn) const {
   Snapshot snapshot(projections_, tier_);
   if (auto ok = snapshot.Check(); !ok) return ok;
-  Result<void> decoded;
-  auto scanned =
-      snapshot.Scan(Key(View::kMembers, ""), "", [&](std::string_view id, std::string_view value) {
-        auto summary = codec::DecodeMemberSummary(id, value);
-        if (!summary) {
-          decoded = summary.error();
-          return false;
-        }
-        return fn(*summary);
-      });
-  if (!scanned) return scanned;
-  return decoded;
+  return snapshot.ScanRecords(View::kMembers, codec::DecodeMemberSummary, fn);
 }
 
 Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
@@ -438,6 +444,12 @@ Result<std::optional<StaffView>> ReadModel::Staff(std::string_view username) con
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<StaffView>(View::kStaff, username);
+}
+
+Result<void> ReadModel::ScanStaff(const std::function<bool(const StaffView&)>& fn) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok;
+  return s.ScanRecords(View::kStaff, codec::DecodeStaff, fn);
 }
 
 Result<std::optional<TemplateView>> ReadModel::Template(std::string_view pass_type) const {

@@ -104,6 +104,9 @@ class ReadModel {
   Result<CountsView> Counts() const;
   Result<std::optional<ImportView>> Import(std::string_view import_id) const;
   Result<std::optional<StaffView>> Staff(std::string_view username) const;
+  // Every staff record (forgotten and disabled ones too) in username order, from one
+  // snapshot, until `fn` returns false. There are as many as accounts were ever created.
+  Result<void> ScanStaff(const std::function<bool(const StaffView&)>& fn) const;
   Result<std::optional<TemplateView>> Template(std::string_view pass_type) const;
   // Position of the last event folded into the views.
   Result<std::uint64_t> Checkpoint() const;

@@ -18,6 +18,8 @@ packages=(
   libzip-dev zipcmp zipmerge ziptool libkainjow-mustache-dev tzdata
   # configuration
   libtomlplusplus-dev
+  # staff passwords: Argon2id (handlers/staff/passwords.h)
+  libargon2-dev
   # CLI and test helpers
   openssl python3-jsonschema unzip curl
   # tests/testing/smtp_server.py: the real SMTP server of mail_test (under /usr/bin/python3)

@@ -1,5 +1,6 @@
 // ReadModel: the PassKit queries (serials updated since a tag, registrations, push tokens) and
-// the admin member list (paging with cursors, filters, search by id, name word and e-mail).
+// the admin member list (paging with cursors, filters, search by id, name word and e-mail), the
+// scan of every staff record.
 #include "projections/read_model.h"
 
 #include <algorithm>
@@ -366,6 +367,42 @@ BOOST_AUTO_TEST_CASE(SearchesByIdPrefixNameWordAndEmail) {
                  boost::test_tools::per_element());
     }
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(staff_scan)
+
+// Every staff record in username order, disabled and forgotten ones too, no other view's
+// records (the members around them share the snapshot), and an early stop.
+BOOST_AUTO_TEST_CASE(ScanStaffVisitsEveryStaffRecordInUsernameOrder) {
+  TempDir dir;
+  auto log = ProjectedLog::Open(dir.path() / "data");
+  log->Enrol("8-1", "Individual", true, Personal::Named("Avery Quill", {"Avery Quill"}));
+  log->StaffCreated("carol", "auditor");
+  log->StaffCreated("alice", "admin");
+  log->StaffCreated("bob", "staff");
+  log->Append(catalogued::StaffDisabled("bob"));
+  BOOST_TEST_REQUIRE(
+      Succeeded(log->log().Forget("staff:carol", "staff-carol", "test:runner", "request")));
+  log->Enrol("9-1", "Individual", true, Personal::Named("Morgan Reyes", {"Morgan Reyes"}));
+  std::vector<StaffView> seen;
+  auto scanned = log->read().ScanStaff([&](const StaffView& staff) {
+    seen.push_back(staff);
+    return true;
+  });
+  BOOST_TEST_REQUIRE(Succeeded(scanned));
+  BOOST_TEST_REQUIRE(seen.size() == 3u);
+  BOOST_TEST(seen[0].username == "alice");
+  BOOST_TEST(seen[0].role == "admin");
+  BOOST_TEST(seen[1].username == "bob");
+  BOOST_TEST(seen[1].disabled);
+  BOOST_TEST(seen[2].username == "carol");
+  BOOST_TEST(seen[2].forgotten);
+  BOOST_TEST(seen[2].password_hash.empty());
+  std::size_t visited = 0;
+  BOOST_TEST(Succeeded(log->read().ScanStaff([&](const StaffView&) { return ++visited < 2; })));
+  BOOST_TEST(visited == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

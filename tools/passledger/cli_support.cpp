@@ -35,6 +35,11 @@ int ReportError(std::string_view what, const Error& error) {
   }
 }
 
+int ReportRefused(std::string_view what, const Error& error) {
+  const int status = ReportError(what, error);
+  return error.code == ErrorCode::kFailedPrecondition ? kExitRejected : status;
+}
+
 OpenedLog OpenLog(CommandContext& ctx, bool read_only, bool with_projections, int max_open_files) {
   OpenedLog opened;
   auto projections = std::make_unique<projections::Projections>();

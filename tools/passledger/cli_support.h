@@ -17,6 +17,10 @@ namespace passledger::tools {
 // Prints "passledger: <what>: <error>" to stderr and returns the exit status for it.
 int ReportError(std::string_view what, const Error& error);
 
+// ReportError for a command whose request a module refused: a kFailedPrecondition (a rule of
+// the system's state, such as "the last enabled admin") is a refusal too, exit 2.
+int ReportRefused(std::string_view what, const Error& error);
+
 // An open log with its projections; the projections go first when it is destroyed.
 struct OpenedLog {
   std::unique_ptr<events::EventLog> log;

@@ -47,6 +47,8 @@ void AddDevCertsCommand(CLI::App& app, CommandContext& ctx);
 // `pass render` and `pass inspect`.
 void AddPassCommands(CLI::App& app, CommandContext& ctx);
 void AddMailCommands(CLI::App& app, CommandContext& ctx);
+// `user add|passwd|role|disable|list`: staff accounts of the admin app (docs/ADMIN.md).
+void AddUserCommands(CLI::App& app, CommandContext& ctx);
 // `config keys` (the reference of docs/CONFIG.md) and `config check`.
 void AddConfigCommands(CLI::App& app, CommandContext& ctx);
 // `serve`: the PassKit web service.

@@ -175,6 +175,11 @@ std::string PassKitDefault(T PassKitSettings::*member) {
   return std::to_string(PassKitSettings{}.*member);
 }
 
+template <class T>
+std::string AdminDefault(T AdminSettings::*member) {
+  return std::to_string(AdminSettings{}.*member);
+}
+
 // A whole number in [min, max] for `member` of the settings section `part`.
 template <class Part, class T>
 Apply PartNumber(Part Config::*part, T Part::*member, std::uint64_t max, std::uint64_t min) {
@@ -368,8 +373,7 @@ std::vector<ConfigKey> MakeKeys() {
        "How pushes authenticate: off, token (.p8 key) or certificate (TLS client certificate)",
        false, ApnsWord(&ApnsSettings::auth, {"off", "token", "certificate"})},
       {"apns.url", "\"" + ApnsSettings{}.url + "\"",
-       "APNs host; Wallet passes use production also on development devices", false,
-       ApplyApnsUrl},
+       "APNs host; Wallet passes use production also on development devices", false, ApplyApnsUrl},
       {"apns.ca_file", "\"\" (system CAs)", "PEM CA bundle trusted instead of the system's (tests)",
        false, PartText(&Config::apns, &ApnsSettings::ca_file)},
       {"apns.key_file", "\"\"", "Token auth: the .p8 signing key from Apple (AuthKey_<id>.p8)",
@@ -488,6 +492,22 @@ std::vector<ConfigKey> MakeKeys() {
        PartNumber(&Config::mail, &MailSettings::timeout_seconds, 3600, 1)},
       {"mail.ca_file", "\"\"", "Extra trusted CA (PEM) for the SMTP server's certificate (tests)",
        false, PartText(&Config::mail, &MailSettings::ca_file)},
+      {"admin.session_idle_minutes", AdminDefault(&AdminSettings::session_idle_minutes),
+       "A staff session ends after this many minutes without a request (its last-seen time is "
+       "written at most once a minute, so it may end up to a minute early)",
+       false, PartNumber(&Config::admin, &AdminSettings::session_idle_minutes, 24 * 60, 1)},
+      {"admin.session_absolute_hours", AdminDefault(&AdminSettings::session_absolute_hours),
+       "A staff session ends this many hours after its login however busy it is (the earlier "
+       "of the two expiries wins)",
+       false, PartNumber(&Config::admin, &AdminSettings::session_absolute_hours, 30 * 24, 1)},
+      {"admin.login_max_failures", AdminDefault(&AdminSettings::login_max_failures),
+       "Failed logins that lock an account, and separately a client address, each within "
+       "login_lockout_minutes of the one before",
+       false, PartNumber(&Config::admin, &AdminSettings::login_max_failures, 100, 1)},
+      {"admin.login_lockout_minutes", AdminDefault(&AdminSettings::login_lockout_minutes),
+       "How long a locked account or address is refused, before its password is checked (an "
+       "account's lock is in the log and survives a restart; an address's is in memory)",
+       false, PartNumber(&Config::admin, &AdminSettings::login_lockout_minutes, 24 * 60, 1)},
       {"organization.name", "\"" + pass.organization_name + "\"",
        "Organisation name on the pass (organizationName) and in e-mails", false,
        PartText(&Config::pass, &PassTypeConfig::organization_name)},
@@ -680,6 +700,15 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file,
   }
   if (auto applied = ApplyEnvironment(config, getenv); !applied) return applied.error();
   return config;
+}
+
+handlers::StaffSessionOptions StaffSessionOptionsOf(const AdminSettings& admin) {
+  handlers::StaffSessionOptions options;
+  options.idle = std::chrono::minutes(admin.session_idle_minutes);
+  options.absolute = std::chrono::hours(admin.session_absolute_hours);
+  options.max_failures = static_cast<int>(admin.login_max_failures);
+  options.lockout = std::chrono::minutes(admin.login_lockout_minutes);
+  return options;
 }
 
 std::string DownloadBaseUrl(const Config& config) {

@@ -18,11 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "apns/client.h"
 #include "base/error.h"
 #include "handlers/import/roster_config.h"
-#include "apns/client.h"
 #include "handlers/passkit/passkit_service.h"
 #include "handlers/push/push_dispatcher.h"
+#include "handlers/staff/staff_sessions.h"
 #include "http/server.h"
 #include "signer/certificates.h"
 #include "signer/pass_input.h"
@@ -34,6 +35,7 @@ namespace passledger::tools {
 namespace defaults {
 inline const http::ServerOptions kServer{};
 inline const handlers::PassKitOptions kPassKit{};
+inline const handlers::StaffSessionOptions kStaffSessions{};
 inline unsigned Seconds(std::chrono::milliseconds ms) {
   return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(ms).count());
 }
@@ -130,11 +132,26 @@ struct MailSettings {
   std::string ca_file;
 };
 
+// [admin]: staff sessions and login throttling (handlers::StaffSessionOptions, docs/ADMIN.md).
+struct AdminSettings {
+  unsigned session_idle_minutes = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::minutes>(defaults::kStaffSessions.idle).count());
+  unsigned session_absolute_hours = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::hours>(defaults::kStaffSessions.absolute).count());
+  unsigned login_max_failures = static_cast<unsigned>(defaults::kStaffSessions.max_failures);
+  unsigned login_lockout_minutes = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::minutes>(defaults::kStaffSessions.lockout).count());
+};
+
+// The options of handlers::StaffSessions that [admin] sets (the others keep their defaults).
+handlers::StaffSessionOptions StaffSessionOptionsOf(const AdminSettings& admin);
+
 struct Config {
   ServerSettings server;
   PassKitSettings passkit;
   ApnsSettings apns;
   MailSettings mail;
+  AdminSettings admin;
   signer::PassTypeConfig pass;
   // Empty certificate paths: development certificates in <data>/dev-certs (made on first use).
   signer::CertificateConfig certificates;

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, ctx);
   AddPassCommands(app, ctx);
   AddMailCommands(app, ctx);
+  AddUserCommands(app, ctx);
   AddConfigCommands(app, ctx);
   AddBenchCommand(app, ctx);
   try {
