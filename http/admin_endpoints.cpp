@@ -3,10 +3,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
+#include <variant>
 
 #include "handlers/passes/pass_actions.h"
 #include "handlers/passes/pass_tokens.h"
 #include "http/admin_security.h"
+#include "http/client_address.h"
 #include "http/multipart.h"
 #include "projections/view_json.h"
 
@@ -68,28 +70,29 @@ Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
   if (!username) return username.error();
   auto password = StringField(*body, "password", true);
   if (!password) return password.error();
-  auto outcome = s.sessions->Login(*username, *password, call.request.client);
+  auto outcome = s.sessions->Login(*username, *password, RateLimitNetwork(call.request.client));
   if (!outcome) return outcome.error();
-  if (outcome->locked()) {
-    const std::int64_t minutes = (outcome->retry_after_s + 59) / 60;
+  if (const auto* locked = std::get_if<handlers::LoginLocked>(&*outcome)) {
+    const std::int64_t minutes = (locked->retry_after_seconds + 59) / 60;
     AdminAnswer answer = Json(status::too_many_requests,
                               json::object{{"error", "too many failed sign-ins: try again in " +
                                                          std::to_string(minutes) + " minute(s)"}});
-    answer.headers.emplace_back("Retry-After", std::to_string(outcome->retry_after_s));
+    answer.headers.emplace_back("Retry-After", std::to_string(locked->retry_after_seconds));
     return answer;
   }
-  if (!outcome->succeeded()) {
-    return MakeError(ErrorCode::kUnauthenticated, "wrong username or password");
+  const auto* success = std::get_if<handlers::LoginSuccess>(&*outcome);
+  if (!success) {
+    return MakeError(ErrorCode::kUnauthenticated, std::string(handlers::kInvalidLoginReason));
   }
-  AdminAnswer answer = Json(
-      status::ok, json::object{{"user", UserJson(outcome->user.username, outcome->user.role)},
-                               {"csrfToken", outcome->csrf_token}});
-  answer.headers.emplace_back("Set-Cookie", SessionCookie(outcome->session_id, call.secure_cookies));
+  AdminAnswer answer =
+      Json(status::ok, json::object{{"user", UserJson(success->user.username, success->user.role)},
+                                    {"csrfToken", success->csrf_token}});
+  answer.headers.emplace_back("Set-Cookie", SessionCookie(success->session_id, call.secure_cookies));
   return answer;
 }
 
-Result<AdminAnswer> WhoAmI(const AdminServices& s, const AdminCall& call) {
-  auto csrf = s.sessions->CsrfToken(call.session_id);
+Result<AdminAnswer> WhoAmI(const AdminServices&, const AdminCall& call) {
+  const std::string csrf = handlers::StaffSessions::CsrfTokenFor(call.session_id);
   return Json(status::ok,
               json::object{{"user", UserJson(call.caller->username, AdminRoleName(call.caller->role))},
                            {"csrfToken", csrf}});
@@ -234,7 +237,7 @@ Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
   const std::string username(call.request.Param("username"));
   const int given = body->contains("role") + body->contains("password") + body->contains("disabled");
   if (given != 1) return Invalid("give exactly one of \"role\", \"password\" or \"disabled\"");
-  Result<void> changed;
+  Result<handlers::StaffSummary> changed = MakeError(ErrorCode::kInternal, "no change");
   if (body->contains("role")) {
     auto role = StringField(*body, "role", true);
     if (!role) return role.error();

@@ -126,7 +126,7 @@ Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
     const auto it = request.message.find(kCsrfHeader);
     const std::string_view given =
         it == request.message.end() ? std::string_view() : std::string_view(it->value());
-    if (given.empty() || !context.services.sessions->CsrfMatches(**session, given)) {
+    if (given.empty() || !handlers::StaffSessions::CsrfMatches(**session, given)) {
       out.refusal = Refusal(bhttp::status::forbidden,
                             "missing or wrong X-CSRF-Token: reload the page and try again");
       return out;

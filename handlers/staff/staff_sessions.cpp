@@ -28,6 +28,15 @@ std::string RandomToken() {
   return Base64UrlEncode(bytes);
 }
 
+}  // namespace
+
+std::string StaffSessions::CsrfTokenFor(std::string_view session_id) {
+  const Hash mac = HmacSha256(session_id, "passledger admin csrf token");
+  return Base64UrlEncode({reinterpret_cast<const char*>(mac.data()), mac.size()});
+}
+
+namespace {
+
 bool IsToken(std::string_view text) {
   if (text.size() != kTokenChars) return false;
   const auto bytes = Base64UrlDecode(text);
@@ -167,7 +176,7 @@ Result<LoginOutcome> StaffSessions::OpenSession(const Account& account,
                                                 std::int64_t now_us) {
   LoginSuccess success;
   success.session_id = RandomToken();
-  success.csrf_token = RandomToken();
+  success.csrf_token = CsrfTokenFor(success.session_id);
   success.expires_us = ExpiresUs(now_us, now_us);
   projections::StaffSession session{
       account.view.username, Sha256(success.csrf_token), account.password_stamp, now_us, now_us,

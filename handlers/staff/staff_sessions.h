@@ -115,6 +115,11 @@ class StaffSessions {
   // time).
   static bool CsrfMatches(const SessionInfo& session, std::string_view token);
 
+  // A session's CSRF token: HMAC-SHA256 keyed with the session id, base64url. Derived rather
+  // than random so that a page reloaded with the session cookie can be given it again
+  // (GET /admin/api/session); it tells nothing of the id, and only its hash is stored.
+  static std::string CsrfTokenFor(std::string_view session_id);
+
   // Ends one session (nothing happens for an unknown id).
   Result<void> Logout(std::string_view session_id);
   // Ends every session of `username`; how many there were.
