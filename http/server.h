@@ -25,6 +25,7 @@
 #include "http/access_log.h"
 #include "http/client_address.h"
 #include "http/metrics.h"
+#include "http/status.h"
 #include "http/router.h"
 
 namespace passledger::http {
@@ -67,6 +68,14 @@ struct ServerOptions {
   std::vector<Network> trusted_proxies;
 
   std::string server_name = "PassLedger";
+  // Headers a family of paths puts on every answer, routing errors and refusals (404, 405,
+  // 413, ...) included — the admin API's security headers. The first entry whose prefix
+  // begins the request target applies.
+  struct Decoration {
+    std::string path_prefix;
+    void (*decorate)(Response&) = nullptr;
+  };
+  std::vector<Decoration> decorations;
   LogSink access_log = StderrSink();  // empty: no access log
   LogSink error_log = StderrSink();   // internal errors and unexpected I/O failures
   // Both logs go through one bounded queue and a writer thread (http/async_log.h), so an I/O

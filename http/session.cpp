@@ -439,6 +439,7 @@ void Session::Dispatch() {
   slot.version = message.version();
   slot.close_after = !message.keep_alive();
   slot.start = started_;
+  slot.decorate = DecorationFor(message.target());
   if (match_.route) slot.route = match_.route->path_template;
   const bool close_after = slot.close_after;
   const std::uint64_t id = first_slot_ + slots_.size();
@@ -477,6 +478,7 @@ void Session::Reject(Response response) {
   if (parser_ && parser_->is_header_done()) {
     slot.method = MethodLabel(parser_->get().method());
     slot.version = parser_->get().version();
+    slot.decorate = DecorationFor(parser_->get().target());
   }
   slot.close_after = true;
   slot.start = Clock::now();
@@ -502,8 +504,16 @@ void Session::OnComplete(std::uint64_t slot, Response response) {
   MaybeWrite();
 }
 
+void (*Session::DecorationFor(std::string_view target) const)(Response&) {
+  for (const auto& d : state_->options.decorations) {
+    if (target.starts_with(d.path_prefix)) return d.decorate;
+  }
+  return nullptr;
+}
+
 void Session::Finalize(Slot& slot) {
   Response& response = *slot.response;
+  if (slot.decorate) slot.decorate(response);
   response.version(slot.version);
   if (stopping_ && slots_.size() == 1) slot.close_after = true;
   response.keep_alive(!slot.close_after);

@@ -100,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool close_after = false;
     unsigned version = 11;
     Clock::time_point start;
+    void (*decorate)(Response&) = nullptr;  // ServerOptions::decorations' match
   };
 
   using PlainStream = boost::beast::tcp_stream;
@@ -123,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch();
   [[nodiscard]] std::size_t BodyLimit(boost::beast::http::verb method) const;
   [[nodiscard]] Response RoutingError() const;
+  [[nodiscard]] void (*DecorationFor(std::string_view target) const)(Response&);
   void Reject(boost::beast::http::status status, std::string_view message);
   void Reject(Response response);
   void OnComplete(std::uint64_t slot, Response response);

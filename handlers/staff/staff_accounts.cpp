@@ -14,13 +14,14 @@ namespace {
 Error Refused(ErrorCode code, std::string message) { return MakeError(code, std::move(message)); }
 
 Result<void> CheckActor(std::string_view actor) {
-  constexpr std::array<std::string_view, 3> kPrefixes = {"staff:", "operator:", "cli:"};
+  // system: for the server's own start-up work (the demo admin of `serve --demo`).
+  constexpr std::array<std::string_view, 4> kPrefixes = {"staff:", "operator:", "cli:", "system:"};
   for (const std::string_view prefix : kPrefixes) {
     if (actor.starts_with(prefix) && actor.size() > prefix.size()) return {};
   }
   return Refused(ErrorCode::kInvalidArgument,
                  "the actor \"" + std::string(actor) +
-                     "\" is not staff:<username>, operator:<unix user> or cli:<unix user>");
+                     "\" is not staff:<username>, operator:<unix user>, cli:<unix user> or system:<what>");
 }
 
 Result<void> CheckRole(std::string_view role) {

@@ -26,6 +26,8 @@
 #include "projections/device_log_store.h"
 #include "projections/read_model.h"
 #include "tools/passledger/cli_support.h"
+#include "http/admin_security.h"
+#include "tools/passledger/admin_setup.h"
 #include "tools/passledger/demo_roster.h"
 #include "tools/passledger/mail_setup.h"
 #include "tools/passledger/pass_setup.h"
@@ -186,6 +188,22 @@ void AddDeviceLogMetrics(http::Metrics& metrics, const projections::DeviceLogSto
                      [&store] { return static_cast<double>(store.Stats().dropped); });
 }
 
+// The demo admin's password, once: on the controlling terminal when there is one (so that a
+// log file capturing stderr never holds it), else on stdout.
+void PrintDemoAdmin(const std::string& password) {
+  const std::string line = fmt::format(
+      "passledger: demo admin account created: username \"demo\", password \"{}\" (shown "
+      "once; change it with `passledger user passwd demo`)\n",
+      password);
+  if (std::FILE* tty = std::fopen("/dev/tty", "w")) {
+    std::fputs(line.c_str(), tty);
+    std::fclose(tty);
+    return;
+  }
+  std::fputs(line.c_str(), stdout);
+  std::fflush(stdout);
+}
+
 void Run(const ServeArgs& args, CommandContext& ctx) {
   const sigset_t stop_signals = BlockStopSignals();
   auto config = LoadContextConfig(ctx);
@@ -294,8 +312,25 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
       });
   http::AddPassKitRoutes(router, service, workers, &metrics);
   http::AddDownloadRoutes(router, downloads, workers, &metrics);
+  auto admin = SetUpAdmin(*config, log, &bundles, tls, router, metrics);
+  if (!admin) {
+    workers.Stop();
+    ctx.exit_status = ReportError("serve: admin", admin.error());
+    return;
+  }
+  if (args.demo) {
+    auto demo = CreateDemoAdmin(*(*admin)->accounts);
+    if (!demo) {
+      workers.Stop();
+      ctx.exit_status = ReportError("serve --demo: admin account", demo.error());
+      return;
+    }
+    if (*demo) PrintDemoAdmin(**demo);
+  }
 
-  http::Server server(ServerOptionsFrom(config->server, &metrics), router);
+  http::ServerOptions server_options = ServerOptionsFrom(config->server, &metrics);
+  server_options.decorations.push_back({"/admin", http::AddAdminSecurityHeaders});
+  http::Server server(std::move(server_options), router);
   if (auto started = server.Start(); !started) {
     workers.Stop();
     ctx.exit_status = ReportError("serve", started.error());
@@ -329,6 +364,7 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   mailer.Stop();
   server.Stop(std::chrono::seconds(config->server.drain_seconds));
   workers.Stop();
+  (*admin)->Stop();
   fmt::print(stderr, "passledger: stopped\n");
 }
 

@@ -1,0 +1,47 @@
+// Wiring for the staff admin API in `passledger serve` (docs/ADMIN.md): the session store,
+// accounts, sessions and background imports over the log, a worker pool of their own (Argon2
+// and imports never take the PassKit workers), and the routes. Start-up code: not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/error.h"
+#include "events/event_log.h"
+#include "handlers/import/import_jobs.h"
+#include "handlers/passes/pass_bundles.h"
+#include "handlers/staff/staff_accounts.h"
+#include "handlers/staff/staff_sessions.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/worker_pool.h"
+#include "projections/session_store.h"
+#include "tools/passledger/cli_support.h"
+#include "tools/passledger/config.h"
+
+namespace passledger::tools {
+
+// Everything the admin routes borrow; destroy it after the Server has stopped (Stop() first).
+struct AdminSetup {
+  std::unique_ptr<projections::SessionStore> store;
+  std::unique_ptr<projections::ReadModel> read;
+  std::unique_ptr<handlers::StaffAccounts> accounts;
+  std::unique_ptr<handlers::StaffSessions> sessions;
+  std::unique_ptr<handlers::ImportJobs> imports;
+  std::unique_ptr<http::WorkerPool> workers;
+
+  // Stops the pool (running requests finish) and the imports (the running one finishes).
+  void Stop();
+};
+
+// `tls`: the server speaks TLS itself. The routes are added to `router`.
+Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
+                                               const handlers::PassBundles* bundles, bool tls,
+                                               http::Router& router, http::Metrics& metrics);
+
+// For `serve --demo`: when no staff account exists, creates the admin "demo" with a random
+// password and returns that password (printed once on the terminal, never logged); nullopt
+// when accounts exist.
+Result<std::optional<std::string>> CreateDemoAdmin(handlers::StaffAccounts& accounts);
+
+}  // namespace passledger::tools
