@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/header_text.h"
+
 namespace passledger::http {
 namespace {
 
@@ -11,12 +13,6 @@ std::string Lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 std::string CookieAttributes(bool secure) {
@@ -48,14 +44,14 @@ std::optional<std::string> SessionIdFromCookies(std::string_view header) {
   std::optional<std::string> found;
   while (!header.empty()) {
     const std::size_t semicolon = header.find(';');
-    const std::string_view pair = Trim(header.substr(0, semicolon));
+    const std::string_view pair = TrimOws(header.substr(0, semicolon));
     header.remove_prefix(semicolon == std::string_view::npos ? header.size() : semicolon + 1);
     const std::size_t equals = pair.find('=');
-    if (equals == std::string_view::npos || Trim(pair.substr(0, equals)) != kSessionCookie) {
+    if (equals == std::string_view::npos || TrimOws(pair.substr(0, equals)) != kSessionCookie) {
       continue;
     }
     if (found) return std::nullopt;  // twice: refuse
-    found = std::string(Trim(pair.substr(equals + 1)));
+    found = std::string(TrimOws(pair.substr(equals + 1)));
   }
   if (found && found->empty()) return std::nullopt;
   return found;
@@ -84,10 +80,10 @@ bool OriginAllowed(std::optional<std::string_view> origin, std::string_view host
                    std::string_view public_origin, bool tls) {
   if (!origin) return true;
   const std::string given = OriginOf(*origin);
-  if (given.empty() || given.size() != Trim(*origin).size()) return false;  // a path, "null"
+  if (given.empty() || given.size() != TrimOws(*origin).size()) return false;  // a path, "null"
   if (!public_origin.empty() && given == public_origin) return true;
   if (host.empty()) return false;
-  return given == OriginOf(std::string(tls ? "https://" : "http://") + std::string(Trim(host)));
+  return given == OriginOf(std::string(tls ? "https://" : "http://") + std::string(TrimOws(host)));
 }
 
 }  // namespace passledger::http

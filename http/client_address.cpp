@@ -4,6 +4,8 @@
 #include <charconv>
 #include <optional>
 
+#include "http/header_text.h"
+
 namespace passledger::http {
 namespace {
 
@@ -38,15 +40,9 @@ ip::address Masked(const ip::address& address, unsigned prefix) {
   return ip::address_v6(Masked(address.to_v6().to_bytes(), prefix));
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // One X-Forwarded-For entry: an address, "[v6]" or "[v6]:port", or "v4:port".
 std::optional<ip::address> ParseForwarded(std::string_view entry) {
-  entry = Trim(entry);
+  entry = TrimOws(entry);
   if (entry.starts_with('[')) {
     const auto close = entry.find(']');
     if (close == std::string_view::npos) return std::nullopt;
@@ -61,7 +57,7 @@ std::optional<ip::address> ParseForwarded(std::string_view entry) {
 }  // namespace
 
 Result<Network> ParseNetwork(std::string_view text) {
-  const std::string_view trimmed = Trim(text);
+  const std::string_view trimmed = TrimOws(text);
   const auto slash = trimmed.find('/');
   const auto address = ParseAddress(trimmed.substr(0, slash));
   const auto invalid =
@@ -104,7 +100,7 @@ ip::address ResolveClient(const ip::address& peer, std::string_view forwarded_fo
                           const std::vector<Network>& trusted) {
   ip::address client = Unmapped(peer);
   while (InNetworks(client, trusted)) {
-    if (Trim(forwarded_for).empty()) return client;
+    if (TrimOws(forwarded_for).empty()) return client;
     const auto comma = forwarded_for.rfind(',');
     const std::string_view entry =
         comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);

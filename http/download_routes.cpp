@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/time.h"
+#include "http/header_text.h"
 
 namespace passledger::http {
 namespace {
@@ -34,25 +35,12 @@ struct Ask {
   bool page = false;
 };
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The q parameter of one media range's parameters ("; q=0.8; level=1"); 1 when absent, 0
 // when malformed (a range that says nothing clear does not win).
 double QualityOf(std::string_view params) {
   while (!params.empty()) {
     const auto semicolon = params.find(';');
-    const std::string_view param = Trim(params.substr(0, semicolon));
+    const std::string_view param = TrimOws(params.substr(0, semicolon));
     params =
         semicolon == std::string_view::npos ? std::string_view() : params.substr(semicolon + 1);
     if (param.size() < 2 || std::tolower(static_cast<unsigned char>(param[0])) != 'q' ||
@@ -77,7 +65,7 @@ double Quality(std::string_view accept, std::string_view type, std::string_view 
     const std::string_view element = accept.substr(0, comma);
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     const auto semicolon = element.find(';');
-    const std::string_view range = Trim(element.substr(0, semicolon));
+    const std::string_view range = TrimOws(element.substr(0, semicolon));
     const auto slash = range.find('/');
     if (slash == std::string_view::npos) continue;
     const std::string_view range_type = range.substr(0, slash);

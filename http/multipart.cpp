@@ -4,6 +4,8 @@
 #include <cctype>
 #include <optional>
 
+#include "http/header_text.h"
+
 namespace passledger::http {
 namespace {
 
@@ -13,29 +15,16 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, "multipart/form-data: " + std::move(message));
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The value of parameter `name` in "type; a=1; name="x"" (quoted or not); nullopt if absent.
 // Quoted values may hold backslash escapes.
 std::optional<std::string> Parameter(std::string_view header, std::string_view name) {
   std::size_t at = header.find(';');
   while (at != std::string_view::npos) {
-    std::string_view rest = Trim(header.substr(at + 1));
+    std::string_view rest = TrimOws(header.substr(at + 1));
     const std::size_t equals = rest.find('=');
     if (equals == std::string_view::npos) return std::nullopt;
-    const bool match = EqualsIgnoreCase(Trim(rest.substr(0, equals)), name);
-    rest = Trim(rest.substr(equals + 1));
+    const bool match = EqualsIgnoringCase(TrimOws(rest.substr(0, equals)), name);
+    rest = TrimOws(rest.substr(equals + 1));
     std::string value;
     std::size_t consumed = 0;
     if (!rest.empty() && rest.front() == '"') {
@@ -48,7 +37,7 @@ std::optional<std::string> Parameter(std::string_view header, std::string_view n
       consumed = i + 1;
     } else {
       consumed = std::min(rest.find(';'), rest.size());
-      value = std::string(Trim(rest.substr(0, consumed)));
+      value = std::string(TrimOws(rest.substr(0, consumed)));
     }
     if (match) return value;
     const std::size_t next = rest.find(';', consumed);
@@ -62,7 +51,8 @@ bool BoundaryCharactersOk(std::string_view b) {
   static constexpr std::string_view kAllowed = "'()+_,-./:=? ";
   if (b.empty() || b.size() > 70 || b.back() == ' ') return false;
   return std::all_of(b.begin(), b.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || kAllowed.find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           kAllowed.find(c) != std::string_view::npos;
   });
 }
 
@@ -80,9 +70,9 @@ Result<PartHeaders> ParseHeaders(std::string_view block) {
     block.remove_prefix(end == std::string_view::npos ? block.size() : end + 2);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) return Invalid("a part header line has no ':'");
-    if (!EqualsIgnoreCase(Trim(line.substr(0, colon)), "content-disposition")) continue;
-    const std::string_view value = Trim(line.substr(colon + 1));
-    if (!EqualsIgnoreCase(Trim(value.substr(0, value.find(';'))), "form-data")) {
+    if (!EqualsIgnoringCase(TrimOws(line.substr(0, colon)), "content-disposition")) continue;
+    const std::string_view value = TrimOws(line.substr(colon + 1));
+    if (!EqualsIgnoringCase(TrimOws(value.substr(0, value.find(';'))), "form-data")) {
       return Invalid("a part is not form-data");
     }
     auto name = Parameter(value, "name");
@@ -98,8 +88,8 @@ Result<PartHeaders> ParseHeaders(std::string_view block) {
 }  // namespace
 
 Result<std::string> FormBoundary(std::string_view content_type) {
-  const std::string_view type = Trim(content_type.substr(0, content_type.find(';')));
-  if (!EqualsIgnoreCase(type, "multipart/form-data")) {
+  const std::string_view type = TrimOws(content_type.substr(0, content_type.find(';')));
+  if (!EqualsIgnoringCase(type, "multipart/form-data")) {
     return Invalid("the Content-Type is " + std::string(type));
   }
   auto boundary = Parameter(content_type, "boundary");
@@ -123,7 +113,7 @@ Result<FormFile> FindFormFile(std::string_view content_type, std::string_view bo
     const std::size_t line_end = body.find("\r\n", at);
     if (line_end == std::string_view::npos) return Invalid("the body is cut short");
     // Transport padding (spaces, tabs) may follow a delimiter before its CRLF.
-    if (!Trim(body.substr(at, line_end - at)).empty()) return Invalid("bad delimiter line");
+    if (!TrimOws(body.substr(at, line_end - at)).empty()) return Invalid("bad delimiter line");
     const std::size_t headers_start = line_end + 2;
     const std::size_t headers_end = body.find("\r\n\r\n", headers_start);
     if (headers_end == std::string_view::npos || headers_end - headers_start > kMaxPartHeaders) {
