@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -164,7 +165,15 @@ Result<std::uint64_t> DeviceLogStore::Append(DeviceLogRecord record) {
 
 Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
                                   const std::function<bool(const DeviceLogRecord&)>& fn) const {
-  if (column_->cf == nullptr) return {};
+  auto scanned = ScanPage(query, fn);
+  if (!scanned) return scanned.error();
+  return {};
+}
+
+Result<DeviceLogScan> DeviceLogStore::ScanPage(
+    const DeviceLogQuery& query, const std::function<bool(const DeviceLogRecord&)>& fn) const {
+  DeviceLogScan out;
+  if (column_->cf == nullptr) return out;
   std::uint64_t first = 0;
   {
     MutexLock lock(mutex_);
@@ -178,17 +187,24 @@ Result<void> DeviceLogStore::Scan(const DeviceLogQuery& query,
   options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, column_->cf));
   std::size_t given = 0;
-  for (it->Seek(RecordKey(first)); it->Valid() && given < query.limit; it->Next()) {
+  const std::uint64_t start = std::max(first, query.after_sequence + 1);
+  for (it->Seek(RecordKey(start)); it->Valid() && given < query.limit; it->Next()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != 9) continue;
-    auto record = DecodeRecord(passledger::LoadU64BE(key.data() + 1), it->value().ToStringView());
+    if (out.read == query.max_scanned) {
+      out.capped = true;
+      break;
+    }
+    ++out.read;
+    out.last_scanned = passledger::LoadU64BE(key.data() + 1);
+    auto record = DecodeRecord(out.last_scanned, it->value().ToStringView());
     if (!record) return record.error();
     if (!Matches(query, *record)) continue;
     ++given;
-    if (!fn(*record)) return {};
+    if (!fn(*record)) return out;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "iterate");
-  return {};
+  return out;
 }
 
 DeviceLogStats DeviceLogStore::Stats() const {

@@ -39,10 +39,20 @@ struct DeviceLogRecord {
 };
 
 struct DeviceLogQuery {
-  std::string device;         // empty: any
-  std::string client;         // empty: any
-  std::int64_t since_ms = 0;  // records received at or after this
-  std::size_t limit = 1000;   // records at most
+  std::string device;                // empty: any
+  std::string client;                // empty: any
+  std::int64_t since_ms = 0;         // records received at or after this
+  std::size_t limit = 1000;          // records at most
+  std::uint64_t after_sequence = 0;  // records after this one (a page's last_scanned)
+  std::size_t max_scanned = static_cast<std::size_t>(-1);  // records read at most
+};
+
+// Where a Scan stopped: the last record it read (matching or not; 0 when none), and whether
+// it stopped because it read max_scanned records.
+struct DeviceLogScan {
+  std::uint64_t last_scanned = 0;
+  std::size_t read = 0;  // records read
+  bool capped = false;
 };
 
 struct DeviceLogStats {
@@ -68,6 +78,9 @@ class DeviceLogStore {
   // The records matching `query`, oldest first, until `fn` returns false or the limit.
   Result<void> Scan(const DeviceLogQuery& query,
                     const std::function<bool(const DeviceLogRecord&)>& fn) const;
+  // The same, saying where it stopped: a bounded page (max_scanned) goes on from there.
+  Result<DeviceLogScan> ScanPage(const DeviceLogQuery& query,
+                                 const std::function<bool(const DeviceLogRecord&)>& fn) const;
 
   DeviceLogStats Stats() const;
   std::uint64_t budget_bytes() const { return budget_bytes_; }

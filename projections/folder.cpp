@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/time.h"
 #include "events/catalogue.h"
 #include "projections/member_fields.h"
 #include "projections/view_format.h"
@@ -118,6 +119,10 @@ class EventFolder {
   Result<void> Run();
 
  private:
+  Result<void> Dispatch();
+  // The activity bucket of the event's quarter hour, and the rolling window's end.
+  Result<void> CountActivity();
+  void DropActivityBuckets(std::int64_t newest_s, std::int64_t next_s);
   // Members.
   Result<void> MemberEnrolled();
   Result<void> MemberChanged();
@@ -143,6 +148,11 @@ class EventFolder {
   // Runs `change` on the member record and keeps counters and search index in step.
   Result<void> UpdateMember(std::string_view id, const std::function<void(MemberView&)>& change);
   Result<void> UpdatePass(std::string_view serial, const std::function<void(PassView&)>& change);
+  // Keeps the pass counters (global and its member's) in step with one change of a pass.
+  struct PassClass;
+  Result<void> AccountPass(const PassClass& before, const PassClass& after);
+  Result<void> CountEmail(EmailStatus status, std::int64_t delta);
+  Result<void> AddToMember(std::string_view id, std::int64_t installed, std::int64_t emailed);
   void MoveContent(PassView& pass);
   // A forgotten member's pass: no cardholder, void (reason "forgotten"), new content.
   void EndForgottenPass(PassView& pass);
@@ -155,10 +165,22 @@ class EventFolder {
 
 // Counter classes of a member record: each true flag counts once.
 struct MemberClass {
-  bool member = false, active = false, left = false, forgotten = false;
+  bool member = false, active = false, left = false, forgotten = false, active_on_roster = false;
   static MemberClass Of(const MemberView* m) {
     if (!m || !m->enrolled()) return {};
-    return {true, m->active, m->left_roster, m->forgotten};
+    return {true, m->active, m->left_roster, m->forgotten, m->active && !m->left_roster};
+  }
+};
+
+// Counter classes of a pass record, and the member it counts for.
+struct EventFolder::PassClass {
+  bool exists = false, voided = false, installed = false, emailed = false;
+  EmailStatus email = EmailStatus::kNone;
+  std::string member;
+  static PassClass Of(const PassView& p) {
+    if (p.issued_position == 0) return {};  // created just now: not issued before
+    return {true,           p.voided,       p.devices > 0, p.email.status == EmailStatus::kSent,
+            p.email.status, p.membership_id};
   }
 };
 
@@ -199,6 +221,11 @@ Result<void> EventFolder::UpdateMember(std::string_view id,
   if (auto ok = Count(&CountsView::members, after.member - before.member); !ok) return ok;
   if (auto ok = Count(&CountsView::members_active, after.active - before.active); !ok) return ok;
   if (auto ok = Count(&CountsView::members_left, after.left - before.left); !ok) return ok;
+  if (auto ok = Count(&CountsView::members_active_on_roster,
+                      after.active_on_roster - before.active_on_roster);
+      !ok) {
+    return ok;
+  }
   return Count(&CountsView::members_forgotten, after.forgotten - before.forgotten);
 }
 
@@ -306,9 +333,56 @@ Result<void> EventFolder::UpdatePass(std::string_view serial,
   auto found = views_.Find<PassView>(Key(View::kPasses, serial));
   if (!found) return found.error();
   if (!*found) return {};  // events for a pass never issued change nothing
-  const bool was_voided = (*found)->voided;
+  const PassClass before = PassClass::Of(**found);
   change(**found);
-  return Count(&CountsView::passes_voided, (*found)->voided - was_voided);
+  return AccountPass(before, PassClass::Of(**found));
+}
+
+Result<void> EventFolder::AccountPass(const PassClass& before, const PassClass& after) {
+  if (auto ok = Count(&CountsView::passes, after.exists - before.exists); !ok) return ok;
+  if (auto ok = Count(&CountsView::passes_voided, after.voided - before.voided); !ok) return ok;
+  if (auto ok = Count(&CountsView::passes_installed, after.installed - before.installed); !ok) {
+    return ok;
+  }
+  if (before.email != after.email) {
+    if (auto ok = CountEmail(before.email, -1); !ok) return ok;
+    if (auto ok = CountEmail(after.email, 1); !ok) return ok;
+  }
+  if (before.member == after.member) {
+    return AddToMember(after.member, after.installed - before.installed,
+                       after.emailed - before.emailed);
+  }
+  if (auto ok = AddToMember(before.member, -before.installed, -before.emailed); !ok) return ok;
+  return AddToMember(after.member, after.installed, after.emailed);
+}
+
+Result<void> EventFolder::CountEmail(EmailStatus status, std::int64_t delta) {
+  switch (status) {
+    case EmailStatus::kNone:
+      return {};
+    case EmailStatus::kRequested:
+      return Count(&CountsView::emails_requested, delta);
+    case EmailStatus::kSent:
+      return Count(&CountsView::emails_sent, delta);
+    case EmailStatus::kRetrying:
+      return Count(&CountsView::emails_retrying, delta);
+    case EmailStatus::kFailed:
+      return Count(&CountsView::emails_failed, delta);
+  }
+  return {};
+}
+
+// A pass's share of its member's counts. Not through UpdateMember: the member's own fields
+// (and its updated position) do not change.
+Result<void> EventFolder::AddToMember(std::string_view id, std::int64_t installed,
+                                      std::int64_t emailed) {
+  if (id.empty() || (installed == 0 && emailed == 0)) return {};
+  auto member = views_.Find<MemberView>(Key(View::kMembers, id));
+  if (!member) return member.error();
+  if (!*member) return {};
+  (*member)->passes_installed += installed;
+  (*member)->passes_emailed += emailed;
+  return {};
 }
 
 Result<void> EventFolder::PassIssued() {
@@ -318,8 +392,8 @@ Result<void> EventFolder::PassIssued() {
   auto record = views_.Upsert<PassView>(Key(View::kPasses, serial));
   if (!record) return record.error();
   PassView& pass = **record;
+  const PassClass before = PassClass::Of(pass);
   const bool is_new = pass.issued_position == 0;
-  const bool was_voided = !is_new && pass.voided;
   if (!is_new && pass.pass_type_id != Str(p, "passTypeId") && pass.content_position != 0) {
     // Re-issued under another pass type: its change-index entry moves with it (MoveContent
     // below erases under the new type).
@@ -331,13 +405,13 @@ Result<void> EventFolder::PassIssued() {
   pass.cardholder_index = Int(p, "cardholderIndex");
   // A pass issued again keeps a generation that was revoked past (a revoked token stays dead).
   pass.token_generation = std::max<std::uint64_t>(
-      pass.token_generation, static_cast<std::uint64_t>(std::max<std::int64_t>(0, Int(p, "tokenGeneration"))));
+      pass.token_generation,
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, Int(p, "tokenGeneration"))));
   pass.voided = false;
   pass.void_reason.clear();
   pass.issued_position = position();
   pass.cardholder = e_.personal ? Text(*e_.personal, "cardholder") : std::string();
   MoveContent(pass);
-  if (auto ok = Count(&CountsView::passes, is_new ? 1 : 0); !ok) return ok;
   bool forgotten = false;
   auto added = UpdateMember(member, [&](MemberView& m) {
     if (std::find(m.serials.begin(), m.serials.end(), serial) == m.serials.end()) {
@@ -348,7 +422,7 @@ Result<void> EventFolder::PassIssued() {
   if (!added) return added;
   // A pass issued to a forgotten member (nothing issues one; the fold stays total) is void.
   if (forgotten) EndForgottenPass(pass);
-  return Count(&CountsView::passes_voided, static_cast<int>(pass.voided) - static_cast<int>(was_voided));
+  return AccountPass(before, PassClass::Of(pass));
 }
 
 Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
@@ -367,12 +441,19 @@ Result<void> EventFolder::PassContentChanged(std::optional<bool> voided) {
 // The e-mail status of a pass, and its entry in the waiting index: at most one per pass,
 // keyed by the position of its last e-mail event.
 Result<void> EventFolder::PassEmail(EmailStatus status) {
-  return UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
+  std::string member;
+  auto ok = UpdatePass(Str(e_.payload, "serial"), [&](PassView& pass) {
     if (IsWaiting(pass.email.status)) views_.Erase(format::EmailWaitingKey(pass.email.position));
     pass.email = projections::PassEmail{status, position(), Text(e_.payload, "error"),
-                           Text(e_.payload, "messageId"), Int(e_.payload, "attempt")};
+                                        Text(e_.payload, "messageId"), Int(e_.payload, "attempt")};
     if (IsWaiting(status)) views_.PutRaw(format::EmailWaitingKey(position()), pass.serial);
+    member = pass.membership_id;
   });
+  if (!ok || member.empty()) return ok;
+  auto record = views_.Find<MemberView>(Key(View::kMembers, member));
+  if (!record) return record.error();
+  if (*record) (*record)->email_status = status;
+  return {};
 }
 
 // The new token changes the pass (its pass.json carries it): a content change. Generations
@@ -391,10 +472,13 @@ Result<void> EventFolder::DeviceRegistered() {
   const std::string_view device = Str(p, "deviceId");
   auto record = views_.Upsert<DeviceView>(Key(View::kDevices, device));
   if (!record) return record.error();
-  const bool new_device = (*record)->updated_position == 0;
-  (*record)->device_id = std::string(device);
-  (*record)->push_token = Text(p, "pushToken");
-  (*record)->updated_position = position();
+  DeviceView& d = **record;
+  const bool new_device = d.updated_position == 0;
+  d.device_id = std::string(device);
+  d.push_token = Text(p, "pushToken");
+  d.updated_position = position();
+  if (d.registered_at_us == 0) d.registered_at_us = e_.envelope.recorded_at_us;
+  d.changed_at_us = e_.envelope.recorded_at_us;
   const std::string registration =
       Key(View::kRegistrations, device, Str(p, "passTypeId"), Str(p, "serial"));
   auto was = views_.GetRaw(registration);
@@ -402,7 +486,13 @@ Result<void> EventFolder::DeviceRegistered() {
   views_.PutRaw(registration, "");
   views_.PutRaw(Key(View::kPassDevices, Str(p, "serial"), device), Text(p, "passTypeId"));
   if (auto ok = Count(&CountsView::devices, new_device ? 1 : 0); !ok) return ok;
-  return Count(&CountsView::registrations, was->has_value() ? 0 : 1);
+  if (was->has_value()) return {};  // a new push token for a registration it had
+  if (++d.passes == 1) {
+    if (auto ok = Count(&CountsView::devices_registered, 1); !ok) return ok;
+  }
+  auto added = UpdatePass(Str(p, "serial"), [](PassView& pass) { ++pass.devices; });
+  if (!added) return added;
+  return Count(&CountsView::registrations, 1);
 }
 
 Result<void> EventFolder::DeviceUnregistered() {
@@ -414,6 +504,16 @@ Result<void> EventFolder::DeviceUnregistered() {
   if (!was->has_value()) return {};
   views_.Erase(registration);
   views_.Erase(Key(View::kPassDevices, Str(p, "serial"), Str(p, "deviceId")));
+  auto device = views_.Find<DeviceView>(Key(View::kDevices, Str(p, "deviceId")));
+  if (!device) return device.error();
+  if (*device) {
+    (*device)->changed_at_us = e_.envelope.recorded_at_us;
+    if (--(*device)->passes == 0) {
+      if (auto ok = Count(&CountsView::devices_registered, -1); !ok) return ok;
+    }
+  }
+  auto removed = UpdatePass(Str(p, "serial"), [](PassView& pass) { --pass.devices; });
+  if (!removed) return removed;
   return Count(&CountsView::registrations, -1);
 }
 
@@ -423,6 +523,9 @@ Result<void> EventFolder::ImportStarted() {
   if (!record) return record.error();
   ImportView& job = **record;
   const bool is_new = job.started_position == 0;
+  // Started again (a resumed job): it moves to the front of the imports by start.
+  if (!is_new) views_.Erase(format::ImportStartKey(job.started_position));
+  views_.PutRaw(format::ImportStartKey(position()), Text(p, "importId"));
   job = ImportView{};
   job.import_id = Text(p, "importId");
   job.file_name = Text(p, "fileName");
@@ -469,8 +572,8 @@ Result<void> EventFolder::TemplatePublished() {
   const object& p = e_.payload;
   auto record = views_.Upsert<TemplateView>(Key(View::kTemplates, Str(p, "passTypeId")));
   if (!record) return record.error();
-  **record = TemplateView{Text(p, "passTypeId"), Int(p, "version"), Text(p, "contentHash"),
-                          position()};
+  **record =
+      TemplateView{Text(p, "passTypeId"), Int(p, "version"), Text(p, "contentHash"), position()};
   return {};
 }
 
@@ -503,6 +606,51 @@ Result<void> EventFolder::Staff() {
 }
 
 Result<void> EventFolder::Run() {
+  if (auto ok = CountActivity(); !ok) return ok;
+  return Dispatch();
+}
+
+Result<void> EventFolder::CountActivity() {
+  const std::int64_t bucket_us = kActivityBucketS * 1'000'000;
+  const std::int64_t start =
+      std::max<std::int64_t>(0, FloorDiv(e_.envelope.recorded_at_us, bucket_us) * kActivityBucketS);
+  auto counts = views_.Upsert<CountsView>(Key(View::kCounts, format::kCountsId));
+  if (!counts) return counts.error();
+  CountsView& c = **counts;
+  if (start > c.activity_newest_s) {
+    DropActivityBuckets(c.activity_newest_s, start);
+    c.activity_newest_s = start;
+  } else if (start <= c.activity_newest_s - kActivityWindowS) {
+    return {};  // before the window (recorded times do not go back; this keeps the fold total)
+  }
+  auto bucket = views_.Upsert<ActivityBucket>(format::ActivityKey(start));
+  if (!bucket) return bucket.error();
+  ActivityBucket& b = **bucket;
+  b.start_s = start;
+  ++b.events;
+  const std::string_view type = e_.envelope.type;
+  if (type == ev::kPushBatchCompleted) {
+    b.pushes_sent += Int(e_.payload, "sent");
+    b.pushes_failed += Int(e_.payload, "failed");
+  } else if (type == ev::kPassEmailSent) {
+    ++b.emails_sent;
+  }
+  return {};
+}
+
+// The window moves from ending at `newest_s` to ending at `next_s`: the buckets it leaves
+// behind are erased. Every bucket kept starts after newest_s - kActivityWindowS, so at most a
+// window's worth of keys is visited, however long nothing happened.
+void EventFolder::DropActivityBuckets(std::int64_t newest_s, std::int64_t next_s) {
+  const std::int64_t first =
+      std::max<std::int64_t>(0, newest_s - kActivityWindowS + kActivityBucketS);
+  const std::int64_t last = std::min(newest_s, next_s - kActivityWindowS);
+  for (std::int64_t s = first; s <= last; s += kActivityBucketS) {
+    views_.Erase(format::ActivityKey(s));
+  }
+}
+
+Result<void> EventFolder::Dispatch() {
   const std::string_view type = e_.envelope.type;
   if (type == ev::kMemberEnrolled) return MemberEnrolled();
   if (type == ev::kMemberChanged) return MemberChanged();

@@ -74,6 +74,8 @@ std::string DescribeValue(std::string_view key, std::string_view value) {
       return json(codec::DecodeTemplate(id, value));
     case format::View::kCounts:
       return json(codec::DecodeCounts(value));
+    case format::View::kActivity:
+      return json(codec::DecodeActivity(id, value));
     default:
       return Printable(value);
   }

@@ -2,10 +2,11 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <charconv>
-#include <set>
 
 #include "base/bytes.h"
+#include "base/mac.h"
 #include "projections/generation.h"
 #include "projections/member_fields.h"
 #include "projections/view_codec.h"
@@ -122,6 +123,28 @@ class Snapshot {
     return {};
   }
 
+  // Calls fn(key suffix after `prefix`, value) for keys starting with `prefix` and less than
+  // `prefix + below` (empty `below`: every key of the prefix), from the greatest down, until
+  // fn returns false.
+  template <class Fn>
+  Result<void> ScanBackward(std::string_view prefix, std::string_view below, Fn fn) const {
+    std::unique_ptr<rocksdb::Iterator> it(
+        generation_->db()->NewIterator(Options(), generation_->cf()));
+    const std::string target =
+        below.empty() ? PrefixSuccessor(prefix) : std::string(prefix) + std::string(below);
+    if (target.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(target);
+      if (it->Valid() && it->key() == target) it->Prev();  // `below` itself is excluded
+    }
+    for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+      if (!fn(it->key().ToStringView().substr(prefix.size()), it->value().ToStringView())) break;
+    }
+    if (!it->status().ok()) return StatusError(it->status());
+    return {};
+  }
+
  private:
   // Memory only: memtables and the block cache; a read that needs a disk block comes back
   // Incomplete.
@@ -144,8 +167,8 @@ class Snapshot {
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 
-bool Matches(const MemberView& member, MemberFilter filter) {
-  if (!member.enrolled()) return false;  // a stub, not a member
+bool Matches(const codec::MemberFront& member, MemberFilter filter) {
+  if (!member.enrolled) return false;  // a stub, not a member
   switch (filter) {
     case MemberFilter::kAll:
       return true;
@@ -160,6 +183,148 @@ bool Matches(const MemberView& member, MemberFilter filter) {
   }
   return false;
 }
+
+bool Matches(const codec::MemberFront& member, const MemberQuery& query,
+             std::string_view lowered_level) {
+  if (!Matches(member, query.filter)) return false;
+  if (!lowered_level.empty() && LowerAscii(member.level) != lowered_level) return false;
+  if (query.emailed && (member.passes_emailed > 0) != *query.emailed) return false;
+  if (query.on_device && (member.passes_installed > 0) != *query.on_device) return false;
+  return true;
+}
+
+// Where a member list goes on: after a membership id in the id scan, or after a search index
+// key (term, 0x00, id) in the term scan. Its text is base64url of the phase byte and the key.
+struct MemberCursor {
+  enum Phase : char { kIds = 'm', kTerms = 'n' };
+  Phase phase = kIds;
+  std::string key;  // empty: from the start of the phase
+
+  std::string Encode() const { return passledger::Base64UrlEncode(static_cast<char>(phase) + key); }
+
+  static Result<MemberCursor> Parse(std::string_view text) {
+    if (text.empty()) return MemberCursor{};
+    auto bytes = passledger::Base64UrlDecode(text);
+    if (!bytes || bytes->empty() || ((*bytes)[0] != kIds && (*bytes)[0] != kTerms)) {
+      return MakeError(ErrorCode::kInvalidArgument, "not a cursor of the member list");
+    }
+    return MemberCursor{static_cast<Phase>((*bytes)[0]), bytes->substr(1)};
+  }
+};
+
+// One call of ReadModel::Members: scans rows, keeps the matching members, stops at a full page
+// (once it has seen that another member follows) or at the scan cap.
+class MemberLister {
+ public:
+  MemberLister(const Snapshot& s, const MemberQuery& query)
+      : s_(s),
+        query_(query),
+        level_(LowerAscii(query.level)),
+        term_(LowerAscii(query.search)),
+        limit_(std::clamp<std::size_t>(query.limit, 1, 500)),
+        max_scanned_(std::clamp<std::size_t>(query.max_scanned, 1, 100'000)) {}
+
+  // Members whose id starts with the search (all members without one), after `after`.
+  Result<void> ScanIds(std::string_view after) {
+    const std::string prefix = Key(View::kMembers, query_.search);
+    if (!after.empty() && !after.starts_with(query_.search)) return BadCursor();
+    const std::string start =
+        after.empty() ? std::string() : std::string(after.substr(query_.search.size())) + '\0';
+    Result<void> failed;
+    auto scanned = s_.Scan(prefix, start, [&](std::string_view rest, std::string_view value) {
+      const std::string id = query_.search + std::string(rest);
+      auto go_on = Row({MemberCursor::kIds, id}, id, value, nullptr);
+      if (!go_on) failed = go_on.error();
+      return go_on && *go_on;
+    });
+    if (!scanned) return scanned;
+    return failed;
+  }
+
+  // Members with a name word or e-mail starting with the search, after index key `after`.
+  Result<void> ScanTerms(std::string_view after) {
+    const std::string prefix = Key(View::kMemberSearch, term_);
+    if (!after.empty() && !after.starts_with(term_)) return BadCursor();
+    const std::string start =
+        after.empty() ? std::string() : std::string(after.substr(term_.size())) + '\0';
+    Result<void> failed;
+    auto scanned = s_.Scan(prefix, start, [&](std::string_view rest, std::string_view) {
+      auto go_on = TermRow(term_ + std::string(rest));
+      if (!go_on) failed = go_on.error();
+      return go_on && *go_on;
+    });
+    if (!scanned) return scanned;
+    return failed;
+  }
+
+  bool done() const { return done_; }
+  MemberPage Finish() && { return std::move(page_); }
+
+ private:
+  static Error BadCursor() {
+    return MakeError(ErrorCode::kInvalidArgument, "the cursor belongs to another member search");
+  }
+
+  // An index entry `key` (term, 0x00, id): its member, unless listed under another row.
+  Result<bool> TermRow(const std::string& key) {
+    const auto zero = key.find('\0');
+    if (zero == std::string::npos) return Count({MemberCursor::kTerms, key});
+    const std::string id = key.substr(zero + 1);
+    const std::string_view term = std::string_view(key).substr(0, zero);
+    auto raw = s_.Get(Key(View::kMembers, id));
+    if (!raw) return raw.error();
+    // Listed by the id scan already, or under another of its words (the first that matches).
+    if (!*raw || id.starts_with(query_.search)) return Count({MemberCursor::kTerms, key});
+    return Row({MemberCursor::kTerms, key}, id, **raw, &term);
+  }
+
+  // One row examined: the member at `id` with record bytes `value`. `term`, in the term scan,
+  // is the word it was found by. False once the call is done.
+  Result<bool> Row(MemberCursor at, const std::string& id, std::string_view value,
+                   const std::string_view* term) {
+    auto front = codec::DecodeMemberFront(id, value);
+    if (!front) return front.error();
+    if (!Matches(*front, query_, level_)) return Count(std::move(at));
+    auto member = codec::DecodeMember(id, value);
+    if (!member) return member.error();
+    if (term && !FirstMatchingTerm(*member, *term)) return Count(std::move(at));
+    if (page_.members.size() == limit_) {  // a member follows the full page
+      page_.next_cursor = last_.Encode();
+      done_ = true;
+      return false;
+    }
+    page_.members.push_back(std::move(*member));
+    return Count(std::move(at));
+  }
+
+  // Whether `term` is the first of the member's search terms that starts with the search.
+  bool FirstMatchingTerm(const MemberView& member, std::string_view term) const {
+    if (!member.personal) return false;
+    for (const auto& own : SearchTerms(*member.personal)) {  // sorted
+      if (own.starts_with(term_)) return own == term;
+    }
+    return false;
+  }
+
+  // Counts the row just examined; at the cap, the page ends there.
+  bool Count(MemberCursor at) {
+    ++page_.scanned;
+    last_ = std::move(at);
+    if (page_.scanned < max_scanned_) return true;
+    page_.next_cursor = last_.Encode();
+    page_.capped = true;
+    done_ = true;
+    return false;
+  }
+
+  const Snapshot& s_;
+  const MemberQuery& query_;
+  const std::string level_, term_;
+  const std::size_t limit_, max_scanned_;
+  MemberPage page_;
+  MemberCursor last_;  // the last row examined
+  bool done_ = false;
+};
 
 std::uint64_t ParseTag(std::string_view tag) {
   std::uint64_t value = 0;
@@ -218,60 +383,20 @@ Result<void> ReadModel::ScanMemberSummaries(
 }
 
 Result<MemberPage> ReadModel::Members(const MemberQuery& query) const {
-  constexpr std::size_t kMaxCandidates = 10'000;
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
-  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(query.limit, 500));
-  MemberPage page;
-  auto take = [&](MemberView member) {
-    if (!Matches(member, query.filter)) return true;
-    if (page.members.size() == limit) {
-      page.next_cursor = page.members.back().membership_id;
-      return false;
-    }
-    page.members.push_back(std::move(member));
-    return true;
-  };
-  const std::string members_prefix(1, static_cast<char>(View::kMembers));
-  if (query.search.empty()) {
-    std::string start = query.after;
-    if (!start.empty()) start.push_back('\0');  // strictly after the cursor
-    Result<void> decoded;
-    auto ok = s.Scan(members_prefix, start, [&](std::string_view id, std::string_view value) {
-      auto member = codec::DecodeMember(id, value);
-      if (!member) {
-        decoded = member.error();
-        return false;
-      }
-      return take(std::move(*member));
-    });
-    if (!ok) return ok.error();
-    if (!decoded) return decoded.error();
-    return page;
+  auto cursor = MemberCursor::Parse(query.after);
+  if (!cursor) return cursor.error();
+  MemberLister lister(s, query);
+  if (cursor->phase == MemberCursor::kIds) {
+    if (auto ok = lister.ScanIds(cursor->key); !ok) return ok.error();
+    if (lister.done() || query.search.empty()) return std::move(lister).Finish();
+    cursor->key.clear();
+  } else if (query.search.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the cursor belongs to a member search");
   }
-  // Candidates: membership ids with the search as prefix, and members with a name word or
-  // e-mail starting with it (lowercased).
-  std::set<std::string> ids;
-  auto id_scan =
-      s.Scan(members_prefix + query.search, "", [&](std::string_view rest, std::string_view) {
-        ids.insert(query.search + std::string(rest));
-        return ids.size() < kMaxCandidates;
-      });
-  if (!id_scan) return id_scan.error();
-  const std::string term_prefix =
-      std::string(1, static_cast<char>(View::kMemberSearch)) + LowerAscii(query.search);
-  auto term_scan = s.Scan(term_prefix, "", [&](std::string_view rest, std::string_view) {
-    const auto zero = rest.find('\0');
-    if (zero != std::string_view::npos) ids.insert(std::string(rest.substr(zero + 1)));
-    return ids.size() < kMaxCandidates;
-  });
-  if (!term_scan) return term_scan.error();
-  for (auto it = ids.upper_bound(query.after); it != ids.end(); ++it) {
-    auto record = s.GetRecord<MemberView>(View::kMembers, *it);
-    if (!record) return record.error();
-    if (*record && !take(std::move(**record))) break;
-  }
-  return page;
+  if (auto ok = lister.ScanTerms(cursor->key); !ok) return ok.error();
+  return std::move(lister).Finish();
 }
 
 Result<std::optional<PassView>> ReadModel::Pass(std::string_view serial) const {
@@ -426,6 +551,53 @@ Result<std::optional<DeviceView>> ReadModel::Device(std::string_view device_id) 
   return s.GetRecord<DeviceView>(View::kDevices, device_id);
 }
 
+Result<std::vector<DeviceView>> ReadModel::Devices(std::string_view after,
+                                                   std::size_t limit) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  std::vector<DeviceView> out;
+  if (limit == 0) return out;
+  const std::string start = after.empty() ? std::string() : std::string(after) + '\0';
+  Result<void> decoded;
+  auto scanned =
+      s.Scan(Key(View::kDevices, ""), start, [&](std::string_view id, std::string_view value) {
+        auto device = codec::DecodeDevice(id, value);
+        if (!device) {
+          decoded = device.error();
+          return false;
+        }
+        out.push_back(std::move(*device));
+        return out.size() < limit;
+      });
+  if (!scanned) return scanned.error();
+  if (!decoded) return decoded.error();
+  return out;
+}
+
+Result<std::vector<ActivityBucket>> ReadModel::Activity(std::int64_t from_s,
+                                                        std::int64_t to_s) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  std::vector<ActivityBucket> out;
+  const std::string prefix = Key(View::kActivity, "");
+  const std::string start =
+      passledger::U64BE(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_s)));
+  Result<void> decoded;
+  auto scanned = s.Scan(prefix, start, [&](std::string_view id, std::string_view value) {
+    auto bucket = codec::DecodeActivity(id, value);
+    if (!bucket) {
+      decoded = bucket.error();
+      return false;
+    }
+    if (bucket->start_s >= to_s) return false;
+    out.push_back(*bucket);
+    return true;
+  });
+  if (!scanned) return scanned.error();
+  if (!decoded) return decoded.error();
+  return out;
+}
+
 Result<CountsView> ReadModel::Counts() const {
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
@@ -438,6 +610,29 @@ Result<std::optional<ImportView>> ReadModel::Import(std::string_view id) const {
   Snapshot s(projections_, tier_);
   if (auto ok = s.Check(); !ok) return ok.error();
   return s.GetRecord<ImportView>(View::kImports, id);
+}
+
+Result<std::vector<ImportView>> ReadModel::Imports(std::uint64_t before_position,
+                                                   std::size_t limit) const {
+  Snapshot s(projections_, tier_);
+  if (auto ok = s.Check(); !ok) return ok.error();
+  std::vector<std::string> ids;
+  if (limit == 0) return std::vector<ImportView>();
+  const std::string below =
+      before_position == 0 ? std::string() : passledger::U64BE(before_position);
+  auto scanned = s.ScanBackward(Key(View::kImportsByStart, ""), below,
+                                [&](std::string_view, std::string_view id) {
+                                  ids.emplace_back(id);
+                                  return ids.size() < limit;
+                                });
+  if (!scanned) return scanned.error();
+  auto records = s.GetRecords<ImportView>(View::kImports, ids);
+  if (!records) return records.error();
+  std::vector<ImportView> out;
+  for (auto& record : *records) {
+    if (record) out.push_back(std::move(*record));
+  }
+  return out;
 }
 
 Result<std::optional<StaffView>> ReadModel::Staff(std::string_view username) const {

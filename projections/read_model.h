@@ -17,18 +17,35 @@
 
 namespace passledger::projections {
 
+// By status: kActive = active and on the roster; kLapsed = not active (whether on the roster
+// or not); kLeftRoster = left the roster; kForgotten = forgotten. Stubs are never members.
 enum class MemberFilter { kAll, kActive, kLapsed, kLeftRoster, kForgotten };
 
+// A page of the member list. Without `search`: every member, in membership-id order. With
+// it: first the members whose id starts with it (id order), then those with a name word or
+// the e-mail address starting with it, case-insensitively (in the order of that word, then
+// id); each member once. The filters combine (all must hold); they are checked on the front
+// of each record, without decoding the rest or reading a pass.
+//
+// Bounded work: one call examines at most `max_scanned` rows (member records, or search
+// index entries). A sparse filter can reach that before the page is full: the page is then
+// short, `capped` is set, and `next_cursor` continues the scan where it stopped.
 struct MemberQuery {
   std::string search;  // membership-id prefix, or the start of a name word or e-mail
   MemberFilter filter = MemberFilter::kAll;
-  std::string after;  // cursor: membership ids greater than this one
-  std::size_t limit = 50;
+  std::string level;                 // only this level (ASCII case-insensitively); empty: any
+  std::optional<bool> emailed;       // true: a pass was e-mailed (status sent); false: none was
+  std::optional<bool> on_device;     // true: a pass is on a device; false: none is
+  std::string after;                 // a page's next_cursor (opaque); empty: the first page
+  std::size_t limit = 50;            // members per page, 1..500
+  std::size_t max_scanned = 10'000;  // rows examined per call, 1..100,000
 };
 
 struct MemberPage {
-  std::vector<MemberView> members;  // in membership-id order
+  std::vector<MemberView> members;  // in the order above
   std::string next_cursor;          // empty when there is no further page
+  std::size_t scanned = 0;          // rows examined
+  bool capped = false;              // stopped at max_scanned: next_cursor goes on from there
 };
 
 struct UpdatedSerials {
@@ -59,6 +76,7 @@ class ReadModel {
 
   // An enrolled member (a stub record that only a pass named is not one).
   Result<std::optional<MemberView>> Member(std::string_view membership_id) const;
+  // kInvalidArgument for a cursor that this query did not make.
   Result<MemberPage> Members(const MemberQuery& query) const;
   // The summary of every member record (stubs included: `enrolled` says) in membership-id
   // order, from one snapshot, decoding only the front of each record: for merging a whole
@@ -99,10 +117,18 @@ class ReadModel {
   // E-mails waiting to be sent (requested, or to be retried), oldest first: (position of
   // the pass's last e-mail event, serial) after `after`, at most `limit`.
   Result<std::vector<std::pair<std::uint64_t, std::string>>> EmailsWaiting(std::uint64_t after,
-                                                                          std::size_t limit) const;
+                                                                           std::size_t limit) const;
   Result<std::optional<DeviceView>> Device(std::string_view device_id) const;
+  // Devices in id order after `after` (empty: from the first), at most `limit`.
+  Result<std::vector<DeviceView>> Devices(std::string_view after, std::size_t limit) const;
   Result<CountsView> Counts() const;
+  // The activity buckets starting in [from_s, to_s) (Unix seconds), oldest first; only the
+  // newest kActivityWindowS of recorded time are kept (projections/views.h).
+  Result<std::vector<ActivityBucket>> Activity(std::int64_t from_s, std::int64_t to_s) const;
   Result<std::optional<ImportView>> Import(std::string_view import_id) const;
+  // Import jobs newest first (by the position of their ImportStarted; a resumed job counts
+  // from its last start), those started before `before_position` (0: all), at most `limit`.
+  Result<std::vector<ImportView>> Imports(std::uint64_t before_position, std::size_t limit) const;
   Result<std::optional<StaffView>> Staff(std::string_view username) const;
   // Every staff record (forgotten and disabled ones too) in username order, from one
   // snapshot, until `fn` returns false. There are as many as accounts were ever created.

@@ -1,5 +1,7 @@
 // State as of a position or a time: one member's (or one pass's) records as they were, by
-// replaying that entity's streams through the same folder the live views use.
+// replaying that entity's streams through the same folder the live views use. Device streams
+// are not replayed, so the counts kept from registrations (a pass's `devices`, a member's
+// `passes_installed`) read 0 here.
 #pragma once
 
 #include <cstdint>

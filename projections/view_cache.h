@@ -94,7 +94,7 @@ class MemoryBackend final : public Backend {
 
 // A decoded record of any view; which alternative a key holds follows from its view tag.
 using ViewRecord = std::variant<MemberView, PassView, DeviceView, ImportView, StaffView,
-                                TemplateView, CountsView>;
+                                TemplateView, CountsView, ActivityBucket>;
 
 class ViewCache {
  public:

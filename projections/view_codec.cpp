@@ -1,5 +1,7 @@
 #include "projections/view_codec.h"
 
+#include <array>
+
 #include "base/bytes.h"
 #include "base/crypto.h"
 
@@ -9,7 +11,9 @@ namespace {
 // Field order is the format: change it only with a new kRecordFormat (docs/STORAGE.md).
 class Writer {
  public:
-  explicit Writer(std::string* out) : out_(out) { out_->push_back(static_cast<char>(kRecordFormat)); }
+  explicit Writer(std::string* out) : out_(out) {
+    out_->push_back(static_cast<char>(kRecordFormat));
+  }
   void U(std::uint64_t v) { PutVarU64(out_, v); }
   void I(std::int64_t v) {  // zigzag: small negative numbers stay short
     U((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
@@ -128,9 +132,10 @@ std::string HashBytes(std::string_view hex) {
 
 }  // namespace
 
-// member: flags, enrolled_position, updated_position, row_hash (raw bytes), level, status,
-// expires, add_ons[name, quantity], left_policy, serials[], then when kHasPersonal: name,
-// first_name, last_name, email, address (line1, line2, city, state, zip), cardholders[].
+// member: flags, enrolled_position, updated_position, row_hash (raw bytes), passes_installed,
+// passes_emailed, email_status, level, status, expires, add_ons[name, quantity], left_policy,
+// serials[], then when kHasPersonal: name, first_name, last_name, email, address (line1,
+// line2, city, state, zip), cardholders[].
 void Encode(const MemberView& m, std::string* out) {
   Writer w(out);
   std::uint8_t flags = 0;
@@ -143,6 +148,9 @@ void Encode(const MemberView& m, std::string* out) {
   w.U(m.enrolled_position);
   w.U(m.updated_position);
   w.S(HashBytes(m.row_hash));
+  w.I(m.passes_installed);
+  w.I(m.passes_emailed);
+  w.U(static_cast<std::uint64_t>(m.email_status));
   w.S(m.level);
   w.S(m.status);
   w.S(m.expires);
@@ -183,6 +191,29 @@ MemberHead ReadMemberHead(Reader& r) {
   if (!hash.empty()) h.row_hash = ToHex(hash);
   return h;
 }
+
+// The fields after the head that the folder derives from the member's passes.
+struct MemberPassCounts {
+  std::int64_t installed = 0, emailed = 0;
+  std::uint64_t email_status = 0;
+};
+MemberPassCounts ReadMemberPassCounts(Reader& r) {
+  MemberPassCounts c;
+  c.installed = r.I();
+  c.emailed = r.I();
+  c.email_status = r.U();
+  return c;
+}
+
+bool IsEmailStatus(std::uint64_t status) {
+  return status <= static_cast<std::uint64_t>(EmailStatus::kFailed);
+}
+
+Error BadEmailStatus(std::string_view what, std::string_view id, std::uint64_t status) {
+  return MakeError(ErrorCode::kCorruption, "the " + std::string(what) + " record of " +
+                                               std::string(id) + " is damaged (e-mail status " +
+                                               std::to_string(status) + ")");
+}
 }  // namespace
 
 Result<MemberView> DecodeMember(std::string_view id, std::string_view bytes) {
@@ -197,6 +228,11 @@ Result<MemberView> DecodeMember(std::string_view id, std::string_view bytes) {
   m.enrolled_position = head.enrolled;
   m.updated_position = head.updated;
   m.row_hash = head.row_hash;
+  const MemberPassCounts counts = ReadMemberPassCounts(r);
+  if (!IsEmailStatus(counts.email_status)) return BadEmailStatus("member", id, counts.email_status);
+  m.passes_installed = counts.installed;
+  m.passes_emailed = counts.emailed;
+  m.email_status = static_cast<EmailStatus>(counts.email_status);
   m.level = r.S();
   m.status = r.S();
   m.expires = r.S();
@@ -235,6 +271,21 @@ Result<MemberSummary> DecodeMemberSummary(std::string_view id, std::string_view 
   return r.Finish(std::move(s), /*whole=*/false);
 }
 
+Result<MemberFront> DecodeMemberFront(std::string_view id, std::string_view bytes) {
+  Reader r("member", id, bytes);
+  const MemberHead head = ReadMemberHead(r);
+  const MemberPassCounts counts = ReadMemberPassCounts(r);
+  MemberFront f;
+  f.enrolled = head.enrolled != 0;
+  f.active = head.flags & kActive;
+  f.left_roster = head.flags & kLeftRoster;
+  f.forgotten = head.flags & kForgotten;
+  f.passes_installed = counts.installed;
+  f.passes_emailed = counts.emailed;
+  f.level = r.View();
+  return r.Finish(f, /*whole=*/false);
+}
+
 // pass: flags (voided, forgotten), pass_type_id, membership_id, cardholder_index, cardholder,
 // token_generation, void_reason, content_position, last_modified_s, issued_position, e-mail
 // (status, position, error, message_id, attempt).
@@ -255,6 +306,7 @@ void Encode(const PassView& p, std::string* out) {
   w.S(p.email.error);
   w.S(p.email.message_id);
   w.I(p.email.attempt);
+  w.I(p.devices);
 }
 
 Result<PassView> DecodePass(std::string_view serial, std::string_view bytes) {
@@ -274,16 +326,13 @@ Result<PassView> DecodePass(std::string_view serial, std::string_view bytes) {
   p.last_modified_s = r.I();
   p.issued_position = r.U();
   const std::uint64_t status = r.U();
-  if (status > static_cast<std::uint64_t>(EmailStatus::kFailed)) {
-    return MakeError(ErrorCode::kCorruption, "the pass record of " + std::string(serial) +
-                                                 " is damaged (e-mail status " +
-                                                 std::to_string(status) + ")");
-  }
+  if (!IsEmailStatus(status)) return BadEmailStatus("pass", serial, status);
   p.email.status = static_cast<EmailStatus>(status);
   p.email.position = r.U();
   p.email.error = r.S();
   p.email.message_id = r.S();
   p.email.attempt = r.I();
+  p.devices = r.I();
   return r.Finish(std::move(p));
 }
 
@@ -291,6 +340,9 @@ void Encode(const DeviceView& d, std::string* out) {
   Writer w(out);
   w.S(d.push_token);
   w.U(d.updated_position);
+  w.I(d.passes);
+  w.I(d.registered_at_us);
+  w.I(d.changed_at_us);
 }
 
 Result<DeviceView> DecodeDevice(std::string_view device_id, std::string_view bytes) {
@@ -299,6 +351,9 @@ Result<DeviceView> DecodeDevice(std::string_view device_id, std::string_view byt
   d.device_id = std::string(device_id);
   d.push_token = r.S();
   d.updated_position = r.U();
+  d.passes = r.I();
+  d.registered_at_us = r.I();
+  d.changed_at_us = r.I();
   return r.Finish(std::move(d));
 }
 
@@ -339,8 +394,9 @@ Result<ImportView> DecodeImport(std::string_view import_id, std::string_view byt
   j.row_count = r.I();
   j.bytes = r.I();
   const std::uint64_t state = r.U();
-  j.state = state == 1 ? ImportState::kCompleted
-                       : state == 2 ? ImportState::kFailed : ImportState::kRunning;
+  j.state = state == 1   ? ImportState::kCompleted
+            : state == 2 ? ImportState::kFailed
+                         : ImportState::kRunning;
   j.actor = r.S();
   j.started_at_us = r.I();
   j.finished_at_us = r.I();
@@ -410,24 +466,64 @@ Result<TemplateView> DecodeTemplate(std::string_view pass_type_id, std::string_v
   return r.Finish(std::move(t));
 }
 
+namespace {
+// The counters in their record order (one list, so that encoder and decoder cannot disagree).
+template <class Counts>
+auto CounterFields(Counts& c) {
+  return std::array{&c.members,
+                    &c.members_active,
+                    &c.members_left,
+                    &c.members_forgotten,
+                    &c.passes,
+                    &c.passes_voided,
+                    &c.devices,
+                    &c.registrations,
+                    &c.imports,
+                    &c.staff,
+                    &c.members_active_on_roster,
+                    &c.passes_installed,
+                    &c.devices_registered,
+                    &c.emails_requested,
+                    &c.emails_retrying,
+                    &c.emails_sent,
+                    &c.emails_failed,
+                    &c.activity_newest_s};
+}
+}  // namespace
+
 void Encode(const CountsView& c, std::string* out) {
   Writer w(out);
-  for (std::int64_t n : {c.members, c.members_active, c.members_left, c.members_forgotten,
-                         c.passes, c.passes_voided, c.devices, c.registrations, c.imports,
-                         c.staff}) {
-    w.I(n);
-  }
+  for (const std::int64_t* n : CounterFields(c)) w.I(*n);
 }
 
 Result<CountsView> DecodeCounts(std::string_view bytes) {
   Reader r("counts", "the views", bytes);
   CountsView c;
-  for (std::int64_t* n : {&c.members, &c.members_active, &c.members_left, &c.members_forgotten,
-                          &c.passes, &c.passes_voided, &c.devices, &c.registrations, &c.imports,
-                          &c.staff}) {
-    *n = r.I();
-  }
+  for (std::int64_t* n : CounterFields(c)) *n = r.I();
   return r.Finish(c);
+}
+
+void Encode(const ActivityBucket& b, std::string* out) {
+  Writer w(out);
+  w.I(b.events);
+  w.I(b.pushes_sent);
+  w.I(b.pushes_failed);
+  w.I(b.emails_sent);
+}
+
+Result<ActivityBucket> DecodeActivity(std::string_view key_suffix, std::string_view bytes) {
+  if (key_suffix.size() != 8) {
+    return MakeError(ErrorCode::kCorruption, "an activity bucket's key is not 8 bytes");
+  }
+  ActivityBucket b;
+  b.start_s = static_cast<std::int64_t>(LoadU64BE(key_suffix.data()));
+  const std::string id = std::to_string(b.start_s);
+  Reader r("activity", id, bytes);
+  b.events = r.I();
+  b.pushes_sent = r.I();
+  b.pushes_failed = r.I();
+  b.emails_sent = r.I();
+  return r.Finish(b);
 }
 
 }  // namespace passledger::projections::codec

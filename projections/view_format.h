@@ -17,11 +17,15 @@
 //   'E' u64be position of the pass's last e-mail event -> serial, while that e-mail waits
 //       (requested, or failed and to be retried): the e-mail dispatcher's work list
 //   'I' importId                                  -> import job record
+//   'i' u64be position of its ImportStarted       -> importId (imports newest first)
 //   'S' username                                  -> staff record
 //   'T' passTypeId                                -> template record {version, contentHash}
 //   'Z' "counts"                                  -> dashboard counters
+//   'H' u64be start of a quarter hour (Unix s)    -> activity bucket record, for the newest
+//       32 days of recorded time only (CountsView::activity_newest_s says where that ends)
 //   '~' "checkpoint"                              -> u64be position of the last folded event
-//   '~' "format"                                  -> one byte: the record format (codec::kRecordFormat)
+//   '~' "format"                                  -> one byte: the record format
+//   (codec::kRecordFormat)
 #pragma once
 
 #include <cstdint>
@@ -45,17 +49,19 @@ enum class View : char {
   kPassChanges = 'C',
   kEmailsWaiting = 'E',
   kImports = 'I',
+  kImportsByStart = 'i',
   kStaff = 'S',
   kTemplates = 'T',
   kCounts = 'Z',
+  kActivity = 'H',
   kCheckpoint = '~',
 };
 
-inline constexpr View kAllViews[] = {View::kMembers,     View::kMemberSearch,  View::kPasses,
-                                     View::kDevices,     View::kRegistrations, View::kPassDevices,
-                                     View::kPassChanges, View::kEmailsWaiting, View::kImports,
-                                     View::kStaff,       View::kTemplates,     View::kCounts,
-                                     View::kCheckpoint};
+inline constexpr View kAllViews[] = {View::kMembers,     View::kMemberSearch,   View::kPasses,
+                                     View::kDevices,     View::kRegistrations,  View::kPassDevices,
+                                     View::kPassChanges, View::kEmailsWaiting,  View::kImports,
+                                     View::kStaff,       View::kImportsByStart, View::kTemplates,
+                                     View::kCounts,      View::kActivity,       View::kCheckpoint};
 
 inline std::string_view ViewName(View view) {
   switch (view) {
@@ -77,12 +83,16 @@ inline std::string_view ViewName(View view) {
       return "emails_waiting";
     case View::kImports:
       return "imports";
+    case View::kImportsByStart:
+      return "imports_by_start";
     case View::kStaff:
       return "staff";
     case View::kTemplates:
       return "templates";
     case View::kCounts:
       return "counts";
+    case View::kActivity:
+      return "activity";
     case View::kCheckpoint:
       return "checkpoint";
   }
@@ -123,6 +133,20 @@ inline std::string ChangeKey(std::string_view pass_type, std::uint64_t content_p
 inline std::string EmailWaitingKey(std::uint64_t position) {
   std::string key(1, static_cast<char>(View::kEmailsWaiting));
   passledger::PutU64BE(&key, position);
+  return key;
+}
+
+// The key of the imports-by-start index entry of the import started at `position`.
+inline std::string ImportStartKey(std::uint64_t position) {
+  std::string key(1, static_cast<char>(View::kImportsByStart));
+  passledger::PutU64BE(&key, position);
+  return key;
+}
+
+// The key of the activity bucket starting at `start_s` (Unix seconds, >= 0).
+inline std::string ActivityKey(std::int64_t start_s) {
+  std::string key(1, static_cast<char>(View::kActivity));
+  passledger::PutU64BE(&key, static_cast<std::uint64_t>(start_s));
   return key;
 }
 

@@ -76,7 +76,8 @@ object ToJson(const MemberView& m) {
   o["active"] = m.active;
   PutText(o, "expires", m.expires);
   array add_ons;
-  for (const auto& a : m.add_ons) add_ons.push_back(object{{"name", a.name}, {"quantity", a.quantity}});
+  for (const auto& a : m.add_ons)
+    add_ons.push_back(object{{"name", a.name}, {"quantity", a.quantity}});
   o["addOns"] = std::move(add_ons);
   o["emailable"] = m.emailable;
   if (m.personal) o["personal"] = Personal(*m.personal);
@@ -87,6 +88,9 @@ object ToJson(const MemberView& m) {
   o["enrolledPosition"] = m.enrolled_position;
   o["updatedPosition"] = m.updated_position;
   o["rowHash"] = m.row_hash;
+  o["passesInstalled"] = m.passes_installed;
+  o["passesEmailed"] = m.passes_emailed;
+  o["emailStatus"] = EmailStatusName(m.email_status);
   return o;
 }
 
@@ -110,13 +114,17 @@ object ToJson(const PassView& p) {
   if (p.email.attempt != 0) email["attempt"] = p.email.attempt;
   o["email"] = std::move(email);
   o["forgotten"] = p.forgotten;
+  o["devices"] = p.devices;
   return o;
 }
 
 object ToJson(const DeviceView& d) {
   return object{{"deviceId", d.device_id},
                 {"hasPushToken", !d.push_token.empty()},
-                {"updatedPosition", d.updated_position}};
+                {"updatedPosition", d.updated_position},
+                {"passes", d.passes},
+                {"registeredAtUs", d.registered_at_us},
+                {"changedAtUs", d.changed_at_us}};
 }
 
 object ToJson(const ImportView& j) {
@@ -151,10 +159,14 @@ object ToJson(const ImportView& j) {
 }
 
 object ToJson(const StaffView& s) {
-  return object{{"username", s.username},       {"role", s.role},
-                {"disabled", s.disabled},       {"hasPassword", !s.password_hash.empty()},
-                {"failures", s.failures},       {"lockedUntilUs", s.locked_until_us},
-                {"createdPosition", s.created_position}, {"forgotten", s.forgotten}};
+  return object{{"username", s.username},
+                {"role", s.role},
+                {"disabled", s.disabled},
+                {"hasPassword", !s.password_hash.empty()},
+                {"failures", s.failures},
+                {"lockedUntilUs", s.locked_until_us},
+                {"createdPosition", s.created_position},
+                {"forgotten", s.forgotten}};
 }
 
 object ToJson(const TemplateView& t) {
@@ -174,7 +186,23 @@ object ToJson(const CountsView& c) {
                 {"devices", c.devices},
                 {"registrations", c.registrations},
                 {"imports", c.imports},
-                {"staff", c.staff}};
+                {"staff", c.staff},
+                {"membersActiveOnRoster", c.members_active_on_roster},
+                {"passesInstalled", c.passes_installed},
+                {"devicesRegistered", c.devices_registered},
+                {"emailsRequested", c.emails_requested},
+                {"emailsRetrying", c.emails_retrying},
+                {"emailsSent", c.emails_sent},
+                {"emailsFailed", c.emails_failed},
+                {"activityNewestS", c.activity_newest_s}};
+}
+
+object ToJson(const ActivityBucket& b) {
+  return object{{"startS", b.start_s},
+                {"events", b.events},
+                {"pushesSent", b.pushes_sent},
+                {"pushesFailed", b.pushes_failed},
+                {"emailsSent", b.emails_sent}};
 }
 
 }  // namespace passledger::projections

@@ -18,6 +18,7 @@ boost::json::object ToJson(const ImportView& job);
 boost::json::object ToJson(const StaffView& staff);
 boost::json::object ToJson(const TemplateView& record);
 boost::json::object ToJson(const CountsView& counts);
+boost::json::object ToJson(const ActivityBucket& bucket);
 
 std::string_view EmailStatusName(EmailStatus status);
 std::string_view ImportStateName(ImportState state);

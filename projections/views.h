@@ -39,6 +39,12 @@ struct MemberPersonal {
   bool operator==(const MemberPersonal&) const = default;
 };
 
+enum class EmailStatus : std::uint8_t { kNone, kRequested, kSent, kRetrying, kFailed };
+// Requested, or failed and to be retried: the e-mail dispatcher still has to send it.
+inline bool IsWaiting(EmailStatus status) {
+  return status == EmailStatus::kRequested || status == EmailStatus::kRetrying;
+}
+
 struct MemberView {
   std::string membership_id;
   // Public fields (MemberEnrolled's payload; changed by MemberChanged, MemberLapsed, …).
@@ -51,21 +57,21 @@ struct MemberView {
   std::optional<MemberPersonal> personal;
   bool forgotten = false;
   bool left_roster = false;
-  std::string left_policy;           // the departure policy that took it off the roster
-  std::vector<std::string> serials;  // its passes, in issue order
+  std::string left_policy;              // the departure policy that took it off the roster
+  std::vector<std::string> serials;     // its passes, in issue order
   std::uint64_t enrolled_position = 0;  // 0: a stub (a pass named it; never enrolled)
   std::uint64_t updated_position = 0;
   std::string row_hash;  // hex SHA-256 of the roster fields (projections/member_fields.h)
+  // Kept by the folder from the member's passes, so that a member list can filter and show
+  // them without reading a pass: how many are on at least one device, how many were e-mailed
+  // (status sent), and the status the newest e-mail event of any of them left.
+  std::int64_t passes_installed = 0;
+  std::int64_t passes_emailed = 0;
+  EmailStatus email_status = EmailStatus::kNone;
 
   bool enrolled() const { return enrolled_position != 0; }
   bool operator==(const MemberView&) const = default;
 };
-
-enum class EmailStatus : std::uint8_t { kNone, kRequested, kSent, kRetrying, kFailed };
-// Requested, or failed and to be retried: the e-mail dispatcher still has to send it.
-inline bool IsWaiting(EmailStatus status) {
-  return status == EmailStatus::kRequested || status == EmailStatus::kRetrying;
-}
 
 struct PassEmail {
   EmailStatus status = EmailStatus::kNone;
@@ -93,14 +99,18 @@ struct PassView {
   std::int64_t last_modified_s = 0;    // Unix seconds of that change, strictly increasing
   std::uint64_t issued_position = 0;
   PassEmail email;
-  bool forgotten = false;  // then also voided
+  bool forgotten = false;    // then also voided
+  std::int64_t devices = 0;  // devices registered for it (installed when > 0)
   bool operator==(const PassView&) const = default;
 };
 
 struct DeviceView {
   std::string device_id;
   std::string push_token;
-  std::uint64_t updated_position = 0;
+  std::uint64_t updated_position = 0;  // of its last DeviceRegistered (a new push token)
+  std::int64_t passes = 0;             // registrations it holds now
+  std::int64_t registered_at_us = 0;   // its first DeviceRegistered
+  std::int64_t changed_at_us = 0;      // its last DeviceRegistered or DeviceUnregistered
   bool operator==(const DeviceView&) const = default;
 };
 
@@ -154,13 +164,38 @@ struct TemplateView {
   bool operator==(const TemplateView&) const = default;
 };
 
+// The dashboard's counters, kept in step by the folder (so no query counts records).
 struct CountsView {
   std::int64_t members = 0, members_active = 0, members_left = 0, members_forgotten = 0;
   std::int64_t passes = 0, passes_voided = 0;
   std::int64_t devices = 0, registrations = 0;
   std::int64_t imports = 0, staff = 0;
+  // Since record format 5.
+  std::int64_t members_active_on_roster = 0;  // active and not left (MemberFilter::kActive)
+  std::int64_t passes_installed = 0;          // passes on at least one device
+  std::int64_t devices_registered = 0;        // devices holding at least one registration
+  // Passes by the status of their last e-mail event (none is not counted).
+  std::int64_t emails_requested = 0, emails_retrying = 0, emails_sent = 0, emails_failed = 0;
+  // Start (Unix seconds) of the newest activity bucket; 0 before the first event. The
+  // buckets older than kActivityWindowS before it are gone (ActivityBucket).
+  std::int64_t activity_newest_s = 0;
   bool operator==(const CountsView&) const = default;
 };
+
+// What happened in one quarter of an hour of recorded time (UTC): every event counts, pushes
+// as PushBatchCompleted reports them, e-mails as PassEmailSent. Quarter hours, because every
+// time zone's offset is a whole number of them, so they add up to the days of any zone.
+// Only the buckets of the newest kActivityWindowS are kept: the folder drops older ones as
+// time moves on (a rolling window, bounded whatever the log's length).
+struct ActivityBucket {
+  std::int64_t start_s = 0;  // Unix seconds, a multiple of kActivityBucketS
+  std::int64_t events = 0;
+  std::int64_t pushes_sent = 0, pushes_failed = 0;
+  std::int64_t emails_sent = 0;
+  bool operator==(const ActivityBucket&) const = default;
+};
+inline constexpr std::int64_t kActivityBucketS = 15 * 60;
+inline constexpr std::int64_t kActivityWindowS = 32 * 24 * 3600;  // 30 days and any zone's shift
 
 // What the importer needs of every member to find unchanged rows without decoding records
 // whole (ReadModel::ScanMemberSummaries).

@@ -69,6 +69,42 @@ BOOST_AUTO_TEST_CASE(records_come_back_in_order_and_by_query) {
   BOOST_TEST(log->GetHead().position == 0u);
 }
 
+// A bounded page reads at most max_scanned records and says where it stopped; the next page
+// goes on after that record.
+BOOST_AUTO_TEST_CASE(a_bounded_page_says_where_it_stopped) {
+  TempDir dir;
+  auto log = OpenLog(TestOptions(dir.path() / "data"));
+  auto store = OpenStore(*log, 1 << 20);
+  for (int i = 1; i <= 10; ++i) {
+    BOOST_TEST_REQUIRE(Succeeded(store->Append(
+        Record(1000 * i, "c", "line " + std::to_string(i), i % 3 == 0 ? "phone" : ""))));
+  }
+  std::vector<std::uint64_t> seen;
+  DeviceLogQuery query{.device = "phone", .max_scanned = 4};
+  auto page = [&] {
+    auto scanned = store->ScanPage(query, [&](const DeviceLogRecord& record) {
+      seen.push_back(record.sequence);
+      return true;
+    });
+    BOOST_TEST_REQUIRE(Succeeded(scanned));
+    return *scanned;
+  };
+  const DeviceLogScan first = page();
+  BOOST_TEST(first.capped);
+  BOOST_TEST(first.read == 4u);
+  BOOST_TEST(first.last_scanned == 4u);
+  BOOST_TEST((seen == std::vector<std::uint64_t>{3}));
+  query.after_sequence = first.last_scanned;
+  const DeviceLogScan second = page();
+  BOOST_TEST(second.capped);
+  BOOST_TEST(second.last_scanned == 8u);
+  query.after_sequence = second.last_scanned;
+  const DeviceLogScan third = page();
+  BOOST_TEST(!third.capped);
+  BOOST_TEST(third.read == 2u);
+  BOOST_TEST((seen == std::vector<std::uint64_t>{3, 6, 9}));
+}
+
 // The budget holds however much arrives; what is dropped is always the oldest. The positive
 // control: before the budget is reached nothing is dropped and every record is there.
 BOOST_AUTO_TEST_CASE(the_ring_keeps_its_byte_budget_dropping_the_oldest_first) {

@@ -2,13 +2,15 @@
 // and encodes back to the same bytes; every damaged form — cut short at any byte, a byte too
 // many, an unknown format, the former JSON format — is kCorruption with a message that names
 // the record, never a crash or a half-read record.
+#include "projections/view_codec.h"
+
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "projections/member_fields.h"
-#include "projections/view_codec.h"
 #include "projections/view_json.h"
 #include "tests/testing/event_log_helpers.h"
 
@@ -27,13 +29,19 @@ MemberView Member() {
   m.expires = "2038-01-19";
   m.add_ons = {{"Parking", 2}, {"Guest", -1}};
   m.emailable = true;
-  m.personal = MemberPersonal{"Ada Núñez", "Ada", "Núñez", "ada@example.org",
+  m.personal = MemberPersonal{"Ada Núñez",
+                              "Ada",
+                              "Núñez",
+                              "ada@example.org",
                               {"1 Garden Way", "", "Pittsburgh", "PA", "15210"},
                               {"Ada Núñez", "William King"}};
   m.left_policy = "keep";
   m.serials = {"S-A", "S-B"};
   m.enrolled_position = 1;
   m.updated_position = 1ull << 40;
+  m.passes_installed = 2;
+  m.passes_emailed = 1;
+  m.email_status = EmailStatus::kRetrying;
   m.row_hash = MemberRowHash(m);
   return m;
 }
@@ -53,6 +61,7 @@ PassView Pass() {
   p.issued_position = 7;
   p.email = {EmailStatus::kRetrying, 98, "451 try later", "<m@x>", 2};
   p.forgotten = false;
+  p.devices = 3;
   return p;
 }
 
@@ -114,17 +123,21 @@ BOOST_AUTO_TEST_CASE(EveryRecordRoundTrips) {
   PassView empty_pass;
   empty_pass.serial = "S-0";
   RoundTrips(empty_pass, "S-0", codec::DecodePass);
-  RoundTrips(DeviceView{"device-1", "00ff", 5}, "device-1", codec::DecodeDevice);
+  RoundTrips(DeviceView{"device-1", "00ff", 5, 2, 1'764'000'000'000'000, 1'764'000'001'000'000},
+             "device-1", codec::DecodeDevice);
   RoundTrips(Import(), "abc-1", codec::DecodeImport);
   RoundTrips(StaffView{"alice", "admin", true, "$argon2id$x", 3, -5, 2, false}, "alice",
              codec::DecodeStaff);
   RoundTrips(TemplateView{"pass.org.garden.member", 4, "ff00", 77}, "pass.org.garden.member",
              codec::DecodeTemplate);
-  const CountsView counts{1, 2, 3, 4, 5, 6, 7, 8, 9, -10};
+  const CountsView counts{1,   2,  3,  4,  5,  6,  7,  8,  9,
+                          -10, 11, 12, 13, 14, 15, 16, 17, 1'764'000'900};
   const std::string bytes = codec::Encoded(counts);
   auto decoded = codec::DecodeCounts(bytes);
   BOOST_TEST_REQUIRE(Succeeded(decoded));
   BOOST_TEST((*decoded == counts));
+  const ActivityBucket bucket{1'764'000'900, 40, 7, 1, 3};
+  RoundTrips(bucket, passledger::U64BE(1'764'000'900), codec::DecodeActivity);
 }
 
 BOOST_AUTO_TEST_CASE(TheSummaryReadsTheFrontOfAMemberRecord) {
@@ -156,14 +169,23 @@ BOOST_AUTO_TEST_CASE(EveryCutAndEveryExtraByteIsDamage) {
   staff.role = "admin";
   EveryCutIsDamage(codec::Encoded(staff), "alice", codec::DecodeStaff);
   EveryCutIsDamage(codec::Encoded(TemplateView{"t", 1, "h", 2}), "t", codec::DecodeTemplate);
+  // An activity bucket is named by its start; its key must be the 8 bytes of one.
+  const std::string bucket = codec::Encoded(ActivityBucket{900, 5, 1, 0, 2});
+  for (std::size_t n = 0; n < bucket.size(); ++n) {
+    auto cut = codec::DecodeActivity(passledger::U64BE(900), std::string_view(bucket).substr(0, n));
+    BOOST_TEST(FailedWith(cut, ErrorCode::kCorruption), "cut at " << n);
+    if (!cut) BOOST_TEST(cut.error().message.find("900") != std::string::npos);
+  }
+  BOOST_TEST(FailedWith(codec::DecodeActivity("short", bucket), ErrorCode::kCorruption));
 }
 
 BOOST_AUTO_TEST_CASE(DamagedValuesAreNamed) {
   // A count of items larger than the bytes left: refused before anything is reserved.
   std::string huge(1, static_cast<char>(codec::kRecordFormat));
-  huge.append(3, '\0');              // flags, positions
-  huge.append(1, '\0');              // no row hash
-  huge.append(3, '\0');              // level, status, expires
+  huge.append(3, '\0');            // flags, positions
+  huge.append(1, '\0');            // no row hash
+  huge.append(3, '\0');            // passes installed and e-mailed, e-mail status
+  huge.append(3, '\0');            // level, status, expires
   huge += "\xff\xff\xff\xff\x0f";  // 4 billion add-ons
   auto decoded = codec::DecodeMember("m", huge);
   BOOST_TEST_REQUIRE(FailedWith(decoded, ErrorCode::kCorruption));
@@ -180,6 +202,9 @@ BOOST_AUTO_TEST_CASE(DamagedValuesAreNamed) {
   BOOST_TEST(Succeeded(good));  // the control: the same bytes with a valid status decode
   pass.email.status = static_cast<EmailStatus>(7);
   BOOST_TEST(FailedWith(codec::DecodePass("S-A", codec::Encoded(pass)), ErrorCode::kCorruption));
+  MemberView member = Member();
+  member.email_status = static_cast<EmailStatus>(7);
+  BOOST_TEST(FailedWith(codec::DecodeMember("m", codec::Encoded(member)), ErrorCode::kCorruption));
 }
 
 BOOST_AUTO_TEST_CASE(TheFormerJsonRecordsAskForARebuild) {
@@ -203,12 +228,24 @@ BOOST_AUTO_TEST_CASE(TheRowHashCoversTheRosterFieldsOnly) {
   for (int field = 0; field < 6; ++field) {
     MemberView changed = m;
     switch (field) {
-      case 0: changed.level = "Patron"; break;
-      case 1: changed.personal->email = "ada@new.org"; break;
-      case 2: changed.personal->address.zip = "15211"; break;
-      case 3: changed.add_ons[0].quantity = 3; break;
-      case 4: changed.personal->cardholders.pop_back(); break;
-      case 5: changed.personal.reset(); break;
+      case 0:
+        changed.level = "Patron";
+        break;
+      case 1:
+        changed.personal->email = "ada@new.org";
+        break;
+      case 2:
+        changed.personal->address.zip = "15211";
+        break;
+      case 3:
+        changed.add_ons[0].quantity = 3;
+        break;
+      case 4:
+        changed.personal->cardholders.pop_back();
+        break;
+      case 5:
+        changed.personal.reset();
+        break;
     }
     BOOST_TEST(MemberRowHash(changed) != MemberRowHash(m), "field " << field);
   }

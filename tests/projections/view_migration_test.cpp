@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(FormerFormatViewsAreRebuiltOnOpen) {
   BOOST_TEST_REQUIRE(notices.size() == 2u);
   BOOST_TEST(notices[0].find("record format 1") != std::string::npos);
   BOOST_TEST(notices[0].find("rebuilding") != std::string::npos);
-  BOOST_TEST(notices[1].find("views rebuilt in record format 4") != std::string::npos);
+  BOOST_TEST(notices[1].find("views rebuilt in record format 5") != std::string::npos);
   BOOST_TEST(progressed == head);
   BOOST_TEST(p.projections().active()->id() == 2u);
   BOOST_TEST(p.log().GetHead().position == head);  // the log is read, not written

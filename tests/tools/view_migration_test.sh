@@ -33,9 +33,9 @@ grep -q "record format 1" "$work/err" || fail "state: $(cat "$work/err")"
 # 2. A command that writes migrates first.
 "$bin" --data "$data" import "$src/tests/data/altru-roster.csv" > "$work/import" 2> "$work/err" ||
   fail "import: $(cat "$work/err")"
-grep -q "are in record format 1; this build reads format 4: rebuilding them" "$work/err" ||
+grep -q "are in record format 1; this build reads format 5: rebuilding them" "$work/err" ||
   fail "no notice before: $(cat "$work/err")"
-grep -q "views rebuilt in record format 4" "$work/err" || fail "no notice after: $(cat "$work/err")"
+grep -q "views rebuilt in record format 5" "$work/err" || fail "no notice after: $(cat "$work/err")"
 grep -Eq "unchanged +5" "$work/import" || fail "re-import not unchanged: $(cat "$work/import")"
 grep -Eq "enrolled +0" "$work/import" || fail "re-import enrolled: $(cat "$work/import")"
 
