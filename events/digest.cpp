@@ -111,6 +111,7 @@ Result<boost::json::object> Sign(EVP_PKEY* key, const Head& head) {
 struct SignedPoint {
   std::uint64_t position = 0;
   std::string hash_hex;
+  std::string signed_at;
 };
 
 // Checks that `digest` is signed by `key` (null: by the public key it names) and returns what
@@ -149,7 +150,7 @@ Result<SignedPoint> CheckSignature(EVP_PKEY* key, const boost::json::object& dig
                        message.size()) != 1) {
     return MakeError(ErrorCode::kCorruption, "digest signature does not verify");
   }
-  return SignedPoint{position, std::string(hash_hex)};
+  return SignedPoint{position, std::string(hash_hex), std::string(Str(digest, "signed_at"))};
 }
 
 // The last digest MakeDigest signed in this data directory, if its file holds one we signed.
@@ -225,6 +226,17 @@ Result<boost::json::object> MakeDigest(const EventLog& log, DigestStats* stats) 
   (void)WriteFileAtomically(dir->file(format::kVerifiedDigestFile), boost::json::serialize(*digest),
                             0600);
   return digest;
+}
+
+Result<std::optional<VerifiedDigest>> LastVerifiedDigest(const EventLog& log) {
+  auto dir = DataDir::Open(log.data_dir(), DataDir::Mode::kReadOnly);
+  if (!dir) return dir.error();
+  auto key = LoadSigningKey(*dir);
+  if (!key) return key.error();
+  auto last = LastVerified(*dir, key->get());
+  if (!last) return std::optional<VerifiedDigest>();
+  return std::optional<VerifiedDigest>(
+      VerifiedDigest{last->position, std::move(last->hash_hex), std::move(last->signed_at)});
 }
 
 Result<SignedDigest> ReadSignedDigest(const boost::json::object& digest) {

@@ -8,10 +8,11 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
-#include "events/data_dir.h"
 #include "base/error.h"
+#include "events/data_dir.h"
 #include "events/event_log.h"
 
 namespace passledger::events {
@@ -33,6 +34,18 @@ struct DigestStats {
 // opened is not the end of the verified chain. Records the new digest in digest.verified
 // (best effort: a failure to write it only makes the next digest verify more).
 Result<boost::json::object> MakeDigest(const EventLog& log, DigestStats* stats = nullptr);
+
+// The last digest MakeDigest signed and recorded in this data directory (digest.verified):
+// the chain was verified up to `position` when it was signed. Read by the admin dashboard.
+struct VerifiedDigest {
+  std::uint64_t position = 0;
+  std::string head_hash_hex;
+  std::string signed_at;  // "2026-11-28T22:57:07Z"
+};
+// nullopt when none was recorded, or the file's signature does not verify under this
+// server's key (an altered or foreign file proves nothing). Reads two small files and checks
+// one signature; walks no chain. Errors: the signing key cannot be read.
+Result<std::optional<VerifiedDigest>> LastVerifiedDigest(const EventLog& log);
 
 // What a digest states, once its signature verified.
 struct SignedDigest {
