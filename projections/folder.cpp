@@ -199,6 +199,7 @@ Result<void> EventFolder::UpdateMember(std::string_view id,
   const MemberClass before = MemberClass::Of(*found);
   std::vector<std::string> old_terms;
   if (*found && (*found)->personal) old_terms = SearchTerms(*(*found)->personal);
+  const std::string old_entry = *found ? codec::EncodeSearchEntry(**found) : std::string();
   auto record = views_.Upsert<MemberView>(Key(View::kMembers, id));
   if (!record) return record.error();
   MemberView& m = **record;
@@ -212,9 +213,11 @@ Result<void> EventFolder::UpdateMember(std::string_view id,
       views_.Erase(Key(View::kMemberSearch, term, id));
     }
   }
+  // Each entry holds what the member list filters on: all are written again when that changed.
+  const std::string new_entry = codec::EncodeSearchEntry(m);
   for (const auto& term : new_terms) {
-    if (!std::binary_search(old_terms.begin(), old_terms.end(), term)) {
-      views_.PutRaw(Key(View::kMemberSearch, term, id), "");
+    if (new_entry != old_entry || !std::binary_search(old_terms.begin(), old_terms.end(), term)) {
+      views_.PutRaw(Key(View::kMemberSearch, term, id), new_entry);
     }
   }
   const MemberClass after = MemberClass::Of(&m);
@@ -380,8 +383,15 @@ Result<void> EventFolder::AddToMember(std::string_view id, std::int64_t installe
   auto member = views_.Find<MemberView>(Key(View::kMembers, id));
   if (!member) return member.error();
   if (!*member) return {};
-  (*member)->passes_installed += installed;
-  (*member)->passes_emailed += emailed;
+  MemberView& m = **member;
+  const std::string old_entry = codec::EncodeSearchEntry(m);
+  m.passes_installed += installed;
+  m.passes_emailed += emailed;
+  const std::string new_entry = codec::EncodeSearchEntry(m);
+  if (new_entry == old_entry || !m.personal) return {};
+  for (const auto& term : SearchTerms(*m.personal)) {
+    views_.PutRaw(Key(View::kMemberSearch, term, id), new_entry);
+  }
   return {};
 }
 

@@ -248,8 +248,8 @@ class MemberLister {
     const std::string start =
         after.empty() ? std::string() : std::string(after.substr(term_.size())) + '\0';
     Result<void> failed;
-    auto scanned = s_.Scan(prefix, start, [&](std::string_view rest, std::string_view) {
-      auto go_on = TermRow(term_ + std::string(rest));
+    auto scanned = s_.Scan(prefix, start, [&](std::string_view rest, std::string_view entry) {
+      auto go_on = TermRow(term_ + std::string(rest), entry);
       if (!go_on) failed = go_on.error();
       return go_on && *go_on;
     });
@@ -265,16 +265,23 @@ class MemberLister {
     return MakeError(ErrorCode::kInvalidArgument, "the cursor belongs to another member search");
   }
 
-  // An index entry `key` (term, 0x00, id): its member, unless listed under another row.
-  Result<bool> TermRow(const std::string& key) {
+  // An index entry `key` (term, 0x00, id) holding `entry`: its member, unless the filters
+  // refuse it (read from the entry: no member record is read for it) or it is listed under
+  // another row.
+  Result<bool> TermRow(const std::string& key, std::string_view entry) {
     const auto zero = key.find('\0');
     if (zero == std::string::npos) return Count({MemberCursor::kTerms, key});
     const std::string id = key.substr(zero + 1);
     const std::string_view term = std::string_view(key).substr(0, zero);
+    auto front = codec::DecodeSearchEntry(id, entry);
+    if (!front) return front.error();
+    // Listed by the id scan already, or refused by the filters.
+    if (id.starts_with(query_.search) || !Matches(*front, query_, level_)) {
+      return Count({MemberCursor::kTerms, key});
+    }
     auto raw = s_.Get(Key(View::kMembers, id));
     if (!raw) return raw.error();
-    // Listed by the id scan already, or under another of its words (the first that matches).
-    if (!*raw || id.starts_with(query_.search)) return Count({MemberCursor::kTerms, key});
+    if (!*raw) return Count({MemberCursor::kTerms, key});
     return Row({MemberCursor::kTerms, key}, id, **raw, &term);
   }
 

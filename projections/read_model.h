@@ -25,7 +25,8 @@ enum class MemberFilter { kAll, kActive, kLapsed, kLeftRoster, kForgotten };
 // it: first the members whose id starts with it (id order), then those with a name word or
 // the e-mail address starting with it, case-insensitively (in the order of that word, then
 // id); each member once. The filters combine (all must hold); they are checked on the front
-// of each record, without decoding the rest or reading a pass.
+// of each member record, or on the search index entry itself (which holds those fields),
+// without decoding the rest, reading a pass, or reading the record of a member they refuse.
 //
 // Bounded work: one call examines at most `max_scanned` rows (member records, or search
 // index entries). A sparse filter can reach that before the page is full: the page is then
@@ -33,12 +34,12 @@ enum class MemberFilter { kAll, kActive, kLapsed, kLeftRoster, kForgotten };
 struct MemberQuery {
   std::string search;  // membership-id prefix, or the start of a name word or e-mail
   MemberFilter filter = MemberFilter::kAll;
-  std::string level;                 // only this level (ASCII case-insensitively); empty: any
-  std::optional<bool> emailed;       // true: a pass was e-mailed (status sent); false: none was
-  std::optional<bool> on_device;     // true: a pass is on a device; false: none is
-  std::string after;                 // a page's next_cursor (opaque); empty: the first page
-  std::size_t limit = 50;            // members per page, 1..500
-  std::size_t max_scanned = 10'000;  // rows examined per call, 1..100,000
+  std::string level;                // only this level (ASCII case-insensitively); empty: any
+  std::optional<bool> emailed;      // true: a pass was e-mailed (status sent); false: none was
+  std::optional<bool> on_device;    // true: a pass is on a device; false: none is
+  std::string after;                // a page's next_cursor (opaque); empty: the first page
+  std::size_t limit = 50;           // members per page, 1..500
+  std::size_t max_scanned = 5'000;  // rows examined per call, 1..100,000
 };
 
 struct MemberPage {

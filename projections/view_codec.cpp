@@ -271,6 +271,46 @@ Result<MemberSummary> DecodeMemberSummary(std::string_view id, std::string_view 
   return r.Finish(std::move(s), /*whole=*/false);
 }
 
+namespace {
+enum SearchEntryFlag : std::uint8_t {
+  kEntryEnrolled = 1,
+  kEntryActive = 2,
+  kEntryLeftRoster = 4,
+  kEntryForgotten = 8,
+  kEntryInstalled = 16,
+  kEntryEmailed = 32,
+};
+}  // namespace
+
+std::string EncodeSearchEntry(const MemberView& m) {
+  std::string out;
+  Writer w(&out);
+  std::uint8_t flags = 0;
+  if (m.enrolled()) flags |= kEntryEnrolled;
+  if (m.active) flags |= kEntryActive;
+  if (m.left_roster) flags |= kEntryLeftRoster;
+  if (m.forgotten) flags |= kEntryForgotten;
+  if (m.passes_installed > 0) flags |= kEntryInstalled;
+  if (m.passes_emailed > 0) flags |= kEntryEmailed;
+  w.U(flags);
+  w.S(m.level);
+  return out;
+}
+
+Result<MemberFront> DecodeSearchEntry(std::string_view id, std::string_view bytes) {
+  Reader r("member search entry", id, bytes);
+  const std::uint64_t flags = r.Flags(63);
+  MemberFront f;
+  f.enrolled = flags & kEntryEnrolled;
+  f.active = flags & kEntryActive;
+  f.left_roster = flags & kEntryLeftRoster;
+  f.forgotten = flags & kEntryForgotten;
+  f.passes_installed = (flags & kEntryInstalled) ? 1 : 0;
+  f.passes_emailed = (flags & kEntryEmailed) ? 1 : 0;
+  f.level = r.View();
+  return r.Finish(f);
+}
+
 Result<MemberFront> DecodeMemberFront(std::string_view id, std::string_view bytes) {
   Reader r("member", id, bytes);
   const MemberHead head = ReadMemberHead(r);
@@ -503,12 +543,16 @@ Result<CountsView> DecodeCounts(std::string_view bytes) {
   return r.Finish(c);
 }
 
+namespace {
+template <class Bucket>
+auto BucketFields(Bucket& b) {
+  return std::array{&b.events, &b.pushes_sent, &b.pushes_failed, &b.emails_sent};
+}
+}  // namespace
+
 void Encode(const ActivityBucket& b, std::string* out) {
   Writer w(out);
-  w.I(b.events);
-  w.I(b.pushes_sent);
-  w.I(b.pushes_failed);
-  w.I(b.emails_sent);
+  for (const std::int64_t* n : BucketFields(b)) w.I(*n);
 }
 
 Result<ActivityBucket> DecodeActivity(std::string_view key_suffix, std::string_view bytes) {
@@ -519,10 +563,7 @@ Result<ActivityBucket> DecodeActivity(std::string_view key_suffix, std::string_v
   b.start_s = static_cast<std::int64_t>(LoadU64BE(key_suffix.data()));
   const std::string id = std::to_string(b.start_s);
   Reader r("activity", id, bytes);
-  b.events = r.I();
-  b.pushes_sent = r.I();
-  b.pushes_failed = r.I();
-  b.emails_sent = r.I();
+  for (std::int64_t* n : BucketFields(b)) *n = r.I();
   return r.Finish(b);
 }
 

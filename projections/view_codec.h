@@ -63,6 +63,11 @@ struct MemberFront {
 };
 Result<MemberFront> DecodeMemberFront(std::string_view membership_id, std::string_view bytes);
 
+// The value of a member's search index entries: the MemberFront fields (the counts only as
+// "some" or "none"), so that a search filters on the index without reading member records.
+std::string EncodeSearchEntry(const MemberView& member);
+Result<MemberFront> DecodeSearchEntry(std::string_view membership_id, std::string_view bytes);
+
 // Decode by type, for generic code (the ViewCache).
 template <class T>
 Result<T> Decode(std::string_view id, std::string_view bytes);

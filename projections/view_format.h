@@ -8,7 +8,8 @@
 // values are raw as said. u64be = 8-byte big-endian.
 //
 //   'M' membershipId                              -> member record
-//   'N' search term, 0x00, membershipId           -> "" (lowercased name words and e-mail)
+//   'N' search term, 0x00, membershipId           -> the member's filter fields
+//       (codec::EncodeSearchEntry); terms: lowercased name words and the e-mail
 //   'P' serial                                    -> pass record
 //   'D' deviceLibraryId                           -> device record {pushToken, ...}
 //   'R' deviceLibraryId, 0x00, passTypeId, 0x00, serial -> "" (registrations)

@@ -33,6 +33,15 @@ array List(const std::vector<T>& items) {
   return out;
 }
 
+// A page of a bounded scan: its items under `key`, the cursor, and how the scan went.
+template <class Page>
+object ScanPage(std::string_view key, const Page& page, const array& items) {
+  return object{{key, items},
+                {"nextCursor", Cursor(page.next_cursor)},
+                {"scanned", page.scanned},
+                {"capped", page.capped}};
+}
+
 object LastImport(const projections::ImportView& job) {
   object o{{"importId", job.import_id},
            {"fileName", job.file_name},
@@ -151,12 +160,7 @@ object ToJson(const MemberListEntry& e) {
   return o;
 }
 
-object ToJson(const MemberListPage& page) {
-  return object{{"members", List(page.members)},
-                {"nextCursor", Cursor(page.next_cursor)},
-                {"scanned", page.scanned},
-                {"capped", page.capped}};
-}
+object ToJson(const MemberListPage& page) { return ScanPage("members", page, List(page.members)); }
 
 object ToJson(const TimelineEntry& e) {
   return object{{"position", e.position}, {"recordedAt", Time(e.recorded_at_us)},
@@ -199,12 +203,7 @@ object ToJson(const AuditEvent& e) {
   return o;
 }
 
-object ToJson(const EventPage& page) {
-  return object{{"events", List(page.events)},
-                {"nextCursor", Cursor(page.next_cursor)},
-                {"scanned", page.scanned},
-                {"capped", page.capped}};
-}
+object ToJson(const EventPage& page) { return ScanPage("events", page, List(page.events)); }
 
 object ToJson(const PassPreview& p) {
   object o{{"serial", p.serial},
@@ -257,11 +256,6 @@ object ToJson(const projections::DeviceLogRecord& r) {
   return o;
 }
 
-object ToJson(const DeviceLogPage& page) {
-  return object{{"records", List(page.records)},
-                {"nextCursor", Cursor(page.next_cursor)},
-                {"scanned", page.scanned},
-                {"capped", page.capped}};
-}
+object ToJson(const DeviceLogPage& page) { return ScanPage("records", page, List(page.records)); }
 
 }  // namespace passledger::handlers

@@ -140,6 +140,29 @@ BOOST_AUTO_TEST_CASE(EveryRecordRoundTrips) {
   RoundTrips(bucket, passledger::U64BE(1'764'000'900), codec::DecodeActivity);
 }
 
+// A search index entry holds the fields the member list filters on, the counts as some/none.
+BOOST_AUTO_TEST_CASE(ASearchEntryHoldsTheFilterFields) {
+  MemberView m = Member();
+  m.left_roster = true;
+  m.passes_emailed = 0;
+  const std::string entry = codec::EncodeSearchEntry(m);
+  auto front = codec::DecodeSearchEntry(m.membership_id, entry);
+  BOOST_TEST_REQUIRE(Succeeded(front));
+  BOOST_TEST(front->enrolled);
+  BOOST_TEST(front->active);
+  BOOST_TEST(front->left_roster);
+  BOOST_TEST(!front->forgotten);
+  BOOST_TEST(front->passes_installed == 1);
+  BOOST_TEST(front->passes_emailed == 0);
+  BOOST_TEST(front->level == "Family");
+  const std::string bytes = codec::Encoded(m);  // `level` points into it
+  auto record = codec::DecodeMemberFront(m.membership_id, bytes);
+  BOOST_TEST_REQUIRE(Succeeded(record));
+  BOOST_TEST(record->passes_installed == 2);
+  BOOST_TEST(record->level == "Family");
+  EveryCutIsDamage(entry, m.membership_id, codec::DecodeSearchEntry);
+}
+
 BOOST_AUTO_TEST_CASE(TheSummaryReadsTheFrontOfAMemberRecord) {
   const MemberView m = Member();
   auto summary = codec::DecodeMemberSummary(m.membership_id, codec::Encoded(m));
