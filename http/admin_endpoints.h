@@ -16,6 +16,8 @@
 
 #include "base/error.h"
 #include "events/event_log.h"
+#include "handlers/admin/dashboard.h"
+#include "handlers/admin/verification_runs.h"
 #include "handlers/import/import_jobs.h"
 #include "handlers/mail/mail_requests.h"
 #include "handlers/passes/pass_bundles.h"
@@ -23,6 +25,7 @@
 #include "handlers/staff/staff_sessions.h"
 #include "http/router.h"
 #include "http/status.h"
+#include "projections/device_log_store.h"
 #include "projections/projections.h"
 #include "projections/read_model.h"
 
@@ -51,6 +54,17 @@ enum class AdminRouteId {
   kImportUpload,
   kImportGet,
   kImportEvents,
+  kImportList,
+  kDashboard,
+  kMembers,
+  kMember,
+  kMemberTimeline,
+  kPassPreview,
+  kDevices,
+  kDeviceLogs,
+  kEvents,
+  kVerification,
+  kVerificationRun,
 };
 
 // Who is calling, as the session (or the operator socket) says.
@@ -69,6 +83,9 @@ struct AdminServices {
   handlers::StaffAccounts* accounts = nullptr;
   handlers::StaffSessions* sessions = nullptr;
   handlers::ImportJobs* imports = nullptr;
+  const projections::DeviceLogStore* device_logs = nullptr;  // nullptr: none kept
+  handlers::VerificationRuns* verification = nullptr;
+  handlers::DashboardOptions dashboard;  // the organisation's time zone for days
 };
 
 // What an endpoint answers: a JSON document, or bytes of a type (a pass file).

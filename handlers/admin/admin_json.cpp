@@ -42,7 +42,9 @@ object ScanPage(std::string_view key, const Page& page, const array& items) {
                 {"capped", page.capped}};
 }
 
-object LastImport(const projections::ImportView& job) {
+}  // namespace
+
+object ImportListRowJson(const projections::ImportView& job) {
   object o{{"importId", job.import_id},
            {"fileName", job.file_name},
            {"state", projections::ImportStateName(job.state)},
@@ -57,6 +59,8 @@ object LastImport(const projections::ImportView& job) {
   PutText(o, "reason", job.reason);
   return o;
 }
+
+namespace {
 
 value LastVerification(const Dashboard& d) {
   if (!d.last_verification) return "never";
@@ -133,7 +137,7 @@ object ToJson(const Dashboard& d) {
                              {"sent", d.emails.sent},
                              {"failed", d.emails.failed}}},
            {"pushes24h", object{{"sent", d.pushes_sent_24h}, {"failed", d.pushes_failed_24h}}},
-           {"lastImport", d.last_import ? value(LastImport(*d.last_import)) : value(nullptr)},
+           {"lastImport", d.last_import ? value(ImportListRowJson(*d.last_import)) : value(nullptr)},
            {"head", object{{"position", d.head_position}, {"hash", d.head_hash}}},
            {"viewsPosition", d.views_position},
            {"lastVerification", LastVerification(d)},
@@ -257,5 +261,36 @@ object ToJson(const projections::DeviceLogRecord& r) {
 }
 
 object ToJson(const DeviceLogPage& page) { return ScanPage("records", page, List(page.records)); }
+
+object ToJson(const VerificationRun& run) {
+  object o{{"run", run.run},
+           {"actor", run.actor},
+           {"state", VerificationStateName(run.state)},
+           {"startedAt", Time(run.started_at_us)}};
+  PutTime(o, "finishedAt", run.finished_at_us);
+  if (run.state == VerificationState::kRunning) return o;
+  o["verifiedFrom"] = run.verified_from;
+  o["checked"] = run.checked;
+  if (run.state == VerificationState::kVerified) {
+    o["position"] = run.position;
+    o["headHash"] = run.head_hash_hex;
+  }
+  PutText(o, "error", run.error);
+  return o;
+}
+
+object ToJson(const VerificationStatus& status) {
+  value digest = nullptr;
+  if (status.last_digest) {
+    const events::VerifiedDigest& v = *status.last_digest;
+    digest = object{{"position", v.position},
+                    {"headHash", v.head_hash_hex},
+                    {"signedAt", v.signed_at},
+                    {"eventsSince", status.head >= v.position ? status.head - v.position : 0}};
+  }
+  return object{{"head", status.head},
+                {"lastDigest", std::move(digest)},
+                {"lastRun", status.last_run ? value(ToJson(*status.last_run)) : value(nullptr)}};
+}
 
 }  // namespace passledger::handlers

@@ -15,6 +15,7 @@
 #include "handlers/admin/member_detail.h"
 #include "handlers/admin/member_search.h"
 #include "handlers/admin/pass_preview.h"
+#include "handlers/admin/verification_runs.h"
 
 namespace passledger::handlers {
 
@@ -31,5 +32,9 @@ boost::json::object ToJson(const DeviceEntry& device);
 boost::json::object ToJson(const DevicePage& page);
 boost::json::object ToJson(const projections::DeviceLogRecord& record);
 boost::json::object ToJson(const DeviceLogPage& page);
+// One row of the import history (and the dashboard's last import): no rejected rows.
+boost::json::object ImportListRowJson(const projections::ImportView& job);
+boost::json::object ToJson(const VerificationRun& run);
+boost::json::object ToJson(const VerificationStatus& status);
 
 }  // namespace passledger::handlers

@@ -57,6 +57,10 @@ class AdminServer {
         [this] { return now_us_.load(); });
     imports_ = std::make_unique<handlers::ImportJobs>(&log_->log(), &log_->projections(),
                                                       handlers::ImportConfig{});
+    auto device_logs = projections::DeviceLogStore::Open(&log_->log(), 1 << 20);
+    BOOST_TEST_REQUIRE(Succeeded(device_logs));
+    device_logs_ = std::move(*device_logs);
+    verification_ = std::make_unique<handlers::VerificationRuns>(&log_->log());
     for (int i = 0; i < 3; ++i) {
       BOOST_TEST_REQUIRE(Succeeded(accounts_->Create(kUsers[i], kRoles[i], kPasswords[i], "cli:test")));
     }
@@ -68,6 +72,8 @@ class AdminServer {
     services.accounts = accounts_.get();
     services.sessions = sessions_.get();
     services.imports = imports_.get();
+    services.device_logs = device_logs_.get();
+    services.verification = verification_.get();
     AdminHttpOptions options;
     options.public_origin = "https://pass.example.org";
     AddAdminRoutes(router_, services, workers_, options, nullptr);
@@ -82,6 +88,7 @@ class AdminServer {
   ~AdminServer() {
     server_->Stop(std::chrono::seconds(2));
     workers_.Stop();
+    verification_->Wait();
   }
 
   // One request on a fresh connection; every response is kept for the secrets scan.
@@ -153,6 +160,8 @@ class AdminServer {
   std::atomic<std::int64_t> now_us_{1'800'000'000'000'000};
   std::unique_ptr<handlers::StaffSessions> sessions_;
   std::unique_ptr<handlers::ImportJobs> imports_;
+  std::unique_ptr<projections::DeviceLogStore> device_logs_;
+  std::unique_ptr<handlers::VerificationRuns> verification_;
   WorkerPool workers_;
   Router router_;
   std::unique_ptr<Server> server_;
@@ -275,12 +284,103 @@ BOOST_AUTO_TEST_CASE(LogoutExpiryAndAPasswordChangeEndSessions) {
   BOOST_TEST(server.Call("GET", "/admin/api/session", AdminServer::Headers(root)).status == 401);
 }
 
+boost::json::value Parse(const ClientResponse& r) { return boost::json::parse(r.body); }
+
+BOOST_AUTO_TEST_CASE(TheReadRoutesAnswerWhatThePagesShow) {
+  AdminServer server;
+  const Signed sam = server.SignIn(1);
+  const Signed audrey = server.SignIn(2);
+  const std::string staff = AdminServer::Headers(sam);
+  const std::string auditor = AdminServer::Headers(audrey);
+
+  const auto dashboard = Parse(server.Call("GET", "/admin/api/dashboard", auditor));
+  BOOST_TEST(dashboard.at("members").at("active").as_int64() > 0);
+  BOOST_TEST(dashboard.at("lastImport").at("state").as_string() == "completed");
+
+  const auto found = Parse(server.Call("GET", "/admin/api/members?q=quill", auditor));
+  BOOST_TEST_REQUIRE(found.at("members").as_array().size() == 1u);
+  BOOST_TEST(found.at("members").at(0).at("membershipId").as_string() == kFamily);
+  const ClientResponse bad = server.Call("GET", "/admin/api/members?status=sleeping", auditor);
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(bad.body.find("status") != std::string::npos, bad.body);
+  const ClientResponse bad_limit = server.Call("GET", "/admin/api/members?limit=0", auditor);
+  BOOST_TEST(bad_limit.status == 400);
+  BOOST_TEST(bad_limit.body.find("limit") != std::string::npos, bad_limit.body);
+
+  const auto member = Parse(server.Call("GET", "/admin/api/members/" + std::string(kFamily), auditor));
+  BOOST_TEST(member.at("member").at("membershipId").as_string() == kFamily);
+  BOOST_TEST(!member.at("timeline").at("entries").as_array().empty());
+  BOOST_TEST(server.Call("GET", "/admin/api/members/8-99999999", auditor).status == 404);
+
+  const auto preview = Parse(server.Call("GET", "/admin/api/passes/" + server.Serial(), auditor));
+  BOOST_TEST(preview.at("barcode").at("message").as_string() == kFamily);
+
+  // The audit log: personal parts revealed to staff, sealed for auditors.
+  const std::string enrolled = "/admin/api/events?stream=member-" + std::string(kFamily) + "&limit=200";
+  const ClientResponse as_staff = server.Call("GET", enrolled, staff);
+  const ClientResponse as_auditor = server.Call("GET", enrolled, auditor);
+  BOOST_TEST(as_staff.status == 200);
+  BOOST_TEST(as_staff.body.find("avery.quill@example.org") != std::string::npos);
+  BOOST_TEST(as_auditor.status == 200);
+  BOOST_TEST(as_auditor.body.find("avery.quill@example.org") == std::string::npos);
+  BOOST_TEST(server.Call("GET", "/admin/api/events?from=yesterday", auditor).status == 400);
+
+  const auto imports = Parse(server.Call("GET", "/admin/api/imports?limit=1", auditor));
+  BOOST_TEST(imports.at("imports").as_array().size() == 1u);
+
+  // Verification: a run in the background, then its result and the digest it recorded.
+  const ClientResponse started = server.Call("POST", "/admin/api/verification", staff, "{}");
+  BOOST_TEST(started.status == 202, started.body);
+  server.verification_->Wait();
+  const auto verified = Parse(server.Call("GET", "/admin/api/verification", auditor));
+  BOOST_TEST(verified.at("lastRun").at("state").as_string() == "verified");
+  BOOST_TEST(verified.at("lastRun").at("actor").as_string() == "staff:sam");
+  BOOST_TEST(verified.at("lastDigest").at("position").to_number<std::uint64_t>() ==
+             verified.at("lastRun").at("position").to_number<std::uint64_t>());
+  BOOST_TEST(verified.at("lastRun").at("position").to_number<std::uint64_t>() > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(AnUploadOverTheLimitIsRefusedBeforeItsBodyIsRead) {
+  AdminServer server;
+  const Signed sam = server.SignIn(1);
+  // 201 MiB announced, 64 KiB sent: the answer comes from the headers alone, while the client
+  // still holds almost all of the body.
+  const std::size_t announced = 201u << 20;
+  Connection connection(server.server_->port(), std::chrono::seconds(5));
+  const std::string head = "POST /admin/api/imports HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                           AdminServer::Headers(sam) + "Content-Type: text/csv\r\nContent-Length: " +
+                           std::to_string(announced) + "\r\n\r\n";
+  BOOST_TEST_REQUIRE(connection.Send(head + std::string(64 << 10, 'x')));
+  const auto refused = connection.Read();
+  BOOST_TEST_REQUIRE(refused.has_value());
+  BOOST_TEST(refused->status == 413, refused->body);
+  BOOST_TEST(!refused->Header("Content-Security-Policy").empty());
+  // The control: a body under the limit is read and reaches the route.
+  const ClientResponse small = server.Call("POST", "/admin/api/imports?dry_run=1",
+                                           AdminServer::Headers(sam) + "Content-Type: text/csv\r\n",
+                                           SampleRoster());
+  BOOST_TEST(small.status == 200, small.body);
+}
+
 BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
   AdminServer server;
   const Signed root = server.SignIn(0);
   const Signed sam = server.SignIn(1);
   const std::string serial = server.Serial();
-  // Exercise the routes that show accounts, passes and members.
+  const std::string push_token = "f00dfeedc0ffee0123456789abcdef0123456789abcdef0123456789abcdef01";
+  server.log_->Register("device-a", server.factory_->config().pass_type_id, serial, push_token);
+  // Exercise the routes that show accounts, passes, devices and members, as admin and staff
+  // (who see the audit log's personal parts revealed) and as auditor.
+  const Signed audrey = server.SignIn(2);
+  for (const Signed* who : {&root, &sam, &audrey}) {
+    for (const std::string& target : std::vector<std::string>{"/admin/api/dashboard", "/admin/api/members?q=a", "/admin/api/members/" + std::string(kFamily),
+          "/admin/api/members/" + std::string(kFamily) + "/timeline", "/admin/api/passes/" + serial,
+          "/admin/api/devices", "/admin/api/device-logs", "/admin/api/events?limit=200",
+          "/admin/api/events?stream=device-device-a", "/admin/api/imports"}) {
+      const ClientResponse r = server.Call("GET", target, AdminServer::Headers(*who));
+      BOOST_TEST(r.status == 200, target << ": " << r.body);
+    }
+  }
   server.Call("GET", "/admin/api/staff", AdminServer::Headers(root));
   server.Call("POST", "/admin/api/staff", AdminServer::Headers(root),
               R"({"username":"newbie","role":"staff","password":"fresh-hire-long-phrase"})");
@@ -294,8 +394,8 @@ BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
 
   // What must never appear: every pass token (both generations), both session ids, every
   // password and every password hash.
-  std::vector<std::string> secrets = {root.session_id, sam.session_id,
-                                      "fresh-hire-long-phrase"};
+  std::vector<std::string> secrets = {root.session_id, sam.session_id, audrey.session_id,
+                                      "fresh-hire-long-phrase", push_token};
   for (const auto& p : kPasswords) secrets.push_back(p);
   auto passes = server.read_->PassesOfMember(kFamily);
   BOOST_TEST_REQUIRE(Succeeded(passes));
@@ -326,6 +426,12 @@ BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
   auto latest = server.bundles_->ForSerial(serial);
   BOOST_TEST_REQUIRE(Succeeded(latest));
   BOOST_TEST(passledger::testing::PassJsonOf(latest->bundle).at("authenticationToken").as_string() == token);
+  // And the push token is in the log the audit routes read (sealed away from their answers).
+  auto registered = server.log_->log().ReadStream("device-device-a", 1, 10, events::ReadOptions{true});
+  BOOST_TEST_REQUIRE(Succeeded(registered));
+  const std::string stored = boost::json::serialize(registered->front().payload) +
+                             boost::json::serialize(registered->front().personal);
+  BOOST_TEST(stored.find(push_token) != std::string::npos);
 
   for (const auto& r : server.seen_) {
     std::string headers = r.headers;

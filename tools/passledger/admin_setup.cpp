@@ -4,16 +4,20 @@
 #include "base/mac.h"
 #include "http/admin_routes.h"
 #include "http/admin_security.h"
+#include "signer/time_zone.h"
 
 namespace passledger::tools {
 
 void AdminSetup::Stop() {
   if (workers) workers->Stop();
   imports.reset();
+  verification.reset();
 }
 
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
-                                               const handlers::PassBundles* bundles, bool tls,
+                                               const handlers::PassBundles* bundles,
+                                               const projections::DeviceLogStore* device_logs,
+                                               bool tls,
                                                http::Router& router, http::Metrics& metrics) {
   auto admin = std::make_unique<AdminSetup>();
   auto store = projections::SessionStore::Open(log.log.get());
@@ -26,6 +30,9 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
       log.log.get(), *admin->read, admin->store.get(), StaffSessionOptionsOf(config.admin));
   admin->imports = std::make_unique<handlers::ImportJobs>(log.log.get(), log.projections.get(),
                                                           config.import);
+  admin->verification = std::make_unique<handlers::VerificationRuns>(log.log.get());
+  auto zone = signer::TimeZone::LoadCached(config.pass.time_zone);
+  if (!zone) return zone.error();
   admin->workers = std::make_unique<http::WorkerPool>(2, 256, 64u << 20);
   http::AdminServices services;
   services.log = log.log.get();
@@ -35,6 +42,9 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.accounts = admin->accounts.get();
   services.sessions = admin->sessions.get();
   services.imports = admin->imports.get();
+  services.device_logs = device_logs;
+  services.verification = admin->verification.get();
+  services.dashboard.time_zone = *zone;
   http::AdminHttpOptions options;
   options.tls = tls;
   options.public_origin = http::OriginOf(config.pass.web_service_url);

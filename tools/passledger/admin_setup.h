@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "events/event_log.h"
+#include "handlers/admin/verification_runs.h"
 #include "handlers/import/import_jobs.h"
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/staff/staff_accounts.h"
@@ -28,15 +29,20 @@ struct AdminSetup {
   std::unique_ptr<handlers::StaffAccounts> accounts;
   std::unique_ptr<handlers::StaffSessions> sessions;
   std::unique_ptr<handlers::ImportJobs> imports;
+  std::unique_ptr<handlers::VerificationRuns> verification;
   std::unique_ptr<http::WorkerPool> workers;
 
-  // Stops the pool (running requests finish) and the imports (the running one finishes).
+  // Stops the pool (running requests finish), the imports (the running one finishes) and
+  // waits for a running verification.
   void Stop();
 };
 
-// `tls`: the server speaks TLS itself. The routes are added to `router`.
+// `tls`: the server speaks TLS itself. The routes are added to `router`. `device_logs` may be
+// nullptr (none kept).
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
-                                               const handlers::PassBundles* bundles, bool tls,
+                                               const handlers::PassBundles* bundles,
+                                               const projections::DeviceLogStore* device_logs,
+                                               bool tls,
                                                http::Router& router, http::Metrics& metrics);
 
 // For `serve --demo`: when no staff account exists, creates the admin "demo" with a random

@@ -312,7 +312,7 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
       });
   http::AddPassKitRoutes(router, service, workers, &metrics);
   http::AddDownloadRoutes(router, downloads, workers, &metrics);
-  auto admin = SetUpAdmin(*config, log, &bundles, tls, router, metrics);
+  auto admin = SetUpAdmin(*config, log, &bundles, device_logs->get(), tls, router, metrics);
   if (!admin) {
     workers.Stop();
     ctx.exit_status = ReportError("serve: admin", admin.error());
