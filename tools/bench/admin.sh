@@ -61,7 +61,7 @@ trap 'exit 130' INT TERM
 fail() { echo "admin.sh: $*" >&2; [ -f "$work/server.err" ] && grep -v '^access ' "$work/server.err" | tail -5 >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export PASSLEDGER_IMPORT_MAX_FILE_MIB=1024
-password="bench-admin-password-$RANDOM$RANDOM"
+password="quiet-lantern-$RANDOM$RANDOM-harbour"
 
 start_server() {  # data port
   "$bin" --data "$1" serve --listen "127.0.0.1:$2" >> "$work/server.out" 2>> "$work/server.err" &
