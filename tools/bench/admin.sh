@@ -16,9 +16,10 @@
 # Upload: gen-roster --upload-rows rows (default 1,000,000: 131 MiB) into a fresh data
 # directory of a second server, POSTed to /admin/api/imports as text/csv; the server's VmHWM
 # (/proc/PID/status) before and after the import. Reference in the same run: the same file
-# imported by `passledger import` (which reads the file into memory once), its peak RSS
-# (GNU time's maxrss). (server rise − CLI peak + CLI baseline) / file size estimates how
-# many copies of the file the server held beyond the importer's own memory.
+# imported by `passledger import`, which streams the file in 1 MiB blocks and so holds no
+# copy of it: its peak RSS (GNU time's maxrss) above an idle command's is the importer's own
+# memory. (server rise − CLI rise) / file size estimates how many copies of the file the
+# server held.
 #
 # Usage: tools/bench/admin.sh [--bin PATH] [--rows N] [--upload-rows N] [--queries N]
 #                             [--runs N] [--skip-upload] [--keep]
@@ -231,8 +232,8 @@ print(f"server VmHWM {mib(before):.0f} MiB before the upload, {mib(after):.0f} M
       f" for a {size / 2**20:.0f} MiB file")
 print(f"reference: passledger import of the same file peaks at {mib(cli_peak):.0f} MiB"
       f" ({mib(cli_peak - cli_base):.0f} MiB above an idle command's {mib(cli_base):.0f} MiB)")
-extra = (rise - (cli_peak - cli_base)) * 1024 / size
-print(f"the server held {extra + 1:.2f} copies of the file at its peak (1 + (server rise - CLI rise) / file size)")
+copies = (rise - (cli_peak - cli_base)) * 1024 / size
+print(f"the server held {copies:.2f} copies of the file at its peak ((server rise - CLI rise) / file size)")
 EOF
   echo "goal: the upload never holds more than one copy of the file"
 }
