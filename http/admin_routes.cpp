@@ -158,6 +158,37 @@ Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
   return out;
 }
 
+// For the upload route, on the I/O thread before the body is read: a caller who could not
+// make the request (foreign Origin, no live session, wrong CSRF token) is answered from the
+// headers, and the connection closed, instead of after up to import.max_file_mib of body.
+// The role and the account are checked on the worker, once the body is in (Admit).
+std::optional<Response> AdmitHead(const Context& context, const RequestHead& head) {
+  const auto field = [&](bhttp::field f) -> std::optional<std::string_view> {
+    const auto it = head.header.find(f);
+    if (it == head.header.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+  };
+  if (!OriginAllowed(field(bhttp::field::origin), field(bhttp::field::host).value_or(""),
+                     context.options.public_origin, context.options.tls)) {
+    return Refusal(bhttp::status::forbidden, "this request came from another site");
+  }
+  const auto cookies = field(bhttp::field::cookie);
+  const auto id = cookies ? SessionIdFromCookies(*cookies) : std::nullopt;
+  const auto csrf = head.header.find(kCsrfHeader);
+  const std::string_view token =
+      csrf == head.header.end() ? std::string_view() : std::string_view(csrf->value());
+  switch (context.services.sessions->Peek(id.value_or(""), token)) {
+    case handlers::StaffSessions::PeekResult::kNoSession:
+      return Refusal(bhttp::status::unauthorized, "sign in first");
+    case handlers::StaffSessions::PeekResult::kWrongToken:
+      return Refusal(bhttp::status::forbidden,
+                     "missing or wrong X-CSRF-Token: reload the page and try again");
+    case handlers::StaffSessions::PeekResult::kLive:
+      break;
+  }
+  return std::nullopt;
+}
+
 void Serve(const Context& context, const AdminRouteSpec& spec,
            const std::shared_ptr<const Request>& shared, const Responder& responder) {
   const Request& request = *shared;
@@ -210,9 +241,12 @@ void AddAdminRoutes(Router& router, const AdminServices& services, WorkerPool& w
       context->counters->rejected.fetch_add(1, std::memory_order_relaxed);
       responder.Send(Refusal(bhttp::status::service_unavailable, "server busy: try again"));
     };
-    const std::size_t limit =
-        spec.body_limit == kImportBody ? context->options.import_body_limit : spec.body_limit;
-    router.Add({spec.method}, spec.path, std::move(handler), RouteOptions{limit});
+    RouteOptions route{spec.body_limit, nullptr};
+    if (spec.body_limit == kImportBody) {
+      route.body_limit = context->options.import_body_limit;
+      route.admit = [context](const RequestHead& head) { return AdmitHead(*context, head); };
+    }
+    router.Add({spec.method}, spec.path, std::move(handler), std::move(route));
   }
   if (metrics) {
     metrics->AddCounter("passledger_admin_rejected_total",

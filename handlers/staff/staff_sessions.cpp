@@ -239,6 +239,17 @@ Result<std::optional<SessionInfo>> StaffSessions::Validate(std::string_view sess
                   session->created_us, ExpiresUs(session->created_us, session->last_seen_us)});
 }
 
+StaffSessions::PeekResult StaffSessions::Peek(std::string_view session_id,
+                                              std::string_view csrf_token) const {
+  if (!IsToken(session_id)) return PeekResult::kNoSession;
+  const auto session = store_->Get(Sha256(session_id));
+  if (!session || now_us_() >= ExpiresUs(session->created_us, session->last_seen_us)) {
+    return PeekResult::kNoSession;
+  }
+  const bool matches = ConstantTimeEquals(View(Sha256(csrf_token)), View(session->csrf_token_hash));
+  return matches ? PeekResult::kLive : PeekResult::kWrongToken;
+}
+
 bool StaffSessions::CsrfMatches(const SessionInfo& session, std::string_view token) {
   return ConstantTimeEquals(View(Sha256(token)), View(session.csrf_token_hash));
 }

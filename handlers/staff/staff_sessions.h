@@ -111,6 +111,13 @@ class StaffSessions {
 
   Result<std::optional<SessionInfo>> Validate(std::string_view session_id);
 
+  // A cheap first look, for a request's headers before its body is read (an upload must not
+  // be read for a caller who cannot make it): whether `session_id` names a session that has
+  // not expired and `csrf_token` is its token. Memory only — no account read, no touch — so
+  // it may run on an I/O thread; Validate still decides once the body is in.
+  enum class PeekResult { kNoSession, kWrongToken, kLive };
+  PeekResult Peek(std::string_view session_id, std::string_view csrf_token) const;
+
   // Whether `token` is the session's CSRF token (compared as SHA-256 digests, in constant
   // time).
   static bool CsrfMatches(const SessionInfo& session, std::string_view token);

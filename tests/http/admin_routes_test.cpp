@@ -355,6 +355,20 @@ BOOST_AUTO_TEST_CASE(AnUploadOverTheLimitIsRefusedBeforeItsBodyIsRead) {
   BOOST_TEST_REQUIRE(refused.has_value());
   BOOST_TEST(refused->status == 413, refused->body);
   BOOST_TEST(!refused->Header("Content-Security-Policy").empty());
+  // Under the limit, a caller who could not make the request is answered from the headers as
+  // well: no session → 401, a wrong CSRF token → 403, each with 64 KiB of 150 MiB sent.
+  Signed forged = sam;
+  forged.csrf = handlers::StaffSessions::CsrfTokenFor("another session");
+  const std::pair<std::string, int> callers[] = {{"", 401}, {AdminServer::Headers(forged), 403}};
+  for (const auto& [headers, expected] : callers) {
+    Connection early(server.server_->port(), std::chrono::seconds(5));
+    BOOST_TEST_REQUIRE(early.Send("POST /admin/api/imports HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+                                  "Content-Type: text/csv\r\nContent-Length: " +
+                                  std::to_string(150u << 20) + "\r\n\r\n" + std::string(64 << 10, 'x')));
+    const auto answer = early.Read();
+    BOOST_TEST_REQUIRE(answer.has_value());
+    BOOST_TEST(answer->status == expected, answer->body);
+  }
   // The control: a body under the limit is read and reaches the route.
   const ClientResponse small = server.Call("POST", "/admin/api/imports?dry_run=1",
                                            AdminServer::Headers(sam) + "Content-Type: text/csv\r\n",
