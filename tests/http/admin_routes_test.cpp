@@ -376,6 +376,63 @@ BOOST_AUTO_TEST_CASE(AnUploadOverTheLimitIsRefusedBeforeItsBodyIsRead) {
   BOOST_TEST(small.status == 200, small.body);
 }
 
+BOOST_AUTO_TEST_CASE(AnUploadIsPreviewedImportedFollowedAndIdempotent) {
+  AdminServer server;
+  const Signed sam = server.SignIn(1);
+  const std::string csv = AdminServer::Headers(sam) + "Content-Type: text/csv\r\n";
+  // A changed e-mail and one row with an impossible expiry date.
+  const std::string messy = passledger::testing::SampleWithNewEmail() +
+                            "\r\n8-10000099,Family,31/31/2027,Active,Pat Bad,Bad,Pat,1 Road,,City,PA,"
+                            "15210,pat@example.org,,\r\n";
+  const std::uint64_t head = server.log_->log().GetHead().position;
+
+  const ClientResponse preview = server.Call("POST", "/admin/api/imports?dry_run=1", csv, messy);
+  BOOST_TEST_REQUIRE(preview.status == 200, preview.body);
+  const auto diff = Parse(preview);
+  BOOST_TEST(diff.at("dryRun").as_bool());
+  BOOST_TEST(diff.at("counts").at("changed").to_number<int>() == 1);
+  const auto& rejected = diff.at("rejected").as_array();
+  BOOST_TEST_REQUIRE(rejected.size() == 1u);
+  BOOST_TEST(rejected.at(0).at("line").to_number<int>() > 1);
+  BOOST_TEST(!rejected.at(0).at("column").as_string().empty());
+  BOOST_TEST(!diff.at("changes").as_array().empty());
+  BOOST_TEST(server.log_->log().GetHead().position == head);  // the dry run wrote nothing
+
+  const ClientResponse started = server.Call("POST", "/admin/api/imports?file_name=crm.csv", csv, messy);
+  BOOST_TEST_REQUIRE(started.status == 202, started.body);
+  const std::string id(Parse(started).at("id").as_string());
+  // Follow the event stream as a browser's EventSource does, to its "done".
+  std::string last_event_id = "0";
+  std::string event;
+  for (int i = 0; i < 100 && event != "done"; ++i) {
+    const ClientResponse sse = server.Call("GET", "/admin/api/imports/" + id + "/events",
+                                           AdminServer::Headers(sam) + "Last-Event-ID: " + last_event_id + "\r\n");
+    BOOST_TEST_REQUIRE(sse.status == 200);
+    BOOST_TEST(sse.Header("Content-Type") == "text/event-stream");
+    const auto at = sse.body.find("id: ");
+    last_event_id = sse.body.substr(at + 4, sse.body.find('\n', at) - at - 4);
+    const auto ev = sse.body.find("event: ");
+    event = sse.body.substr(ev + 7, sse.body.find('\n', ev) - ev - 7);
+  }
+  BOOST_TEST(event == "done");
+  const auto job = Parse(server.Call("GET", "/admin/api/imports/" + id, AdminServer::Headers(sam)));
+  BOOST_TEST(job.at("state").as_string() == "completed", boost::json::serialize(job));
+  BOOST_TEST(job.at("fileName").as_string() == "crm.csv");
+  BOOST_TEST(server.log_->log().GetHead().position > head);
+  auto member = server.read_->Member(kFamily);
+  BOOST_TEST_REQUIRE(Succeeded(member));
+  BOOST_TEST_REQUIRE((*member)->personal.has_value());
+  BOOST_TEST((*member)->personal->email == "avery.q@example.org");
+
+  const ClientResponse again = server.Call("POST", "/admin/api/imports", csv, messy);
+  BOOST_TEST(again.status == 200, again.body);
+  BOOST_TEST(Parse(again).at("id").as_string() == id);
+  BOOST_TEST(Parse(again).at("existing").as_bool());
+  const auto history = Parse(server.Call("GET", "/admin/api/imports", AdminServer::Headers(sam)));
+  BOOST_TEST(history.at("imports").at(0).at("importId").as_string() == id);
+  BOOST_TEST(history.at("imports").at(0).at("rejected").to_number<int>() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
   AdminServer server;
   const Signed root = server.SignIn(0);
