@@ -8,6 +8,7 @@
 #include "handlers/passes/pass_actions.h"
 #include "handlers/passes/pass_tokens.h"
 #include "http/admin_security.h"
+#include "http/admin_template_endpoints.h"
 #include "http/client_address.h"
 #include "http/multipart.h"
 #include "projections/view_json.h"
@@ -410,6 +411,12 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
       return ImportGet(s, call);
     case AdminRouteId::kImportEvents:
       return ImportEvents(s, call);
+    case AdminRouteId::kTemplateGet:
+    case AdminRouteId::kTemplatePut:
+    case AdminRouteId::kTemplateImage:
+    case AdminRouteId::kTemplatePreview:
+    case AdminRouteId::kTemplatePublish:
+      return RunTemplateEndpoint(id, s, call);
   }
   return MakeError(ErrorCode::kInternal, "unknown admin route");
 }

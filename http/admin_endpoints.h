@@ -21,6 +21,7 @@
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/staff/staff_accounts.h"
 #include "handlers/staff/staff_sessions.h"
+#include "handlers/templates/template_service.h"
 #include "http/router.h"
 #include "http/status.h"
 #include "projections/projections.h"
@@ -51,6 +52,11 @@ enum class AdminRouteId {
   kImportUpload,
   kImportGet,
   kImportEvents,
+  kTemplateGet,  // http/admin_template_endpoints.h
+  kTemplatePut,
+  kTemplateImage,
+  kTemplatePreview,
+  kTemplatePublish,
 };
 
 // Who is calling, as the session (or the operator socket) says.
@@ -69,6 +75,7 @@ struct AdminServices {
   handlers::StaffAccounts* accounts = nullptr;
   handlers::StaffSessions* sessions = nullptr;
   handlers::ImportJobs* imports = nullptr;
+  handlers::TemplateService* templates = nullptr;  // nullptr: the template routes answer 503
 };
 
 // What an endpoint answers: a JSON document, or bytes of a type (a pass file).

@@ -14,7 +14,8 @@ void AdminSetup::Stop() {
 
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
                                                const handlers::PassBundles* bundles, bool tls,
-                                               http::Router& router, http::Metrics& metrics) {
+                                               http::Router& router, http::Metrics& metrics,
+                                               handlers::TemplateService* templates) {
   auto admin = std::make_unique<AdminSetup>();
   auto store = projections::SessionStore::Open(log.log.get());
   if (!store) return store.error();
@@ -35,6 +36,7 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.accounts = admin->accounts.get();
   services.sessions = admin->sessions.get();
   services.imports = admin->imports.get();
+  services.templates = templates;
   http::AdminHttpOptions options;
   options.tls = tls;
   options.public_origin = http::OriginOf(config.pass.web_service_url);
