@@ -12,6 +12,7 @@
 
 #include "base/crypto.h"
 #include "events/catalogue.h"
+#include "handlers/admin/admin_json.h"
 #include "handlers/admin/pass_preview.h"
 #include "handlers/templates/template_json.h"
 #include "tests/testing/dev_passes.h"
@@ -117,8 +118,8 @@ BOOST_AUTO_TEST_CASE(without_a_draft_get_shows_the_served_template) {
   BOOST_TEST(document.at("colors").at("background").as_string() == "rgb(38, 84, 58)");
   BOOST_TEST(document.at("texts").at("logoText").as_string() == factory_->config().logo_text);
   const json::object& icon = document.at("images").at("icon.png").as_object();
-  BOOST_TEST(icon.at("width").as_int64() == 29);
-  BOOST_TEST(icon.at("height").as_int64() == 29);
+  BOOST_TEST(icon.at("width").to_number<std::int64_t>() == 29);
+  BOOST_TEST(icon.at("height").to_number<std::int64_t>() == 29);
   BOOST_TEST(icon.at("sha256").as_string().size() == 64u);
   // The field labels by zone, from the sample member.
   const json::array& secondary = document.at("fields").at("secondary").as_array();
