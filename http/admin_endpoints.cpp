@@ -10,6 +10,7 @@
 #include "http/admin_endpoint_support.h"
 #include "http/admin_query_endpoints.h"
 #include "http/admin_security.h"
+#include "http/admin_template_endpoints.h"
 #include "http/client_address.h"
 #include "http/multipart.h"
 #include "projections/view_json.h"
@@ -395,6 +396,12 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
       return VerificationEndpoint(s, call);
     case AdminRouteId::kVerificationRun:
       return VerificationRunEndpoint(s, call);
+    case AdminRouteId::kTemplateGet:
+    case AdminRouteId::kTemplatePut:
+    case AdminRouteId::kTemplateImage:
+    case AdminRouteId::kTemplatePreview:
+    case AdminRouteId::kTemplatePublish:
+      return RunTemplateEndpoint(id, s, call);
   }
   return MakeError(ErrorCode::kInternal, "unknown admin route");
 }

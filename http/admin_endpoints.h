@@ -23,6 +23,7 @@
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/staff/staff_accounts.h"
 #include "handlers/staff/staff_sessions.h"
+#include "handlers/templates/template_service.h"
 #include "http/router.h"
 #include "http/status.h"
 #include "projections/device_log_store.h"
@@ -65,6 +66,11 @@ enum class AdminRouteId {
   kEvents,
   kVerification,
   kVerificationRun,
+  kTemplateGet,  // http/admin_template_endpoints.h
+  kTemplatePut,
+  kTemplateImage,
+  kTemplatePreview,
+  kTemplatePublish,
 };
 
 // Who is calling, as the session (or the operator socket) says.
@@ -86,6 +92,7 @@ struct AdminServices {
   const projections::DeviceLogStore* device_logs = nullptr;  // nullptr: none kept
   handlers::VerificationRuns* verification = nullptr;
   handlers::DashboardOptions dashboard;  // the organisation's time zone for days
+  handlers::TemplateService* templates = nullptr;  // nullptr: the template routes answer 503
 };
 
 // What an endpoint answers: a JSON document, or bytes of a type (a pass file).

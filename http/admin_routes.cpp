@@ -15,6 +15,8 @@ using Id = AdminRouteId;
 
 constexpr std::size_t kSmallJson = 16 << 10;
 constexpr std::size_t kImportBody = SIZE_MAX;  // AdminHttpOptions::import_body_limit
+// A draft: 4 MiB of template files in base64, and the JSON around them.
+constexpr std::size_t kTemplateJson = 6 << 20;
 
 constexpr AdminRouteSpec kRoutes[] = {
     {Id::kLogin, verb::post, "/admin/api/session", std::nullopt, kSmallJson,
@@ -68,6 +70,16 @@ constexpr AdminRouteSpec kRoutes[] = {
      "the last verification run and the last verified digest"},
     {Id::kVerificationRun, verb::post, "/admin/api/verification", R::kStaff, kSmallJson,
      "verify the chain now and sign a digest (202, a background run)"},
+    {Id::kTemplateGet, verb::get, "/admin/api/templates/{passType}", R::kAuditor, 0,
+     "a pass type's template draft: look, files, field labels, published version"},
+    {Id::kTemplatePut, verb::put, "/admin/api/templates/{passType}", R::kAdmin, kTemplateJson,
+     "replace the draft: {colors, texts, passJson, images, strings}"},
+    {Id::kTemplateImage, verb::get, "/admin/api/templates/{passType}/image", R::kAuditor, 0,
+     "one image of the draft: ?path=logo@2x.png"},
+    {Id::kTemplatePreview, verb::post, "/admin/api/templates/{passType}/preview", R::kAdmin,
+     kSmallJson, "a member's pass rendered from the draft: {membershipId, serial}"},
+    {Id::kTemplatePublish, verb::post, "/admin/api/templates/{passType}/publish", R::kAdmin,
+     kSmallJson, "publish the draft: every pass of the type revised, its devices pushed"},
 };
 
 bool ChangesState(verb method) {

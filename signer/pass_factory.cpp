@@ -21,6 +21,12 @@ PassFactory::PassFactory(PassTypeConfig config, std::shared_ptr<const PassTempla
 
 PassFactory::~PassFactory() { OPENSSL_cleanse(token_secret_.data(), token_secret_.size()); }
 
+std::shared_ptr<const PassFactory> PassFactory::WithLook(
+    PassTypeConfig config, std::shared_ptr<const PassTemplate> look) const {
+  return std::make_shared<const PassFactory>(std::move(config), std::move(look), signer_, cache_,
+                                             token_secret_, clock_);
+}
+
 std::string PassFactory::AuthToken(std::string_view serial, std::uint64_t generation) const {
   return PassAuthToken(token_secret_, serial, generation);
 }

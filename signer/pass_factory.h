@@ -41,6 +41,14 @@ class PassFactory {
   // The cached bundle only: nullopt on a miss (nothing is built).
   std::optional<Bundle> Cached(std::string_view serial, std::uint64_t content_position) const;
 
+  // A factory for the same pass type with another look — a newly published template and the
+  // configuration with its texts and colours — sharing this one's signer, token secret,
+  // clock and bundle cache (the cache is keyed by serial and content position, so bundles
+  // made before stay valid for the content positions they were made for).
+  // REQUIRES: config.pass_type_id == this->config().pass_type_id.
+  std::shared_ptr<const PassFactory> WithLook(PassTypeConfig config,
+                                              std::shared_ptr<const PassTemplate> look) const;
+
   // The pass's authenticationToken (signer/auth_token.h).
   std::string AuthToken(std::string_view serial, std::uint64_t generation) const;
 

@@ -13,6 +13,7 @@ struct Rgb {
   std::uint8_t r = 0;
   std::uint8_t g = 0;
   std::uint8_t b = 0;
+  bool operator==(const Rgb&) const = default;
 };
 
 enum class BarcodeFormat { kPdf417, kQr, kAztec, kCode128 };

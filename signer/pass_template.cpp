@@ -20,7 +20,22 @@
 #endif
 
 namespace passledger::signer {
+namespace detail {
+
+// What Load or FromFiles has read so far.
+struct TemplateScan {
+  std::filesystem::path folder;
+  std::string shown;  // the folder or origin as errors name it: "folder \"…\"", "draft"
+  std::optional<std::string> pass_json;
+  std::vector<BundleFile> files;
+  std::uintmax_t total_bytes = 0;
+};
+
+}  // namespace detail
+
 namespace {
+
+using detail::TemplateScan;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -117,28 +132,29 @@ std::string Sha1Hex(std::string_view bytes) {
   return passledger::ToHex(std::span<const std::uint8_t>(digest.data(), size));
 }
 
-// What Load has read so far.
-struct FolderScan {
-  fs::path folder;
-  std::optional<std::string> pass_json;
-  std::vector<BundleFile> files;
-  std::uintmax_t total_bytes = 0;
-};
 
-Result<std::string> ReadFile(const fs::path& path, std::uintmax_t limit, FolderScan& scan) {
-  std::error_code ec;
-  const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) return Invalid("cannot read " + Quoted(path) + ": " + ec.message());
+// Counts `size` bytes of the file shown as `shown` against the per-file and total limits.
+Result<void> CountBytes(const std::string& shown, std::uintmax_t size, std::uintmax_t limit,
+                        TemplateScan& scan) {
   if (size > limit) {
-    return MakeError(ErrorCode::kTooLarge, Quoted(path) + " has " + std::to_string(size) +
+    return MakeError(ErrorCode::kTooLarge, shown + " has " + std::to_string(size) +
                                                " bytes; at most " + std::to_string(limit) +
                                                " are allowed");
   }
   scan.total_bytes += size;
   if (scan.total_bytes > kMaxTemplateTotalBytes) {
-    return MakeError(ErrorCode::kTooLarge, "template folder " + Quoted(scan.folder) +
-                                               " holds more than " +
+    return MakeError(ErrorCode::kTooLarge, "template " + scan.shown + " holds more than " +
                                                std::to_string(kMaxTemplateTotalBytes) + " bytes");
+  }
+  return {};
+}
+
+Result<std::string> ReadFile(const fs::path& path, std::uintmax_t limit, TemplateScan& scan) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) return Invalid("cannot read " + Quoted(path) + ": " + ec.message());
+  if (auto counted = CountBytes(Quoted(path), size, limit, scan); !counted) {
+    return counted.error();
   }
   std::ifstream in(path, std::ios::binary);
   std::string bytes(static_cast<std::size_t>(size), '\0');
@@ -148,42 +164,86 @@ Result<std::string> ReadFile(const fs::path& path, std::uintmax_t limit, FolderS
   return bytes;
 }
 
-// One regular file at `relative` ("icon.png", "de.lproj/pass.strings").
-Result<void> AddFile(const fs::path& path, const std::string& relative, bool in_lproj,
-                     FolderScan& scan) {
-  const std::string name = path.filename().string();
-  if (!in_lproj && name == "pass.json") {
-    auto bytes = ReadFile(path, kMaxPassJsonTemplateBytes, scan);
-    if (!bytes) return bytes.error();
-    scan.pass_json = std::move(*bytes);
+// What a file at `name` (inside a <lang>.lproj folder when `in_lproj`) may be; kNone when
+// nothing may be there.
+enum class EntryKind { kNone, kPassJson, kImage, kStrings };
+
+EntryKind KindOf(std::string_view name, bool in_lproj) {
+  if (!in_lproj && name == "pass.json") return EntryKind::kPassJson;
+  if (IsImageName(name)) return EntryKind::kImage;
+  if (in_lproj && name == "pass.strings") return EntryKind::kStrings;
+  return EntryKind::kNone;
+}
+
+Error UnexpectedFile(const std::string& shown) {
+  return Invalid("unexpected file " + shown + " in a pass template (allowed: pass.json, " +
+                 "icon/logo/strip/thumbnail/background/footer[@2x|@3x].png, " +
+                 "<lang>.lproj/pass.strings and localized images)");
+}
+
+// Checks and keeps one file's bytes, found at `relative` and shown in errors as `shown`.
+Result<void> KeepFile(EntryKind kind, const std::string& relative, const std::string& shown,
+                      std::string bytes, TemplateScan& scan) {
+  if (kind == EntryKind::kPassJson) {
+    scan.pass_json = std::move(bytes);
     return {};
   }
-  const bool image = IsImageName(name);
-  const bool strings = in_lproj && name == "pass.strings";
-  if (!image && !strings) {
-    return Invalid("unexpected file " + Quoted(path) + " in a pass template (allowed: pass.json, " +
-                   "icon/logo/strip/thumbnail/background/footer[@2x|@3x].png, " +
-                   "<lang>.lproj/pass.strings and localized images)");
+  if (kind == EntryKind::kImage && !IsPng(bytes)) return Invalid(shown + " is not a PNG image");
+  if (kind == EntryKind::kStrings && !IsStringsEncoding(bytes)) {
+    return Invalid(shown + " is neither UTF-8 nor UTF-16 with a byte-order mark");
   }
-  if (scan.files.size() + 1 >= kMaxTemplateFiles) {
-    return MakeError(ErrorCode::kTooLarge, "template folder " + Quoted(scan.folder) +
-                                               " has more than " +
-                                               std::to_string(kMaxTemplateFiles) + " files");
-  }
-  auto bytes = ReadFile(path, kMaxTemplateFileBytes, scan);
-  if (!bytes) return bytes.error();
-  if (image && !IsPng(*bytes)) return Invalid(Quoted(path) + " is not a PNG image");
-  if (strings && !IsStringsEncoding(*bytes)) {
-    return Invalid(Quoted(path) + " is neither UTF-8 nor UTF-16 with a byte-order mark");
-  }
-  std::string sha1 = Sha1Hex(*bytes);
+  std::string sha1 = Sha1Hex(bytes);
   if (sha1.empty()) return MakeError(ErrorCode::kInternal, "EVP_Digest(SHA-1) failed");
-  scan.files.push_back(BundleFile{relative, std::move(*bytes), std::move(sha1)});
+  scan.files.push_back(BundleFile{relative, std::move(bytes), std::move(sha1)});
   return {};
 }
 
+Result<void> CheckFileCount(const TemplateScan& scan) {
+  if (scan.files.size() + 1 >= kMaxTemplateFiles) {
+    return MakeError(ErrorCode::kTooLarge, "template " + scan.shown + " has more than " +
+                                               std::to_string(kMaxTemplateFiles) + " files");
+  }
+  return {};
+}
+
+// One regular file at `relative` ("icon.png", "de.lproj/pass.strings").
+Result<void> AddFile(const fs::path& path, const std::string& relative, bool in_lproj,
+                     TemplateScan& scan) {
+  const EntryKind kind = KindOf(path.filename().string(), in_lproj);
+  if (kind == EntryKind::kNone) return UnexpectedFile(Quoted(path));
+  if (kind != EntryKind::kPassJson) {
+    if (auto ok = CheckFileCount(scan); !ok) return ok;
+  }
+  auto bytes = ReadFile(
+      path, kind == EntryKind::kPassJson ? kMaxPassJsonTemplateBytes : kMaxTemplateFileBytes, scan);
+  if (!bytes) return bytes.error();
+  return KeepFile(kind, relative, Quoted(path), std::move(*bytes), scan);
+}
+
+// One file given in memory at `relative`: "name" or "<lang>.lproj/name".
+Result<void> AddGivenFile(const std::string& relative, std::string bytes, TemplateScan& scan) {
+  const std::string shown = "\"" + relative + "\"";
+  const std::size_t slash = relative.find('/');
+  const bool in_lproj = slash != std::string::npos;
+  if (in_lproj && (!IsLprojName(relative.substr(0, slash)) ||
+                   relative.find('/', slash + 1) != std::string::npos)) {
+    return Invalid("unexpected path " + shown +
+                   " in a pass template (only <lang>.lproj/ folders, e.g. de.lproj/)");
+  }
+  const std::string name = in_lproj ? relative.substr(slash + 1) : relative;
+  const EntryKind kind = KindOf(name, in_lproj);
+  if (kind == EntryKind::kNone) return UnexpectedFile(shown);
+  if (kind != EntryKind::kPassJson) {
+    if (auto ok = CheckFileCount(scan); !ok) return ok;
+  }
+  const std::uintmax_t limit =
+      kind == EntryKind::kPassJson ? kMaxPassJsonTemplateBytes : kMaxTemplateFileBytes;
+  if (auto counted = CountBytes(shown, bytes.size(), limit, scan); !counted) return counted;
+  return KeepFile(kind, relative, shown, std::move(bytes), scan);
+}
+
 // Reads `dir` (the folder itself, or one <lang>.lproj inside it when `prefix` is set).
-Result<void> ScanDirectory(const fs::path& dir, const std::string& prefix, FolderScan& scan) {
+Result<void> ScanDirectory(const fs::path& dir, const std::string& prefix, TemplateScan& scan) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) return Invalid("cannot list " + Quoted(dir) + ": " + ec.message());
@@ -240,10 +300,13 @@ struct SampleInput {
   PassInput input;
 };
 
-SampleInput FullSample() {
+// `look`: the pass type's configuration the samples are rendered with (the organisation's
+// texts and colours); the defaults fill in the optional texts the samples need.
+SampleInput FullSample(const PassTypeConfig& look) {
   SampleInput s;
-  s.config.contact = "Member services: +1 555 0100";
-  s.config.hours = "Open daily 9-17";
+  s.config = look;
+  if (s.config.contact.empty()) s.config.contact = "Member services: +1 555 0100";
+  if (s.config.hours.empty()) s.config.hours = "Open daily 9-17";
   s.member = MemberData{.membership_id = "SAMPLE-0001",
                         .level = "Family",
                         .expires = "2030-06-30",
@@ -262,8 +325,11 @@ SampleInput FullSample() {
   return s;
 }
 
-SampleInput SparseSample() {
+SampleInput SparseSample(const PassTypeConfig& look) {
   SampleInput s;
+  s.config = look;
+  s.config.contact.clear();
+  s.config.hours.clear();
   s.config.barcode = BarcodeFormat::kCode128;
   s.member = MemberData{.membership_id = "SAMPLE-0002",
                         .level = "",
@@ -299,38 +365,70 @@ Result<PassTemplate> PassTemplate::Load(const fs::path& folder) {
     return MakeError(ErrorCode::kNotFound, "pass template folder " + Quoted(folder) +
                                                " does not exist or is not a folder");
   }
-  FolderScan scan;
+  TemplateScan scan;
   scan.folder = folder;
+  scan.shown = "folder " + Quoted(folder);
   if (auto r = ScanDirectory(folder, "", scan); !r) return r.error();
-  if (!scan.pass_json) {
-    return Invalid("pass template folder " + Quoted(folder) + " has no pass.json");
+  return FromScan(std::move(scan), (folder / "pass.json").string());
+}
+
+Result<PassTemplate> PassTemplate::FromFiles(std::string_view origin,
+                                             std::vector<std::pair<std::string, std::string>> files) {
+  TemplateScan scan;
+  scan.shown = std::string(origin);
+  for (auto& [path, bytes] : files) {
+    if (auto r = AddGivenFile(path, std::move(bytes), scan); !r) return r.error();
   }
+  for (std::size_t i = 1; i < scan.files.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (scan.files[i].path == scan.files[j].path) {
+        return Invalid("template " + scan.shown + " names \"" + scan.files[i].path + "\" twice");
+      }
+    }
+  }
+  return FromScan(std::move(scan), std::string(origin) + "/pass.json");
+}
+
+Result<PassTemplate> PassTemplate::FromScan(TemplateScan scan, const std::string& pass_json_name) {
+  if (!scan.pass_json) return Invalid("pass template " + scan.shown + " has no pass.json");
   const bool has_icon = std::any_of(scan.files.begin(), scan.files.end(),
                                     [](const BundleFile& f) { return f.path == "icon.png"; });
   if (!has_icon) {
-    return Invalid("pass template folder " + Quoted(folder) +
-                   " has no icon.png (Wallet requires one)");
+    return Invalid("pass template " + scan.shown + " has no icon.png (Wallet requires one)");
   }
   std::sort(scan.files.begin(), scan.files.end(),
             [](const BundleFile& a, const BundleFile& b) { return a.path < b.path; });
-  auto mustache = MustacheTemplate::Parse(*scan.pass_json, (folder / "pass.json").string());
+  auto mustache = MustacheTemplate::Parse(*scan.pass_json, pass_json_name);
   if (!mustache) return mustache.error();
-  PassTemplate loaded(folder, std::move(*scan.pass_json), std::move(*mustache),
+  PassTemplate loaded(scan.folder, std::move(*scan.pass_json), std::move(*mustache),
                       std::move(scan.files));
+  if (auto checked = loaded.CheckSamples(PassTypeConfig{}); !checked) return checked.error();
+  return loaded;
+}
 
-  SampleInput full = FullSample();
-  SampleInput sparse = SparseSample();
+Result<void> PassTemplate::CheckSamples(const PassTypeConfig& look) const {
+  SampleInput full = FullSample(look);
+  SampleInput sparse = SparseSample(look);
   for (SampleInput* sample : {&full, &sparse}) {
     sample->input.config = &sample->config;
     sample->input.member = &sample->member;
     sample->input.pass = &sample->pass;
   }
   const json::value names(PassContext(full.input, TimeZone::Utc()));
-  if (auto r = loaded.mustache_.CheckNames(names); !r) return r.error();
+  if (auto r = mustache_.CheckNames(names); !r) return r.error();
   for (const SampleInput* sample : {&full, &sparse}) {
-    if (auto r = loaded.RenderPassJson(sample->input, TimeZone::Utc()); !r) return r.error();
+    if (auto r = RenderPassJson(sample->input, TimeZone::Utc()); !r) return r.error();
   }
-  return loaded;
+  return {};
+}
+
+Result<std::string> PassTemplate::RenderSample(const PassTypeConfig& look) const {
+  SampleInput full = FullSample(look);
+  full.input.config = &full.config;
+  full.input.member = &full.member;
+  full.input.pass = &full.pass;
+  full.config.web_service_url.clear();
+  return RenderPassJson(full.input, TimeZone::Utc());
 }
 
 Result<std::string> PassTemplate::RenderPassJson(const PassInput& input) const {

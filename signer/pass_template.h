@@ -16,6 +16,8 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -35,6 +37,10 @@ inline constexpr std::uintmax_t kMaxTemplateFileBytes = 1024 * 1024;
 inline constexpr std::uintmax_t kMaxTemplateTotalBytes = 4 * 1024 * 1024;
 inline constexpr std::uintmax_t kMaxPassJsonTemplateBytes = 64 * 1024;
 
+namespace detail {
+struct TemplateScan;  // pass_template.cpp
+}  // namespace detail
+
 class PassTemplate {
  public:
   // Errors name the folder or file: kNotFound for a missing folder; kInvalidArgument for a
@@ -43,6 +49,22 @@ class PassTemplate {
   // byte-order mark, Mustache errors (file, line and placeholder) and sample renders that are
   // not valid pass.json; kTooLarge beyond the limits above.
   static Result<PassTemplate> Load(const std::filesystem::path& folder);
+
+  // The same checks for files given in memory (a draft edited over the admin API), each a
+  // path ("pass.json", "icon.png", "de.lproj/pass.strings") and its bytes. `origin` names
+  // the template in errors ("draft of pass.org.example.member"); folder() is then empty.
+  // Also kInvalidArgument for a path given twice or one that is not a name or
+  // "<lang>.lproj/<name>".
+  static Result<PassTemplate> FromFiles(std::string_view origin,
+                                        std::vector<std::pair<std::string, std::string>> files);
+
+  // Renders the two load-time sample members with `look` (the pass type's configuration: the
+  // organisation's texts and colours) and checks every placeholder: what Load does with the
+  // default configuration, for a configuration that will be used with this template.
+  Result<void> CheckSamples(const PassTypeConfig& look) const;
+  // The finished pass.json of the full sample member with `look`, without a web service URL
+  // (so without webServiceURL and authenticationToken): what the template shows.
+  Result<std::string> RenderSample(const PassTypeConfig& look) const;
 
   const std::filesystem::path& folder() const { return folder_; }
 
@@ -70,6 +92,9 @@ class PassTemplate {
  private:
   PassTemplate(std::filesystem::path folder, std::string pass_json, MustacheTemplate mustache,
                std::vector<BundleFile> files);
+
+  static Result<PassTemplate> FromScan(detail::TemplateScan scan,
+                                       const std::string& pass_json_name);
 
   // Adds the template line and placeholder nearest to a JSON syntax error to `error`.
   Error ExplainJsonError(Error error, const boost::json::value& context,

@@ -95,7 +95,7 @@ Result<PassPreview> PassPreviews::Get(std::string_view serial) const {
   auto pass = read_->Pass(serial);
   if (!pass) return pass.error();
   if (!*pass) return NotFound("no pass with serial " + std::string(serial));
-  const signer::PassFactory* factory = bundles_->Factory((*pass)->pass_type_id);
+  const auto factory = bundles_->Factory((*pass)->pass_type_id);
   if (!factory) {
     return NotFound("pass type " + (*pass)->pass_type_id + " is not configured on this server");
   }

@@ -132,12 +132,15 @@ Result<mail::Message> PassMail::Build(const projections::MemberView& member,
 
   mail::Message m;
   json::array entries;
+  std::shared_ptr<const signer::PassFactory> factory;  // holds `organisation`
   const signer::PassTypeConfig* organisation = nullptr;
   for (const auto& pass : passes) {
     if (pass.voided) return refuse("pass " + pass.serial + " is void");
     auto latest = bundles_->ForPass(pass);
     if (!latest) return latest.error();
-    organisation = &bundles_->Factory(pass.pass_type_id)->config();
+    factory = bundles_->Factory(pass.pass_type_id);
+    if (!factory) return refuse("pass type " + pass.pass_type_id + " is not configured");
+    organisation = &factory->config();
     const std::string link = links_->UrlFor(options_.public_url, pass);
     entries.push_back(PassEntry(pass.cardholder, link, pass.serial));
     m.attachments.push_back(

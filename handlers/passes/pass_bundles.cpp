@@ -1,6 +1,7 @@
 #include "handlers/passes/pass_bundles.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "handlers/passes/pass_records.h"
 
@@ -23,15 +24,27 @@ Error NotConfigured(std::string_view pass_type) {
 PassBundles::PassBundles(const projections::ReadModel* read,
                          std::vector<std::shared_ptr<const signer::PassFactory>> factories)
     : read_(read) {
+  MutexLock lock(mutex_);
   for (auto& factory : factories) {
     const std::string id = factory->config().pass_type_id;
     factories_.emplace(id, std::move(factory));
   }
 }
 
-const signer::PassFactory* PassBundles::Factory(std::string_view pass_type_id) const {
+std::shared_ptr<const signer::PassFactory> PassBundles::Factory(
+    std::string_view pass_type_id) const {
+  MutexLock lock(mutex_);
   const auto it = factories_.find(pass_type_id);
-  return it == factories_.end() ? nullptr : it->second.get();
+  return it == factories_.end() ? nullptr : it->second;
+}
+
+Result<void> PassBundles::Replace(std::shared_ptr<const signer::PassFactory> factory) {
+  std::shared_ptr<const signer::PassFactory> old;  // released after the lock
+  MutexLock lock(mutex_);
+  const auto it = factories_.find(factory->config().pass_type_id);
+  if (it == factories_.end()) return NotConfigured(factory->config().pass_type_id);
+  old = std::exchange(it->second, std::move(factory));
+  return {};
 }
 
 Result<LatestPass> PassBundles::ForSerial(std::string_view serial) const {
@@ -42,7 +55,7 @@ Result<LatestPass> PassBundles::ForSerial(std::string_view serial) const {
 }
 
 Result<std::optional<LatestPass>> PassBundles::Cached(const projections::PassView& pass) const {
-  const signer::PassFactory* factory = Factory(pass.pass_type_id);
+  const auto factory = Factory(pass.pass_type_id);
   if (factory == nullptr) return NotConfigured(pass.pass_type_id);
   auto pass_data = PassDataFrom(pass);
   if (!pass_data) return pass_data.error();
@@ -92,7 +105,7 @@ Result<projections::MemberView> PassBundles::MemberOf(const projections::PassVie
 Result<LatestPass> PassBundles::Make(const projections::MemberView& member,
                                      const projections::PassView& pass) const {
   const std::string_view type = pass.pass_type_id;
-  const signer::PassFactory* factory = Factory(type);
+  const auto factory = Factory(type);
   if (factory == nullptr) return NotConfigured(type);
   auto member_data = MemberDataFrom(member);
   if (!member_data) return member_data.error();

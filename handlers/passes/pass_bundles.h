@@ -2,7 +2,10 @@
 // pass type's PassFactory (cached there by serial and content position). The query behind
 // `passledger pass render` and the web service's "latest version of a pass".
 //
-// Thread-safe; the ReadModel and the factories are borrowed/shared and immutable.
+// Thread-safe; the ReadModel is borrowed, the factories are shared and immutable. A pass
+// type's factory can be replaced while requests run (a published template,
+// handlers/templates/template_service.h): a call takes the factory it uses once, under
+// the mutex, and keeps it alive for the call; the next call sees the new one.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/mutex.h"
 #include "projections/read_model.h"
 #include "signer/pass_factory.h"
 
@@ -44,16 +48,23 @@ class PassBundles {
   // Every pass of a member (voided ones included), in cardholder order.
   Result<std::vector<LatestPass>> ForMember(std::string_view membership_id) const;
 
-  // nullptr when the pass type is not configured.
-  const signer::PassFactory* Factory(std::string_view pass_type_id) const;
+  // nullptr when the pass type is not configured. Hold the pointer for as long as the
+  // factory's config or template is used: Replace may drop the old one meanwhile.
+  std::shared_ptr<const signer::PassFactory> Factory(std::string_view pass_type_id) const;
+  // Replaces the factory of its pass type (factory->config().pass_type_id): every call after
+  // this one uses it. kNotFound for a pass type this object was not made with.
+  Result<void> Replace(std::shared_ptr<const signer::PassFactory> factory);
 
  private:
   Result<LatestPass> Make(const projections::MemberView& member,
                           const projections::PassView& pass) const;
   Result<projections::MemberView> MemberOf(const projections::PassView& pass) const;
 
-  const projections::ReadModel* read_;
-  std::map<std::string, std::shared_ptr<const signer::PassFactory>, std::less<>> factories_;
+  const projections::ReadModel* read_;  // constant after construction
+  mutable Mutex mutex_;
+  // The keys are fixed at construction; only the values change (Replace).
+  std::map<std::string, std::shared_ptr<const signer::PassFactory>, std::less<>> factories_
+      PL_GUARDED_BY(mutex_);
 };
 
 }  // namespace passledger::handlers

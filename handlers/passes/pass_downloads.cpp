@@ -106,7 +106,7 @@ Result<Download> PassDownloads::Get(std::string_view id, bool page,
   auto pass = links_->Resolve(id, read_.WithTier(tier));
   if (!pass) return pass.error();
   if (!page) return Bundle(*pass, tier);
-  const signer::PassFactory* factory = bundles_->Factory(pass->pass_type_id);
+  const auto factory = bundles_->Factory(pass->pass_type_id);
   if (factory == nullptr) return LinkNotFound();
   Download download;
   download.is_page = true;
@@ -117,7 +117,7 @@ Result<Download> PassDownloads::Get(std::string_view id, bool page,
 
 Result<Download> PassDownloads::Bundle(const projections::PassView& pass,
                                        projections::ReadTier tier) const {
-  const signer::PassFactory* factory = bundles_->Factory(pass.pass_type_id);
+  const auto factory = bundles_->Factory(pass.pass_type_id);
   if (factory == nullptr) return LinkNotFound();
   auto latest = Latest(*bundles_, pass, tier);
   if (!latest) return AsLinkError(latest.error());

@@ -80,7 +80,7 @@ Result<PassKitService::AuthorizedPass> PassKitService::Authorize(
   auto pass = read.Pass(serial);
   if (!pass) return pass.error();
   // (ReadModel::Pass decodes a stand-in record when there is none: the same cost either way.)
-  const signer::PassFactory* factory = bundles_->Factory(pass_type);
+  const auto factory = bundles_->Factory(pass_type);
   const bool known = factory != nullptr && pass->has_value() && (*pass)->pass_type_id == pass_type;
   const std::string expected = known ? factory->AuthToken(serial, (*pass)->token_generation)
                                      : signer::PassAuthToken(dummy_secret_, serial, 1);

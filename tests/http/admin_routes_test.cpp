@@ -61,6 +61,10 @@ class AdminServer {
     BOOST_TEST_REQUIRE(Succeeded(device_logs));
     device_logs_ = std::move(*device_logs);
     verification_ = std::make_unique<handlers::VerificationRuns>(&log_->log());
+    revisions_ = std::make_unique<handlers::TemplateRevisions>(&log_->log(), *read_);
+    templates_ = std::make_unique<handlers::TemplateService>(
+        &log_->log(), *read_, bundles_.get(), handlers::TemplateStore(dir_.path() / "templates"),
+        revisions_.get());
     for (int i = 0; i < 3; ++i) {
       BOOST_TEST_REQUIRE(Succeeded(accounts_->Create(kUsers[i], kRoles[i], kPasswords[i], "cli:test")));
     }
@@ -74,6 +78,7 @@ class AdminServer {
     services.imports = imports_.get();
     services.device_logs = device_logs_.get();
     services.verification = verification_.get();
+    services.templates = templates_.get();
     AdminHttpOptions options;
     options.public_origin = "https://pass.example.org";
     AddAdminRoutes(router_, services, workers_, options, nullptr);
@@ -89,6 +94,7 @@ class AdminServer {
     server_->Stop(std::chrono::seconds(2));
     workers_.Stop();
     verification_->Wait();
+    revisions_->Stop();
   }
 
   // One request on a fresh connection; every response is kept for the secrets scan.
@@ -141,7 +147,8 @@ class AdminServer {
   std::string Target(std::string_view path) const {
     std::string target(path);
     const std::pair<std::string_view, std::string> params[] = {
-        {"{id}", std::string(kFamily)}, {"{serial}", Serial()}, {"{username}", "sam"}};
+        {"{id}", std::string(kFamily)}, {"{serial}", Serial()}, {"{username}", "sam"},
+        {"{passType}", std::string(factory_->config().pass_type_id)}};
     for (const auto& [name, value] : params) {
       if (auto at = target.find(name); at != std::string::npos) target.replace(at, name.size(), value);
     }
@@ -162,6 +169,8 @@ class AdminServer {
   std::unique_ptr<handlers::ImportJobs> imports_;
   std::unique_ptr<projections::DeviceLogStore> device_logs_;
   std::unique_ptr<handlers::VerificationRuns> verification_;
+  std::unique_ptr<handlers::TemplateRevisions> revisions_;
+  std::unique_ptr<handlers::TemplateService> templates_;
   WorkerPool workers_;
   Router router_;
   std::unique_ptr<Server> server_;
@@ -431,6 +440,94 @@ BOOST_AUTO_TEST_CASE(AnUploadIsPreviewedImportedFollowedAndIdempotent) {
   const auto history = Parse(server.Call("GET", "/admin/api/imports", AdminServer::Headers(sam)));
   BOOST_TEST(history.at("imports").at(0).at("importId").as_string() == id);
   BOOST_TEST(history.at("imports").at(0).at("rejected").to_number<int>() == 1);
+// The template routes end to end: an auditor reads the draft, an admin replaces it (the GET
+// document sent back with one colour changed), a bad image is refused naming the field, the
+// preview renders a member's pass from the draft, publishing revises every pass and the pass
+// file served afterwards has the new colour.
+BOOST_AUTO_TEST_CASE(TemplatesAreReadReplacedPreviewedAndPublished) {
+  AdminServer server;
+  const Signed root = server.SignIn(0);
+  const Signed audrey = server.SignIn(2);
+  const std::string base = server.Target("/admin/api/templates/{passType}");
+  const std::string json_type = "Content-Type: application/json\r\n";
+
+  const ClientResponse got = server.Call("GET", base, AdminServer::Headers(audrey, false));
+  BOOST_TEST_REQUIRE(got.status == 200, got.body);
+  boost::json::object doc = boost::json::parse(got.body).as_object();
+  BOOST_TEST(doc.at("saved").as_bool() == false);
+  BOOST_TEST(doc.at("colors").at("background").as_string() == "rgb(38, 84, 58)");
+  BOOST_TEST(doc.at("published").is_null());
+
+  const ClientResponse image =
+      server.Call("GET", base + "/image?path=icon.png", AdminServer::Headers(audrey, false));
+  BOOST_TEST(image.status == 200);
+  BOOST_TEST(image.Header("Content-Type") == "image/png");
+  BOOST_TEST(image.body.substr(1, 3) == "PNG");
+
+  boost::json::object bad = doc;
+  bad["images"].as_object()["logo.png"] = "bm90IGEgcG5n";  // "not a png"
+  const ClientResponse refused =
+      server.Call("PUT", base, AdminServer::Headers(root) + json_type, boost::json::serialize(bad));
+  BOOST_TEST(refused.status == 400);
+  BOOST_TEST(boost::json::parse(refused.body).at("error").as_string().find("images[\"logo.png\"]") !=
+                 std::string::npos,
+             refused.body);
+
+  doc["colors"].as_object()["background"] = "#0a141e";
+  const ClientResponse put =
+      server.Call("PUT", base, AdminServer::Headers(root) + json_type, boost::json::serialize(doc));
+  BOOST_TEST_REQUIRE(put.status == 200, put.body);
+  const auto saved = boost::json::parse(put.body);
+  BOOST_TEST(saved.at("saved").as_bool());
+  BOOST_TEST(saved.at("differsFromPublished").as_bool());
+
+  const ClientResponse preview = server.Call("POST", base + "/preview",
+                                             AdminServer::Headers(root) + json_type,
+                                             R"({"membershipId":"8-10000001"})");
+  BOOST_TEST_REQUIRE(preview.status == 200, preview.body);
+  const auto shown = boost::json::parse(preview.body);
+  BOOST_TEST(shown.at("backgroundColor").as_string() == "rgb(10, 20, 30)");
+  BOOST_TEST(!shown.at("fields").at("primary").as_array().empty());
+  BOOST_TEST(shown.at("barcode").at("message").as_string() == kFamily);
+  const ClientResponse no_member =
+      server.Call("POST", base + "/preview", AdminServer::Headers(root) + json_type, "{}");
+  BOOST_TEST(no_member.status == 400);
+
+  const std::string serial = server.Serial();
+  const ClientResponse before = server.Call("GET", "/admin/api/passes/" + serial + "/pkpass",
+                                            AdminServer::Headers(audrey, false));
+  BOOST_TEST_REQUIRE(before.status == 200);
+  BOOST_TEST(before.body.find("rgb(10, 20, 30)") == std::string::npos);
+
+  const ClientResponse published =
+      server.Call("POST", base + "/publish", AdminServer::Headers(root) + json_type, "{}");
+  BOOST_TEST_REQUIRE(published.status == 200, published.body);
+  const auto outcome = boost::json::parse(published.body);
+  BOOST_TEST(outcome.at("version").as_int64() == 1);
+  BOOST_TEST(outcome.at("done").as_bool());
+  auto passes = server.read_->PassesChangedSince(server.factory_->config().pass_type_id, 0, 1000);
+  BOOST_TEST_REQUIRE(Succeeded(passes));
+  BOOST_TEST(outcome.at("passesRevised").to_number<std::int64_t>() == static_cast<std::int64_t>(passes->size()));
+  auto events = server.log_->log().ReadStream(
+      "template-" + server.factory_->config().pass_type_id, 1, 10);
+  BOOST_TEST_REQUIRE(Succeeded(events));
+  BOOST_TEST_REQUIRE(events->size() == 1u);
+  BOOST_TEST(events->front().envelope.actor == "staff:root");
+
+  const ClientResponse after = server.Call("GET", "/admin/api/passes/" + serial + "/pkpass",
+                                           AdminServer::Headers(audrey, false));
+  BOOST_TEST_REQUIRE(after.status == 200);
+  auto latest = server.bundles_->ForSerial(serial);
+  BOOST_TEST_REQUIRE(Succeeded(latest));
+  BOOST_TEST(after.body == *latest->bundle);
+  BOOST_TEST(passledger::testing::PassJsonOf(latest->bundle).at("backgroundColor").as_string() ==
+             "rgb(10, 20, 30)");
+
+  const ClientResponse again =
+      server.Call("POST", base + "/publish", AdminServer::Headers(root) + json_type, "{}");
+  BOOST_TEST(again.status >= 400);
+  BOOST_TEST(again.status < 500);
+  BOOST_TEST(again.body.find("as published") != std::string::npos, again.body);
 }
 
 BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
@@ -462,6 +559,9 @@ BOOST_AUTO_TEST_CASE(NoAnswerCarriesASecret) {
   server.Call("POST", "/admin/api/imports?dry_run=1", AdminServer::Headers(sam) + "Content-Type: text/csv\r\n",
               SampleRoster());
   server.Call("GET", "/admin/api/session", AdminServer::Headers(sam));
+  server.Call("POST", server.Target("/admin/api/templates/{passType}/preview"),
+              AdminServer::Headers(root), R"({"membershipId":"8-10000001"})");
+  server.Call("GET", server.Target("/admin/api/templates/{passType}"), AdminServer::Headers(sam));
 
   // What must never appear: every pass token (both generations), both session ids, every
   // password and every password hash.

@@ -17,8 +17,9 @@ void AdminSetup::Stop() {
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
                                                const handlers::PassBundles* bundles,
                                                const projections::DeviceLogStore* device_logs,
-                                               bool tls,
-                                               http::Router& router, http::Metrics& metrics) {
+                                               bool tls, http::Router& router,
+                                               http::Metrics& metrics,
+                                               handlers::TemplateService* templates) {
   auto admin = std::make_unique<AdminSetup>();
   auto store = projections::SessionStore::Open(log.log.get());
   if (!store) return store.error();
@@ -45,6 +46,7 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.device_logs = device_logs;
   services.verification = admin->verification.get();
   services.dashboard.time_zone = *zone;
+  services.templates = templates;
   http::AdminHttpOptions options;
   options.tls = tls;
   options.public_origin = http::OriginOf(config.pass.web_service_url);

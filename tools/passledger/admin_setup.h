@@ -13,6 +13,7 @@
 #include "handlers/passes/pass_bundles.h"
 #include "handlers/staff/staff_accounts.h"
 #include "handlers/staff/staff_sessions.h"
+#include "handlers/templates/template_service.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
@@ -38,12 +39,14 @@ struct AdminSetup {
 };
 
 // `tls`: the server speaks TLS itself. The routes are added to `router`. `device_logs` may be
-// nullptr (none kept).
+// nullptr (none kept). `templates` (borrowed, may be nullptr: the template routes then answer
+// 503) serves the template routes.
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
                                                const handlers::PassBundles* bundles,
                                                const projections::DeviceLogStore* device_logs,
-                                               bool tls,
-                                               http::Router& router, http::Metrics& metrics);
+                                               bool tls, http::Router& router,
+                                               http::Metrics& metrics,
+                                               handlers::TemplateService* templates = nullptr);
 
 // For `serve --demo`: when no staff account exists, creates the admin "demo" with a random
 // password and returns that password (printed once on the terminal, never logged); nullopt

@@ -14,6 +14,7 @@
 
 #include "events/data_dir.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/templates/template_service.h"
 #include "handlers/passes/pass_links.h"
 #include "handlers/passes/pass_tokens.h"
 #include "projections/read_model.h"
@@ -89,9 +90,16 @@ void Render(const RenderArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("pass render", setup.error());
     return;
   }
+  const projections::ReadModel read(log.projections.get());
+  // Passes as the server makes them: with the published template, if one was.
+  auto published = handlers::UsePublishedTemplate(handlers::TemplateStore(ctx.data_dir / "templates"),
+                                                  read, &setup->factory, &setup->warnings);
+  if (!published) {
+    ctx.exit_status = ReportError("pass render: published template", published.error());
+    return;
+  }
   for (const auto& warning : setup->warnings)
     fmt::print(stderr, "passledger: warning: {}\n", warning);
-  const projections::ReadModel read(log.projections.get());
   const handlers::PassBundles bundles(&read, {setup->factory});
   auto passes = Collect(args, bundles, read);
   if (!passes) {

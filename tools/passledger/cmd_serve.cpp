@@ -16,6 +16,8 @@
 #include "handlers/passes/pass_downloads.h"
 #include "handlers/passes/pass_links.h"
 #include "handlers/passkit/passkit_service.h"
+#include "handlers/templates/template_revisions.h"
+#include "handlers/templates/template_service.h"
 #include "http/download_routes.h"
 #include "http/metrics.h"
 #include "http/operational_routes.h"
@@ -237,11 +239,29 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("serve", setup.error());
     return;
   }
-  for (const auto& warning : setup->warnings)
-    fmt::print(stderr, "passledger: warning: {}\n", warning);
 
   const projections::ReadModel read(log.projections.get());
-  const handlers::PassBundles bundles(&read, {setup->factory});
+  // The newest published template, if any (docs/TEMPLATES.md, "Editing templates").
+  const handlers::TemplateStore template_store(ctx.data_dir / "templates");
+  auto published = handlers::UsePublishedTemplate(template_store, read, &setup->factory,
+                                                  &setup->warnings);
+  if (!published) {
+    ctx.exit_status = ReportError("serve: published template", published.error());
+    return;
+  }
+  for (const auto& warning : setup->warnings)
+    fmt::print(stderr, "passledger: warning: {}\n", warning);
+  if (*published > 0) {
+    fmt::print(stderr, "passledger: pass template: version {} as published (in {})\n",
+               *published, template_store.VersionDir(config->pass.pass_type_id, *published).string());
+  }
+  handlers::PassBundles bundles(&read, {setup->factory});
+  handlers::TemplateRevisions revisions(log.log.get(), read);
+  if (auto resumed = revisions.Resume(config->pass.pass_type_id); !resumed) {
+    ctx.exit_status = ReportError("serve: template revisions", resumed.error());
+    return;
+  }
+  handlers::TemplateService templates(log.log.get(), read, &bundles, template_store, &revisions);
   auto push = SetUpPush(*config, *setup);
   if (!push) {
     ctx.exit_status = ReportError("serve: push", push.error());
@@ -312,7 +332,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
       });
   http::AddPassKitRoutes(router, service, workers, &metrics);
   http::AddDownloadRoutes(router, downloads, workers, &metrics);
-  auto admin = SetUpAdmin(*config, log, &bundles, device_logs->get(), tls, router, metrics);
+  auto admin =
+      SetUpAdmin(*config, log, &bundles, device_logs->get(), tls, router, metrics, &templates);
   if (!admin) {
     workers.Stop();
     ctx.exit_status = ReportError("serve: admin", admin.error());
@@ -361,6 +382,7 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   fmt::print(stderr, "passledger: {} received, draining for up to {} s\n",
              signal == SIGTERM ? "SIGTERM" : "SIGINT", config->server.drain_seconds);
   if (dispatcher) dispatcher->Stop();
+  revisions.Stop();
   mailer.Stop();
   server.Stop(std::chrono::seconds(config->server.drain_seconds));
   workers.Stop();
