@@ -7,6 +7,8 @@
 
 #include "handlers/passes/pass_actions.h"
 #include "handlers/passes/pass_tokens.h"
+#include "http/admin_operator_endpoints.h"
+#include "http/admin_request_body.h"
 #include "http/admin_security.h"
 #include "http/client_address.h"
 #include "http/multipart.h"
@@ -17,45 +19,6 @@ namespace {
 
 namespace json = boost::json;
 using bhttp::status;
-
-Error Invalid(std::string message) {
-  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-AdminAnswer Json(status code, const json::value& document) {
-  AdminAnswer answer;
-  answer.status = code;
-  answer.body = json::serialize(document);
-  return answer;
-}
-
-// The request's body as a JSON object; an empty body is an empty object.
-Result<json::object> BodyObject(const AdminCall& call) {
-  const std::string& body = call.request.message.body();
-  if (body.empty()) return json::object();
-  boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
-  if (ec) return Invalid("the body is not JSON: " + ec.message());
-  if (!parsed.is_object()) return Invalid("the body must be a JSON object");
-  return std::move(parsed.as_object());
-}
-
-Result<std::string> StringField(const json::object& body, std::string_view name, bool required) {
-  const json::value* value = body.if_contains(name);
-  if (!value || value->is_null()) {
-    if (required) return Invalid("\"" + std::string(name) + "\" is required");
-    return std::string();
-  }
-  if (!value->is_string()) return Invalid("\"" + std::string(name) + "\" must be a string");
-  return std::string(value->as_string());
-}
-
-Result<bool> BoolField(const json::object& body, std::string_view name) {
-  const json::value* value = body.if_contains(name);
-  if (!value || value->is_null()) return false;
-  if (!value->is_bool()) return Invalid("\"" + std::string(name) + "\" must be true or false");
-  return value->as_bool();
-}
 
 json::object UserJson(std::string_view username, std::string_view role) {
   return json::object{{"username", username}, {"role", role}};
@@ -74,7 +37,7 @@ Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
   if (!outcome) return outcome.error();
   if (const auto* locked = std::get_if<handlers::LoginLocked>(&*outcome)) {
     const std::int64_t minutes = (locked->retry_after_seconds + 59) / 60;
-    AdminAnswer answer = Json(status::too_many_requests,
+    AdminAnswer answer = JsonAnswer(status::too_many_requests,
                               json::object{{"error", "too many failed sign-ins: try again in " +
                                                          std::to_string(minutes) + " minute(s)"}});
     answer.headers.emplace_back("Retry-After", std::to_string(locked->retry_after_seconds));
@@ -85,7 +48,7 @@ Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
     return MakeError(ErrorCode::kUnauthenticated, std::string(handlers::kInvalidLoginReason));
   }
   AdminAnswer answer =
-      Json(status::ok, json::object{{"user", UserJson(success->user.username, success->user.role)},
+      JsonAnswer(status::ok, json::object{{"user", UserJson(success->user.username, success->user.role)},
                                     {"csrfToken", success->csrf_token}});
   answer.headers.emplace_back("Set-Cookie", SessionCookie(success->session_id, call.secure_cookies));
   return answer;
@@ -93,7 +56,7 @@ Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
 
 Result<AdminAnswer> WhoAmI(const AdminServices&, const AdminCall& call) {
   const std::string csrf = handlers::StaffSessions::CsrfTokenFor(call.session_id);
-  return Json(status::ok,
+  return JsonAnswer(status::ok,
               json::object{{"user", UserJson(call.caller->username, AdminRoleName(call.caller->role))},
                            {"csrfToken", csrf}});
 }
@@ -117,12 +80,12 @@ Result<AdminAnswer> MemberEmail(const AdminServices& s, const AdminCall& call) {
   auto outcome = requests.RequestMember(call.request.Param("id"), {call.caller->actor, *resend});
   if (!outcome) return outcome.error();
   if (!outcome->queued) {
-    return Json(status::unprocessable_entity,
+    return JsonAnswer(status::unprocessable_entity,
                 json::object{{"error", outcome->refusal}, {"queued", false}});
   }
   json::array serials;
   for (const auto& serial : outcome->serials) serials.emplace_back(serial);
-  return Json(status::accepted, json::object{{"queued", true},
+  return JsonAnswer(status::accepted, json::object{{"queued", true},
                                              {"serials", std::move(serials)},
                                              {"position", outcome->first_position}});
 }
@@ -133,7 +96,7 @@ Result<AdminAnswer> BulkEmail(const AdminServices& s, const AdminCall& call) {
   auto never_sent = BoolField(*body, "neverSent");
   if (!never_sent) return never_sent.error();
   if (!*never_sent) {
-    return Invalid("give {\"neverSent\": true}: bulk e-mail goes to members never e-mailed");
+    return InvalidRequest("give {\"neverSent\": true}: bulk e-mail goes to members never e-mailed");
   }
   handlers::MailRequests requests(s.log, *s.read);
   auto bulk = requests.RequestNeverSent({call.caller->actor, false});
@@ -144,7 +107,7 @@ Result<AdminAnswer> BulkEmail(const AdminServices& s, const AdminCall& call) {
     skipped.emplace_back(json::object{{"reason", reason}, {"members", count}});
     skipped_total += count;
   }
-  return Json(status::accepted, json::object{{"queued", bulk->queued},
+  return JsonAnswer(status::accepted, json::object{{"queued", bulk->queued},
                                              {"passes", bulk->passes},
                                              {"skippedTotal", skipped_total},
                                              {"skipped", std::move(skipped)}});
@@ -153,7 +116,7 @@ Result<AdminAnswer> BulkEmail(const AdminServices& s, const AdminCall& call) {
 // --- passes ---
 
 AdminAnswer ActionAnswer(const handlers::PassActionOutcome& outcome) {
-  return Json(status::ok,
+  return JsonAnswer(status::ok,
               json::object{{"position", outcome.position}, {"devicesToUpdate", outcome.devices}});
 }
 
@@ -185,8 +148,9 @@ Result<AdminAnswer> PassRevokeToken(const AdminServices& s, const AdminCall& cal
   auto revoked =
       handlers::RevokePassToken(*s.log, *s.read, serial, call.caller->actor, std::move(*reason));
   if (!revoked) return revoked.error();
-  return Json(status::ok, json::object{{"position", revoked->position},
+  return JsonAnswer(status::ok, json::object{{"position", revoked->position},
                                        {"tokenGeneration", revoked->generation},
+                                       {"previousTokenGeneration", revoked->previous_generation},
                                        {"devicesToUpdate", *devices}});
 }
 
@@ -212,7 +176,7 @@ Result<AdminAnswer> StaffList(const AdminServices& s, const AdminCall&) {
                                    {"role", account.role},
                                    {"disabled", account.disabled}});
   }
-  return Json(status::ok, json::object{{"staff", std::move(list)}});
+  return JsonAnswer(status::ok, json::object{{"staff", std::move(list)}});
 }
 
 Result<AdminAnswer> StaffCreate(const AdminServices& s, const AdminCall& call) {
@@ -224,11 +188,10 @@ Result<AdminAnswer> StaffCreate(const AdminServices& s, const AdminCall& call) {
   if (!role) return role.error();
   auto password = StringField(*body, "password", true);
   if (!password) return password.error();
-  if (auto created = s.accounts->Create(*username, *role, *password, call.caller->actor);
-      !created) {
-    return created.error();
-  }
-  return Json(status::created, json::object{{"user", UserJson(*username, *role)}});
+  auto created = s.accounts->Create(*username, *role, *password, call.caller->actor);
+  if (!created) return created.error();
+  return JsonAnswer(status::created, json::object{{"user", UserJson(*username, *role)},
+                                                  {"position", created->created_position}});
 }
 
 Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
@@ -236,7 +199,7 @@ Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
   if (!body) return body.error();
   const std::string username(call.request.Param("username"));
   const int given = body->contains("role") + body->contains("password") + body->contains("disabled");
-  if (given != 1) return Invalid("give exactly one of \"role\", \"password\" or \"disabled\"");
+  if (given != 1) return InvalidRequest("give exactly one of \"role\", \"password\" or \"disabled\"");
   Result<handlers::StaffSummary> changed = MakeError(ErrorCode::kInternal, "no change");
   if (body->contains("role")) {
     auto role = StringField(*body, "role", true);
@@ -249,13 +212,13 @@ Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
   } else {
     auto disabled = BoolField(*body, "disabled");
     if (!disabled) return disabled.error();
-    if (!*disabled) return Invalid("accounts are disabled for good: create a new one instead");
+    if (!*disabled) return InvalidRequest("accounts are disabled for good: create a new one instead");
     auto reason = StringField(*body, "reason", false);
     if (!reason) return reason.error();
     changed = s.accounts->Disable(username, *reason, call.caller->actor);
   }
   if (!changed) return changed.error();
-  return Json(status::ok, json::object{{"username", username}});
+  return JsonAnswer(status::ok, json::object{{"username", username}, {"role", changed->role}});
 }
 
 // --- members ---
@@ -267,7 +230,7 @@ Result<AdminAnswer> MemberForget(const AdminServices& s, const AdminCall& call) 
   auto confirm = StringField(*body, "confirm", true);
   if (!confirm) return confirm.error();
   if (*confirm != id) {
-    return Invalid("to forget member " + id + ", give {\"confirm\": \"" + id + "\"}");
+    return InvalidRequest("to forget member " + id + ", give {\"confirm\": \"" + id + "\"}");
   }
   auto reason = StringField(*body, "reason", false);
   if (!reason) return reason.error();
@@ -277,53 +240,27 @@ Result<AdminAnswer> MemberForget(const AdminServices& s, const AdminCall& call) 
   auto forgotten = s.projections->Forget(id, "member-" + id, call.caller->actor,
                                          reason->empty() ? "forgotten by staff" : *reason);
   if (!forgotten) return forgotten.error();
-  return Json(status::ok, json::object{{"position", forgotten->position},
+  return JsonAnswer(status::ok, json::object{{"position", forgotten->position},
                                        {"alreadyForgotten", forgotten->already_forgotten}});
 }
 
 // --- imports ---
 
-constexpr std::size_t kMaxFileName = 255;
-
-// The uploaded file: the whole body (text/csv and the like), or the "file" field of a
-// multipart/form-data body; a view into the request either way.
-Result<FormFile> UploadedFile(const AdminCall& call) {
-  const auto type = call.request.message.find(bhttp::field::content_type);
-  const std::string_view content_type =
-      type == call.request.message.end() ? std::string_view() : std::string_view(type->value());
-  const std::string& body = call.request.message.body();
-  if (content_type.substr(0, content_type.find(';')).find("multipart/") != std::string_view::npos) {
-    return FindFormFile(content_type, body, "file");
-  }
-  return FormFile{call.request.QueryParam("file_name").value_or("upload.csv"), body};
-}
-
-std::string SafeFileName(std::string name) {
-  if (const auto slash = name.find_last_of("/\\"); slash != std::string::npos) {
-    name.erase(0, slash + 1);  // a browser may send a path
-  }
-  for (char& c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
-  }
-  if (name.size() > kMaxFileName) name.resize(kMaxFileName);
-  return name.empty() ? "upload.csv" : name;
-}
-
 Result<AdminAnswer> ImportUpload(const AdminServices& s, const AdminCall& call) {
   auto file = UploadedFile(call);
   if (!file) return file.error();
-  if (file->bytes.empty()) return Invalid("the file is empty");
+  if (file->bytes.empty()) return InvalidRequest("the file is empty");
   const std::string name = SafeFileName(file->filename);
   const bool dry_run = call.request.QueryParam("dry_run").value_or("0") != "0";
   if (dry_run) {
     auto preview = s.imports->DryRun(file->bytes, name, call.caller->actor);
     if (!preview) return preview.error();
-    return Json(status::ok, ImportSummaryJson(*preview));
+    return JsonAnswer(status::ok, ImportSummaryJson(*preview));
   }
   // The job holds the request, and so its body: the upload is never copied.
   auto started = s.imports->Start(call.shared, file->bytes, name, call.caller->actor);
   if (!started) return started.error();
-  return Json(started->existing ? status::ok : status::accepted,
+  return JsonAnswer(started->existing ? status::ok : status::accepted,
               json::object{{"id", started->import_id}, {"existing", started->existing}});
 }
 
@@ -339,7 +276,7 @@ Result<json::object> ImportDocument(const AdminServices& s, std::string_view id)
 Result<AdminAnswer> ImportGet(const AdminServices& s, const AdminCall& call) {
   auto document = ImportDocument(s, call.request.Param("id"));
   if (!document) return document.error();
-  return Json(status::ok, *document);
+  return JsonAnswer(status::ok, *document);
 }
 
 // One Server-Sent Events response: the job's next change after Last-Event-ID (waiting up to a
@@ -410,6 +347,16 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
       return ImportGet(s, call);
     case AdminRouteId::kImportEvents:
       return ImportEvents(s, call);
+    case AdminRouteId::kOperatorImport:
+      return OperatorImport(s, call);
+    case AdminRouteId::kPush:
+      return OperatorPush(s, call);
+    case AdminRouteId::kForget:
+      return OperatorForget(s, call);
+    case AdminRouteId::kRebuildStart:
+      return RebuildStart(s, call);
+    case AdminRouteId::kRebuildGet:
+      return RebuildGet(s, call);
   }
   return MakeError(ErrorCode::kInternal, "unknown admin route");
 }

@@ -10,10 +10,17 @@ namespace passledger::tools {
 void AdminSetup::Stop() {
   if (workers) workers->Stop();
   imports.reset();
+  rebuilds.reset();
+}
+
+std::string PushOffMessage(const Config& config) {
+  return "push is off (apns.auth = \"" + config.push_auth() +
+         "\"); docs/PUSH.md says how to turn it on";
 }
 
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
-                                               const handlers::PassBundles* bundles, bool tls,
+                                               const handlers::PassBundles* bundles,
+                                               handlers::PushDispatcher* push, bool tls,
                                                http::Router& router, http::Metrics& metrics) {
   auto admin = std::make_unique<AdminSetup>();
   auto store = projections::SessionStore::Open(log.log.get());
@@ -26,6 +33,7 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
       log.log.get(), *admin->read, admin->store.get(), StaffSessionOptionsOf(config.admin));
   admin->imports = std::make_unique<handlers::ImportJobs>(log.log.get(), log.projections.get(),
                                                           config.import);
+  admin->rebuilds = std::make_unique<handlers::RebuildJobs>(log.projections.get());
   admin->workers = std::make_unique<http::WorkerPool>(2, 256, 64u << 20);
   http::AdminServices services;
   services.log = log.log.get();
@@ -35,6 +43,9 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.accounts = admin->accounts.get();
   services.sessions = admin->sessions.get();
   services.imports = admin->imports.get();
+  services.rebuilds = admin->rebuilds.get();
+  services.push = push;
+  services.push_off = PushOffMessage(config);
   http::AdminHttpOptions options;
   options.tls = tls;
   options.public_origin = http::OriginOf(config.pass.web_service_url);

@@ -9,7 +9,9 @@
 #include "base/error.h"
 #include "events/event_log.h"
 #include "handlers/import/import_jobs.h"
+#include "handlers/operations/rebuild_jobs.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/push/push_dispatcher.h"
 #include "handlers/staff/staff_accounts.h"
 #include "handlers/staff/staff_sessions.h"
 #include "http/metrics.h"
@@ -28,16 +30,23 @@ struct AdminSetup {
   std::unique_ptr<handlers::StaffAccounts> accounts;
   std::unique_ptr<handlers::StaffSessions> sessions;
   std::unique_ptr<handlers::ImportJobs> imports;
+  std::unique_ptr<handlers::RebuildJobs> rebuilds;
   std::unique_ptr<http::WorkerPool> workers;
 
-  // Stops the pool (running requests finish) and the imports (the running one finishes).
+  // Stops the pool (running requests finish), the imports and the rebuild (the running ones
+  // finish).
   void Stop();
 };
 
-// `tls`: the server speaks TLS itself. The routes are added to `router`.
+// `tls`: the server speaks TLS itself. `push`: the server's dispatcher, nullptr when push is
+// off (borrowed; stop it after the Server). The routes are added to `router`.
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
-                                               const handlers::PassBundles* bundles, bool tls,
+                                               const handlers::PassBundles* bundles,
+                                               handlers::PushDispatcher* push, bool tls,
                                                http::Router& router, http::Metrics& metrics);
+
+// Why push is off, as `passledger push` says it.
+std::string PushOffMessage(const Config& config);
 
 // For `serve --demo`: when no staff account exists, creates the admin "demo" with a random
 // password and returns that password (printed once on the terminal, never logged); nullopt
