@@ -239,7 +239,7 @@ void FollowJob(ServerClient& server, const std::string& id, const ImportArgs& ar
 
 void RunThroughServer(ServerClient& server, const ImportArgs& args, std::uint64_t size,
                       CommandContext& ctx) {
-  auto file = ReadSmallFile(args.file, SIZE_MAX);
+  auto file = ReadSmallFile(args.file, size + 1);
   if (!file) return ReportFailure(file.error(), false, ctx);
   std::vector<std::pair<std::string, std::string>> query = {
       {"file_name", std::filesystem::path(args.file).filename().string()},
@@ -249,7 +249,6 @@ void RunThroughServer(ServerClient& server, const ImportArgs& args, std::uint64_
   if (!args.encoding.empty()) query.emplace_back("encoding", args.encoding);
   if (!args.pass_type.empty()) query.emplace_back("pass_type", args.pass_type);
   ImportProgressView progress(size);
-  progress.Show({handlers::ImportProgress::Phase::kReading, 0, size});
   auto answer = server.Send(boost::beast::http::verb::post,
                             WithQuery("/admin/api/operator/import", query), std::move(*file),
                             "text/csv");
