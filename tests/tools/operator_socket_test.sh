@@ -96,7 +96,7 @@ fi
 
 # A clean stop removes the socket; then the CLI opens the data directory itself.
 stop_server
-pl mail send --member 8-10000003 | grep -q '^8-10000003: e-mail requested' || fail "direct after stop"
+pl mail send --member 8-10000001 --resend | grep -q '^8-10000001: e-mail requested' || fail "direct after stop"
 
 # A crash leaves the socket behind: the next server replaces it.
 start_server_on "$bin" "$data" "$work"
