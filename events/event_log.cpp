@@ -474,7 +474,7 @@ Result<void> EventLog::PurgeForgottenKey(std::string_view subject) {
   rocksdb::DB* db = impl_->store->db();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  if (auto status = db->Flush(flush, impl_->store->handles()); !status.ok()) {
+  if (auto status = impl_->store->FlushOpened(flush); !status.ok()) {
     return FromRocks(status, "Flush");
   }
   rocksdb::CompactRangeOptions compact;

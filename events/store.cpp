@@ -153,11 +153,19 @@ Store::~Store() {
     // next CLI command) would otherwise re-insert up to max_total_wal_size of it first.
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    db_->Flush(flush, handles_);  // best effort: the WAL still has everything
+    (void)FlushOpened(flush);  // best effort: the WAL still has everything
   }
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
   db_->Close();
+}
+
+rocksdb::Status Store::FlushOpened(const rocksdb::FlushOptions& options) const {
+  for (auto* handle : handles_) {
+    const rocksdb::Status status = db_->Flush(options, handle);
+    if (!status.ok() && !status.IsColumnFamilyDropped()) return status;
+  }
+  return rocksdb::Status::OK();
 }
 
 Result<rocksdb::ColumnFamilyHandle*> Store::CreateColumnFamily(const std::string& name) {

@@ -28,6 +28,10 @@ class Store {
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
   // Every column family opened with the database (not those created later).
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
+  // Flushes every column family of handles() that still exists, one at a time: an online
+  // rebuild drops the views generation the database was opened with, and RocksDB refuses a
+  // flush naming a dropped family (the others would stay unflushed).
+  rocksdb::Status FlushOpened(const rocksdb::FlushOptions& options) const;
   // A new column family with the options Open() gives one of that name (shared block
   // cache). The caller owns the handle.
   Result<rocksdb::ColumnFamilyHandle*> CreateColumnFamily(const std::string& name);

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/time.h"
+#include "http/multipart.h"
 
 namespace passledger::http {
 
@@ -69,6 +70,32 @@ Result<std::optional<std::int64_t>> TimeParam(const Request& request, std::strin
   if (const auto us = ParseTimestamp(full, MissingOffset::kUtc)) return us;
   return InvalidInput(std::string(name) +
                       " must be a date (2026-11-28) or an RFC 3339 time (2026-11-28T12:00:00Z)");
+}
+
+namespace {
+constexpr std::size_t kMaxFileName = 255;
+}  // namespace
+
+Result<FormFile> UploadedFile(const AdminCall& call) {
+  const auto type = call.request.message.find(bhttp::field::content_type);
+  const std::string_view content_type =
+      type == call.request.message.end() ? std::string_view() : std::string_view(type->value());
+  const std::string& body = call.request.message.body();
+  if (content_type.substr(0, content_type.find(';')).find("multipart/") != std::string_view::npos) {
+    return FindFormFile(content_type, body, "file");
+  }
+  return FormFile{call.request.QueryParam("file_name").value_or("upload.csv"), body};
+}
+
+std::string SafeFileName(std::string name) {
+  if (const auto slash = name.find_last_of("/\\"); slash != std::string::npos) {
+    name.erase(0, slash + 1);  // a browser may send a path
+  }
+  for (char& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  }
+  if (name.size() > kMaxFileName) name.resize(kMaxFileName);
+  return name.empty() ? "upload.csv" : name;
 }
 
 }  // namespace passledger::http

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "http/admin_endpoints.h"
+#include "http/multipart.h"
 
 namespace passledger::http {
 
@@ -28,6 +29,14 @@ Result<std::string> StringField(const boost::json::object& body, std::string_vie
                                 bool required);
 // A boolean field; missing or null is false.
 Result<bool> BoolField(const boost::json::object& body, std::string_view name);
+
+// The uploaded file: the whole body (text/csv and the like; its name from ?file_name=), or
+// the "file" field of a multipart/form-data body; a view into the request either way.
+Result<FormFile> UploadedFile(const AdminCall& call);
+
+// A file name as a user gave it, safe to record: the last path component, control characters
+// replaced, at most 255 bytes; "upload.csv" when nothing is left.
+std::string SafeFileName(std::string name);
 
 // ?name=N within [min, max]; `fallback` when absent.
 Result<std::size_t> SizeParam(const Request& request, std::string_view name, std::size_t fallback,

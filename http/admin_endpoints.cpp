@@ -9,6 +9,7 @@
 #include "handlers/passes/pass_tokens.h"
 #include "http/admin_endpoint_support.h"
 #include "http/admin_query_endpoints.h"
+#include "http/admin_operator_endpoints.h"
 #include "http/admin_security.h"
 #include "http/admin_template_endpoints.h"
 #include "http/client_address.h"
@@ -151,6 +152,7 @@ Result<AdminAnswer> PassRevokeToken(const AdminServices& s, const AdminCall& cal
   if (!revoked) return revoked.error();
   return JsonAnswer(status::ok, json::object{{"position", revoked->position},
                                        {"tokenGeneration", revoked->generation},
+                                       {"previousTokenGeneration", revoked->previous_generation},
                                        {"devicesToUpdate", *devices}});
 }
 
@@ -188,11 +190,10 @@ Result<AdminAnswer> StaffCreate(const AdminServices& s, const AdminCall& call) {
   if (!role) return role.error();
   auto password = StringField(*body, "password", true);
   if (!password) return password.error();
-  if (auto created = s.accounts->Create(*username, *role, *password, call.caller->actor);
-      !created) {
-    return created.error();
-  }
-  return JsonAnswer(status::created, json::object{{"user", UserJson(*username, *role)}});
+  auto created = s.accounts->Create(*username, *role, *password, call.caller->actor);
+  if (!created) return created.error();
+  return JsonAnswer(status::created, json::object{{"user", UserJson(*username, *role)},
+                                                  {"position", created->created_position}});
 }
 
 Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
@@ -219,7 +220,7 @@ Result<AdminAnswer> StaffChange(const AdminServices& s, const AdminCall& call) {
     changed = s.accounts->Disable(username, *reason, call.caller->actor);
   }
   if (!changed) return changed.error();
-  return JsonAnswer(status::ok, json::object{{"username", username}});
+  return JsonAnswer(status::ok, json::object{{"username", username}, {"role", changed->role}});
 }
 
 // --- members ---
@@ -246,32 +247,6 @@ Result<AdminAnswer> MemberForget(const AdminServices& s, const AdminCall& call) 
 }
 
 // --- imports ---
-
-constexpr std::size_t kMaxFileName = 255;
-
-// The uploaded file: the whole body (text/csv and the like), or the "file" field of a
-// multipart/form-data body; a view into the request either way.
-Result<FormFile> UploadedFile(const AdminCall& call) {
-  const auto type = call.request.message.find(bhttp::field::content_type);
-  const std::string_view content_type =
-      type == call.request.message.end() ? std::string_view() : std::string_view(type->value());
-  const std::string& body = call.request.message.body();
-  if (content_type.substr(0, content_type.find(';')).find("multipart/") != std::string_view::npos) {
-    return FindFormFile(content_type, body, "file");
-  }
-  return FormFile{call.request.QueryParam("file_name").value_or("upload.csv"), body};
-}
-
-std::string SafeFileName(std::string name) {
-  if (const auto slash = name.find_last_of("/\\"); slash != std::string::npos) {
-    name.erase(0, slash + 1);  // a browser may send a path
-  }
-  for (char& c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
-  }
-  if (name.size() > kMaxFileName) name.resize(kMaxFileName);
-  return name.empty() ? "upload.csv" : name;
-}
 
 Result<AdminAnswer> ImportUpload(const AdminServices& s, const AdminCall& call) {
   auto file = UploadedFile(call);
@@ -402,6 +377,16 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
     case AdminRouteId::kTemplatePreview:
     case AdminRouteId::kTemplatePublish:
       return RunTemplateEndpoint(id, s, call);
+    case AdminRouteId::kOperatorImport:
+      return OperatorImport(s, call);
+    case AdminRouteId::kPush:
+      return OperatorPush(s, call);
+    case AdminRouteId::kForget:
+      return OperatorForget(s, call);
+    case AdminRouteId::kRebuildStart:
+      return RebuildStart(s, call);
+    case AdminRouteId::kRebuildGet:
+      return RebuildGet(s, call);
   }
   return MakeError(ErrorCode::kInternal, "unknown admin route");
 }

@@ -20,7 +20,9 @@
 #include "handlers/admin/verification_runs.h"
 #include "handlers/import/import_jobs.h"
 #include "handlers/mail/mail_requests.h"
+#include "handlers/operations/rebuild_jobs.h"
 #include "handlers/passes/pass_bundles.h"
+#include "handlers/push/push_dispatcher.h"
 #include "handlers/staff/staff_accounts.h"
 #include "handlers/staff/staff_sessions.h"
 #include "handlers/templates/template_service.h"
@@ -71,13 +73,20 @@ enum class AdminRouteId {
   kTemplateImage,
   kTemplatePreview,
   kTemplatePublish,
+  // The operator's commands (http/admin_operator_endpoints.cpp; `passledger …` through the
+  // operator socket, docs/ADMIN.md).
+  kOperatorImport,
+  kPush,
+  kForget,
+  kRebuildStart,
+  kRebuildGet,
 };
 
 // Who is calling, as the session (or the operator socket) says.
 struct AdminCaller {
   std::string username;
   AdminRole role = AdminRole::kAuditor;
-  std::string actor;  // recorded with every event: "staff:<username>"
+  std::string actor;  // recorded with every event: "staff:<username>", "operator:<unix user>"
 };
 
 // Borrowed services; every pointer must outlive the routes.
@@ -93,6 +102,9 @@ struct AdminServices {
   handlers::VerificationRuns* verification = nullptr;
   handlers::DashboardOptions dashboard;  // the organisation's time zone for days
   handlers::TemplateService* templates = nullptr;  // nullptr: the template routes answer 503
+  handlers::RebuildJobs* rebuilds = nullptr;
+  handlers::PushDispatcher* push = nullptr;  // nullptr: push is off, and push_off says why
+  std::string push_off;
 };
 
 // What an endpoint answers: a JSON document, or bytes of a type (a pass file).

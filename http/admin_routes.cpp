@@ -80,6 +80,17 @@ constexpr AdminRouteSpec kRoutes[] = {
      kSmallJson, "a member's pass rendered from the draft: {membershipId, serial}"},
     {Id::kTemplatePublish, verb::post, "/admin/api/templates/{passType}/publish", R::kAdmin,
      kSmallJson, "publish the draft: every pass of the type revised, its devices pushed"},
+    {Id::kOperatorImport, verb::post, "/admin/api/operator/import", R::kAdmin, kImportBody,
+     "`passledger import`: the file as the body; ?file_name, dry_run, show, policy_left, "
+     "encoding, pass_type; a file imported before runs again"},
+    {Id::kPush, verb::post, "/admin/api/push", R::kAdmin, kSmallJson,
+     "push to the devices of passes now: {serials?, member?}"},
+    {Id::kForget, verb::post, "/admin/api/forget", R::kAdmin, kSmallJson,
+     "forget any subject: {subject, stream, reason?}"},
+    {Id::kRebuildStart, verb::post, "/admin/api/rebuilds", R::kAdmin, kSmallJson,
+     "rebuild the views online, in the background"},
+    {Id::kRebuildGet, verb::get, "/admin/api/rebuilds/{id}", R::kAdmin, 0,
+     "a rebuild's progress (?after=<revision> waits up to 1 s for a change)"},
 };
 
 bool ChangesState(verb method) {
@@ -128,9 +139,20 @@ struct Admitted {
   std::string session_id;
 };
 
+// A request of the operator socket: its peer's uid was checked by the Server (the server's own
+// or root) and the socket is 0600 in the private data directory, which is the authentication;
+// no cookie session, role or CSRF token applies. It acts as an admin named after the Unix user.
+AdminCaller OperatorCaller(const LocalPeer& peer) {
+  return AdminCaller{peer.user, AdminRole::kAdmin, "operator:" + peer.user};
+}
+
 Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
                        const Request& request) {
   Admitted out;
+  if (request.local_peer) {
+    out.caller = OperatorCaller(*request.local_peer);
+    return out;
+  }
   const auto origin = Header(request, bhttp::field::origin);
   const std::string_view host = Header(request, bhttp::field::host).value_or("");
   if (!OriginAllowed(origin, host, context.options.public_origin, context.options.tls)) {

@@ -3,7 +3,9 @@
 // documentation's route table and the role tests all follow.
 //
 // Every request, on a worker of the admin pool (Argon2 and appends never run on an I/O
-// thread):
+// thread), except those of the operator socket (Request::local_peer, set by the session from
+// the peer's credentials), which skip 1–4 and act as AdminCaller{<unix user>, kAdmin,
+// "operator:<unix user>"}:
 //   1. a foreign Origin → 403 (http/admin_security.h);
 //   2. the session cookie → the caller (handlers::StaffSessions::Validate); none or a dead
 //      session → 401 (except the login route, which needs none);

@@ -31,6 +31,13 @@ namespace passledger::http {
 
 namespace bhttp = boost::beast::http;
 
+// The client of a connection to the operator socket (ServerOptions::operator_socket), from the
+// kernel's peer credentials (SO_PEERCRED): the server's own uid or root.
+struct LocalPeer {
+  std::uint32_t uid = 0;
+  std::string user;  // the uid's login name, or "uid-<n>" when it has none
+};
+
 // One request as a handler sees it: the Beast message plus what routing found.
 struct Request {
   bhttp::request<bhttp::string_body> message;
@@ -40,6 +47,9 @@ struct Request {
   // Who sent it: the peer's address, or the one a trusted proxy gave in X-Forwarded-For
   // (ServerOptions::trusted_proxies, http/client_address.h); no port.
   std::string client;
+  // Set only by a session of the operator socket, never from anything the client sent: a TCP
+  // request can never carry it. The admin routes then skip the cookie session and CSRF.
+  std::optional<LocalPeer> local_peer;
 
   // The decoded captured segment; empty if the template has no such {name}.
   [[nodiscard]] std::string_view Param(std::string_view name) const;

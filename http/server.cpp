@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http/async_log.h"
+#include "http/operator_socket.h"
 #include "http/session.h"
 
 namespace passledger::http {
@@ -24,6 +25,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
+
+// What the per-address cap counts the operator socket's connections under.
+constexpr std::string_view kLocalPeerKey = "unix";
 
 constexpr std::string_view kTooManyConnections =
     "HTTP/1.1 503 Service Unavailable\r\n"
@@ -116,11 +121,15 @@ struct Server::Impl {
         state(
             std::make_shared<ServerState>(QueueLogs(std::move(options), async_log.get()), router)),
         acceptor(*contexts.front()),
-        retry_timer(acceptor.get_executor()) {}
+        retry_timer(acceptor.get_executor()),
+        local_acceptor(*contexts.front()),
+        local_retry_timer(acceptor.get_executor()) {}
 
   Result<void> Bind();
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  void DoAcceptLocal();
+  void OnAcceptLocal(beast::error_code ec, local::socket socket);
   void CloseAcceptor();
   void CloseSessions(bool force);
 
@@ -138,6 +147,10 @@ struct Server::Impl {
   std::shared_ptr<ServerState> state;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
+  // The operator socket (ServerOptions::operator_socket), on the same thread as `acceptor`.
+  local::acceptor local_acceptor;
+  asio::steady_timer local_retry_timer;
+  SocketFile socket_file;  // empty path: none bound
   // Shared with the rejections' handlers, which may outlive the Impl.
   std::shared_ptr<std::atomic<std::size_t>> rejections_in_flight =
       std::make_shared<std::atomic<std::size_t>>(0);
@@ -233,15 +246,52 @@ void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   DoAccept();
 }
 
+void Server::Impl::DoAcceptLocal() {
+  local_acceptor.async_accept(NextContext(), [this](beast::error_code ec, local::socket socket) {
+    OnAcceptLocal(ec, std::move(socket));
+  });
+}
+
+// Only the server's own uid and root are served; anyone else is closed without an answer (a
+// line in the error log says who, never what they sent).
+void Server::Impl::OnAcceptLocal(beast::error_code ec, local::socket socket) {
+  if (!local_acceptor.is_open()) return;
+  if (ec) {
+    state->LogError(fmt::format("operator socket accept: {}", ec.message()));
+    local_retry_timer.expires_after(kAcceptRetryDelay);
+    local_retry_timer.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) DoAcceptLocal();
+    });
+    return;
+  }
+  auto peer = CheckOperatorPeer(socket.native_handle());
+  if (!peer) {
+    state->LogError(peer.error().message);
+    beast::error_code close_ec;
+    socket.close(close_ec);
+  } else if (std::string key(kLocalPeerKey);
+             state->Admit(key) == ServerState::Admission::kAdmitted) {
+    std::make_shared<Session>(std::move(socket), state, std::move(key), std::move(*peer))->Run();
+  } else {
+    beast::error_code close_ec;
+    socket.close(close_ec);  // over a cap: the CLI says the server is busy
+  }
+  DoAcceptLocal();
+}
+
 void Server::Impl::CloseAcceptor() {
   std::promise<void> closed;
   asio::post(acceptor.get_executor(), [this, &closed] {
     beast::error_code ec;
     acceptor.close(ec);
     retry_timer.cancel();
+    local_acceptor.close(ec);
+    local_retry_timer.cancel();
     closed.set_value();
   });
   closed.get_future().wait();
+  RemoveOperatorSocket(socket_file);
+  socket_file = {};
 }
 
 void Server::Impl::CloseSessions(bool force) {
@@ -263,6 +313,12 @@ Result<void> Server::Start() {
     impl_->state->tls = std::move(*tls);
   }
   if (auto bound = impl_->Bind(); !bound) return bound;
+  if (!options.operator_socket.empty()) {
+    auto file = BindOperatorSocket(impl_->local_acceptor, options.operator_socket);
+    if (!file) return file.error();
+    impl_->socket_file = std::move(*file);
+    asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAcceptLocal(); });
+  }
   impl_->running = true;
   asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->DoAccept(); });
   for (auto& context : impl_->contexts) {

@@ -8,6 +8,10 @@
 // kMaxRejectionsInFlight such answers at once, beyond that they are closed unanswered). Responses
 // are written in request order. See docs/HTTP.md for the numbers.
 //
+// With ServerOptions::operator_socket the same Router is also served on a Unix-domain stream
+// socket (docs/ADMIN.md, "The operator socket"), with the same limits and timeouts; only peers
+// whose uid (SO_PEERCRED) is the server's own or root are served, others are closed unanswered.
+//
 // Ownership: the Router (and the Metrics, if any) must outlive the Server. Thread-safety:
 // Start, port and Stop are called from one controlling thread; handlers run on I/O threads.
 // REQUIRES: every Responder has completed (worker pools stopped) before the Server is
@@ -67,6 +71,11 @@ struct ServerOptions {
   // is always the peer.
   std::vector<Network> trusted_proxies;
 
+  // The operator socket's path; empty: none. Start creates it mode 0600, replacing a stale
+  // socket left at the path (never a file of another kind); Stop removes it. Requests on it
+  // carry Request::local_peer.
+  std::string operator_socket;
+
   std::string server_name = "PassLedger";
   // Headers a family of paths puts on every answer, routing errors and refusals (404, 405,
   // 413, ...) included — the admin API's security headers. The first entry whose prefix
@@ -93,9 +102,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Loads the TLS certificate and key if configured, binds host:port, starts accepting and
-  // the I/O threads. kInvalidArgument for a bad host or unusable TLS files, kUnavailable when
-  // the address cannot be bound. REQUIRES: not started before.
+  // Loads the TLS certificate and key if configured, binds host:port (and the operator
+  // socket), starts accepting and the I/O threads. kInvalidArgument for a bad host, unusable
+  // TLS files or a socket path too long for a Unix socket; kUnavailable when the address
+  // cannot be bound; kFailedPrecondition when the socket path holds something else or a live
+  // socket. REQUIRES: not started before.
   [[nodiscard]] Result<void> Start();
 
   // The bound port (after Start).
@@ -103,7 +114,8 @@ class Server {
 
   // Graceful: stops accepting, closes idle connections, lets in-flight requests finish
   // (their connections close after the last response) for at most `drain`, then closes
-  // whatever is left and joins the I/O threads. Idempotent.
+  // whatever is left and joins the I/O threads. The operator socket is removed at once.
+  // Idempotent.
   void Stop(std::chrono::milliseconds drain);
 
  private:

@@ -156,6 +156,18 @@ Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::st
   if (state_->options.metrics) state_->options.metrics->ConnectionOpened();
 }
 
+Session::Session(asio::local::stream_protocol::socket socket, std::shared_ptr<ServerState> state,
+                 std::string peer, LocalPeer local)
+    : state_(std::move(state)),
+      peer_(std::move(peer)),
+      remote_("unix:" + local.user),
+      local_peer_(std::move(local)),
+      executor_(socket.get_executor()),
+      idle_timer_(executor_),
+      stream_(std::in_place_type<LocalStream>, std::move(socket)) {
+  if (state_->options.metrics) state_->options.metrics->ConnectionOpened();
+}
+
 Session::~Session() {
   if (state_->options.metrics) state_->options.metrics->ConnectionClosed();
   state_->Unregister(this);
@@ -165,17 +177,34 @@ Session::~Session() {
 void Session::Run() {
   state_->Register(shared_from_this());
   asio::dispatch(executor_, [self = shared_from_this()] {
-    if (!self->state_->tls) return self->DoRead();
-    self->Lowest().expires_after(self->state_->options.header_timeout);
+    if (!self->state_->tls || self->local_peer_) return self->DoRead();
+    self->ExpiresAfter(self->state_->options.header_timeout);
     beast::async_detect_ssl(
         std::get<PlainStream>(self->stream_), self->buffer_,
         [self](beast::error_code ec, bool is_tls) { self->OnDetect(ec, is_tls); });
   });
 }
 
-beast::tcp_stream& Session::Lowest() {
-  return std::visit(
-      [](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); }, stream_);
+void Session::ExpiresAfter(std::chrono::steady_clock::duration timeout) {
+  WithLowest([&](auto& lowest) { lowest.expires_after(timeout); });
+}
+
+void Session::ExpiresNever() {
+  WithLowest([](auto& lowest) { lowest.expires_never(); });
+}
+
+void Session::ShutdownSend() {
+  WithLowest([](auto& lowest) {
+    beast::error_code ec;
+    lowest.socket().shutdown(asio::socket_base::shutdown_send, ec);
+  });
+}
+
+void Session::CloseSocket() {
+  WithLowest([](auto& lowest) {
+    beast::error_code ec;
+    lowest.socket().close(ec);
+  });
 }
 
 // With TLS on, the first bytes decide: a ClientHello starts the handshake (the bytes read so
@@ -188,7 +217,7 @@ void Session::OnDetect(beast::error_code ec, bool is_tls) {
   }
   PlainStream plain = std::move(std::get<PlainStream>(stream_));
   TlsStream& tls = stream_.emplace<TlsStream>(std::move(plain), *state_->tls);
-  Lowest().expires_after(state_->options.header_timeout);
+  ExpiresAfter(state_->options.header_timeout);
   tls.async_handshake(
       asio::ssl::stream_base::server, buffer_.data(),
       // The default argument: Beast 1.81 checks the buffered handshake's handler against
@@ -222,9 +251,8 @@ void Session::Close() {
   closed_ = true;
   CancelIdle();
   read_ = ReadState::kDone;
-  beast::error_code ec;
-  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-  Lowest().socket().close(ec);
+  ShutdownSend();
+  CloseSocket();
 }
 
 // After the last response: shut down our side and read (and discard) whatever the client
@@ -236,28 +264,29 @@ void Session::CloseAfterResponse() {
   closed_ = true;
   CancelIdle();
   read_ = ReadState::kDone;
-  Lowest().expires_after(kLingerTimeout);
+  ExpiresAfter(kLingerTimeout);
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
     // close_notify, then the socket; the client's unread upload goes with it.
-    tls->async_shutdown([self = shared_from_this()](beast::error_code) { self->Lowest().close(); });
+    tls->async_shutdown([self = shared_from_this()](beast::error_code) { self->CloseSocket(); });
     return;
   }
-  beast::error_code ec;
-  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+  ShutdownSend();
   Drain(std::make_shared<std::array<char, 4096>>());
 }
 
 void Session::Drain(std::shared_ptr<std::array<char, 4096>> scratch) {
   auto& buffer = *scratch;
-  Lowest().async_read_some(asio::buffer(buffer),
-                           [self = shared_from_this(), scratch = std::move(scratch)](
-                               beast::error_code ec, std::size_t) mutable {
-                             if (ec) {
-                               self->Lowest().close();
-                               return;
-                             }
-                             self->Drain(std::move(scratch));
-                           });
+  WithLowest([&](auto& lowest) {
+    lowest.async_read_some(asio::buffer(buffer), [self = shared_from_this(),
+                                                  scratch = std::move(scratch)](
+                                                     beast::error_code ec, std::size_t) mutable {
+      if (ec) {
+        self->CloseSocket();
+        return;
+      }
+      self->Drain(std::move(scratch));
+    });
+  });
 }
 
 void Session::Fail(beast::error_code ec, std::string_view what) {
@@ -288,9 +317,9 @@ void Session::DoRead() {
   const bool under_way = first_request_ || buffer_.size() > 0;
   idle_read_ = !under_way;
   if (under_way) {
-    Lowest().expires_after(options.header_timeout);
+    ExpiresAfter(options.header_timeout);
   } else {
-    Lowest().expires_never();
+    ExpiresNever();
     if (slots_.empty() && !writing_) ArmIdle();
   }
   read_ = ReadState::kReading;
@@ -371,10 +400,12 @@ void Session::OnHeader(beast::error_code ec) {
     return Reject(bhttp::status::uri_too_long, "request target too long");
   }
   match_ = state_->router.Match(header.method(), header.target());
-  client_ = ResolveClient(peer_address_,
-                          options.trusted_proxies.empty() ? std::string() : ForwardedFor(header),
-                          options.trusted_proxies)
-                .to_string();
+  client_ = local_peer_ ? remote_
+                       : ResolveClient(peer_address_,
+                                       options.trusted_proxies.empty() ? std::string()
+                                                                       : ForwardedFor(header),
+                                       options.trusted_proxies)
+                             .to_string();
   const auto length = parser_->content_length();
   const bool has_body = parser_->chunked() || (length && *length > 0);
   // Nothing routed takes a body: answer now and close rather than read what nobody wants.
@@ -402,7 +433,7 @@ void Session::OnHeader(beast::error_code ec) {
 void Session::SendContinue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   writing_ = true;
-  Lowest().expires_after(state_->options.write_timeout);
+  ExpiresAfter(state_->options.write_timeout);
   WithStream([&](auto& stream) {
     asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -415,7 +446,7 @@ void Session::SendContinue() {
 
 void Session::ReadBody() {
   if (closed_) return;
-  Lowest().expires_after(state_->options.body_timeout);
+  ExpiresAfter(state_->options.body_timeout);
   WithStream([&](auto& stream) {
     bhttp::async_read(stream, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
@@ -449,7 +480,7 @@ void Session::Dispatch() {
     OnComplete(id, RoutingError());
   } else {
     Request request{std::move(message), std::move(match_.params), std::move(match_.query), remote_,
-                    std::move(client_)};
+                    std::move(client_), local_peer_};
     Responder responder(shared_from_this(), id);
     try {
       match_.route->handler(std::move(request), responder);
@@ -526,7 +557,7 @@ void Session::MaybeWrite() {
   if (writing_ || closed_ || slots_.empty() || !slots_.front().response) return;
   Finalize(slots_.front());
   writing_ = true;
-  Lowest().expires_after(state_->options.write_timeout);
+  ExpiresAfter(state_->options.write_timeout);
   WithStream([&](auto& stream) {
     bhttp::async_write(stream, *slots_.front().response,
                        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));

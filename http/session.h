@@ -1,7 +1,9 @@
 // Internal to http/: the state shared by a Server and its sessions, and one connection's
 // Session. Not part of the public API (use server.h).
 //
-// A Session owns one TCP connection and runs on its I/O thread's single-threaded io_context
+// A Session owns one connection — TCP (plain, or TLS when detected), or a Unix-domain stream of
+// the operator socket (ServerOptions::operator_socket; its peer was checked by the Server and
+// every request carries Request::local_peer) — and runs on its I/O thread's single-threaded io_context
 // (its "strand"); every member function except Complete, Shutdown and ForceClose must run on
 // that strand. Those three post to it and may
 // be called from any thread.
@@ -9,9 +11,11 @@
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -74,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Takes over one admission of `peer` from ServerState::Admit.
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
           std::string peer);
+  // A connection of the operator socket from `local` (whose credentials the Server checked).
+  Session(boost::asio::local::stream_protocol::socket socket, std::shared_ptr<ServerState> state,
+          std::string peer, LocalPeer local);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -105,9 +112,20 @@ class Session : public std::enable_shared_from_this<Session> {
 
   using PlainStream = boost::beast::tcp_stream;
   using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  using LocalStream = boost::beast::basic_stream<boost::asio::local::stream_protocol>;
 
-  boost::beast::tcp_stream& Lowest();
-  // Calls f(stream) with the plain or the TLS stream.
+  // Calls f(the lowest layer: a tcp_stream, or the LocalStream).
+  template <class F>
+  decltype(auto) WithLowest(F&& f) {
+    return std::visit(
+        [&](auto& stream) -> decltype(auto) { return f(boost::beast::get_lowest_layer(stream)); },
+        stream_);
+  }
+  void ExpiresAfter(std::chrono::steady_clock::duration timeout);
+  void ExpiresNever();
+  void ShutdownSend();
+  void CloseSocket();
+  // Calls f(stream) with the plain, the TLS or the local stream.
   template <class F>
   void WithStream(F&& f) {
     std::visit(std::forward<F>(f), stream_);
@@ -142,13 +160,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string peer_;  // PeerKey of the client's address
   const std::string remote_;
   const boost::asio::ip::address peer_address_;  // unspecified when the socket had no peer
+  const std::optional<LocalPeer> local_peer_;     // set on the operator socket only
   const boost::asio::any_io_executor executor_;  // the strand; safe to use from any thread
 
   // State below is touched only on the strand.
   boost::asio::steady_timer idle_timer_;
   std::uint64_t idle_generation_ = 0;  // a wait fires only if no ArmIdle/CancelIdle came since
   bool idle_read_ = false;             // the pending header read waits for a keep-alive request
-  std::variant<PlainStream, TlsStream> stream_;
+  std::variant<PlainStream, TlsStream, LocalStream> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   RouteMatch match_;           // of the request being read

@@ -40,6 +40,33 @@ bhttp::status StatusFor(ErrorCode code) {
   return bhttp::status::internal_server_error;
 }
 
+ErrorCode ErrorCodeFor(bhttp::status status) {
+  switch (status) {
+    case bhttp::status::bad_request:
+      return ErrorCode::kInvalidArgument;
+    case bhttp::status::unauthorized:
+      return ErrorCode::kUnauthenticated;
+    case bhttp::status::forbidden:
+      return ErrorCode::kPermissionDenied;
+    case bhttp::status::not_found:
+      return ErrorCode::kNotFound;
+    case bhttp::status::conflict:
+      return ErrorCode::kConflict;
+    case bhttp::status::gone:
+    case bhttp::status::unprocessable_entity:
+      return ErrorCode::kFailedPrecondition;
+    case bhttp::status::payload_too_large:
+      return ErrorCode::kTooLarge;
+    case bhttp::status::service_unavailable:
+      return ErrorCode::kUnavailable;
+    case bhttp::status::gateway_timeout:
+      return ErrorCode::kTimeout;
+    default:
+      break;
+  }
+  return static_cast<unsigned>(status) >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument;
+}
+
 bool HidesDetails(ErrorCode code) {
   switch (code) {
     case ErrorCode::kCorruption:

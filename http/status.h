@@ -16,6 +16,12 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 [[nodiscard]] boost::beast::http::status StatusFor(ErrorCode code);
 
+// The other way, for a client of our own API (the CLI over the operator socket): the code an
+// error status stands for. 409 is kConflict (kAlreadyExists answers the same), 422 (a refusal
+// the answer explains) kFailedPrecondition, an unknown 5xx kInternal, an unknown 4xx
+// kInvalidArgument.
+[[nodiscard]] ErrorCode ErrorCodeFor(boost::beast::http::status status);
+
 // True for the codes of server-side failures (kCorruption, kInternal, kUnavailable,
 // kCancelled, kTimeout), whose message may hold file paths or storage messages: the client
 // gets GenericMessage(code) and a request id, the details go to the error log with that id.

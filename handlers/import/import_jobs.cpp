@@ -61,6 +61,7 @@ boost::json::object ImportJobStatusJson(const ImportJobStatus& s) {
                                        {"percent", Percent(s)}}}};
   if (s.summary) o["summary"] = ImportSummaryJson(*s.summary);
   if (!s.error.empty()) o["error"] = s.error;
+  if (s.rejected) o["rejected"] = true;
   return o;
 }
 
@@ -85,6 +86,14 @@ ImportJobs::~ImportJobs() {
 
 Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::string_view bytes,
                                       std::string file_name, std::string actor) {
+  ImportJobOptions options;
+  options.file_name = std::move(file_name);
+  options.actor = std::move(actor);
+  return Start(std::move(owner), bytes, std::move(options));
+}
+
+Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::string_view bytes,
+                                      ImportJobOptions options) {
   const std::string sha256 = ToHex(Sha256(bytes));
   const std::string prefix = sha256.substr(0, 16) + "-";
   {
@@ -101,7 +110,7 @@ Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::st
   const projections::ReadModel views(projections_);
   auto slot = FindImportJob(views, sha256);
   if (!slot) return slot.error();
-  if (!slot->resumed && !slot->previous.empty()) {
+  if (!options.again && !slot->resumed && !slot->previous.empty()) {
     auto previous = views.Import(slot->previous);
     if (!previous) return previous.error();
     if (*previous && (*previous)->state == projections::ImportState::kCompleted) {
@@ -117,11 +126,13 @@ Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::st
   }
   Job job;
   job.status.import_id = slot->import_id;
-  job.status.file_name = std::move(file_name);
-  job.status.actor = std::move(actor);
+  job.status.file_name = std::move(options.file_name);
+  job.status.actor = std::move(options.actor);
   job.status.progress.total_bytes = bytes.size();
   job.owner = std::move(owner);
   job.bytes = bytes;
+  job.config = options.config ? std::move(*options.config) : config_;
+  job.preview_changes = options.preview_changes;
   jobs_.insert_or_assign(slot->import_id, std::move(job));
   queue_.push_back(slot->import_id);
   changed_.notify_all();
@@ -130,12 +141,21 @@ Result<ImportStart> ImportJobs::Start(std::shared_ptr<const void> owner, std::st
 
 Result<ImportSummary> ImportJobs::DryRun(std::string_view bytes, std::string file_name,
                                          std::string actor, std::size_t preview_changes) const {
-  const RosterImporter importer(log_, projections_, config_);
-  ImportOptions options;
+  ImportJobOptions options;
   options.file_name = std::move(file_name);
   options.actor = std::move(actor);
-  options.dry_run = true;
   options.preview_changes = preview_changes;
+  return DryRun(bytes, options);
+}
+
+Result<ImportSummary> ImportJobs::DryRun(std::string_view bytes,
+                                         const ImportJobOptions& job) const {
+  const RosterImporter importer(log_, projections_, job.config.value_or(config_));
+  ImportOptions options;
+  options.file_name = job.file_name;
+  options.actor = job.actor;
+  options.dry_run = true;
+  options.preview_changes = job.preview_changes;
   options.total_bytes = bytes.size();
   return importer.Run(MemorySource(bytes), options);
 }
@@ -197,13 +217,14 @@ void ImportJobs::Run(std::stop_token stop) {
 
 void ImportJobs::RunJob(Job& job) {
   const std::string id = job.status.import_id;  // the job's own fields: this thread's alone
-  const RosterImporter importer(log_, projections_, config_);
+  const RosterImporter importer(log_, projections_, job.config);
   ImportOptions options;
   {
     MutexLock lock(mutex_);
     options.file_name = job.status.file_name;
     options.actor = job.status.actor;
   }
+  options.preview_changes = job.preview_changes;
   options.total_bytes = job.bytes.size();
   options.progress = [&](const ImportProgress& progress) {
     Update(id, [&](ImportJobStatus& s) { s.progress = progress; });
@@ -217,6 +238,8 @@ void ImportJobs::RunJob(Job& job) {
     } else {
       s.state = ImportJobState::kFailed;
       s.error = summary.error().message;
+      const ErrorCode code = summary.error().code;
+      s.rejected = code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge;
     }
   });
 }

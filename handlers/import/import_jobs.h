@@ -45,12 +45,26 @@ struct ImportJobStatus {
   ImportProgress progress;
   std::optional<ImportSummary> summary;  // when completed
   std::string error;                     // when failed: what a person can act on
+  bool rejected = false;                 // when failed: the file was refused, nothing written
   std::uint64_t revision = 0;            // grows with every change of the above
 };
 
 // {"importId", "fileName", "state", "progress": {"phase", "bytes", "totalBytes", "rows",
-//  "membershipsDone", "membershipsTotal", "events", "percent"}, "summary"?, "error"?}
+//  "membershipsDone", "membershipsTotal", "events", "percent"}, "summary"?, "error"?,
+//  "rejected"? (true when the file was refused)}
 boost::json::object ImportJobStatusJson(const ImportJobStatus& status);
+
+// How one job runs, beyond the file: what `passledger import`'s flags give through the
+// operator socket (docs/ADMIN.md, "The operator socket").
+struct ImportJobOptions {
+  std::string file_name;
+  std::string actor;
+  std::optional<ImportConfig> config;  // nullopt: the jobs' own
+  std::size_t preview_changes = 20;    // change lines the summary keeps
+  // A file whose import completed before runs again as a new job (as `passledger import` on the
+  // data directory does) instead of answering with that job.
+  bool again = false;
+};
 
 struct ImportStart {
   std::string import_id;
@@ -70,11 +84,17 @@ class ImportJobs {
   // when max_queued jobs already wait or the jobs are stopping.
   Result<ImportStart> Start(std::shared_ptr<const void> owner, std::string_view bytes,
                             std::string file_name, std::string actor);
+  Result<ImportStart> Start(std::shared_ptr<const void> owner, std::string_view bytes,
+                            ImportJobOptions options);
 
   // The file's diff against the views, nothing written, on the caller's thread: the summary
   // with the first `preview_changes` changes. The file's errors as RosterImporter gives them.
   Result<ImportSummary> DryRun(std::string_view bytes, std::string file_name, std::string actor,
                                std::size_t preview_changes = 100) const;
+  Result<ImportSummary> DryRun(std::string_view bytes, const ImportJobOptions& options) const;
+
+  // The configuration jobs run with unless their options give another.
+  const ImportConfig& config() const { return config_; }
 
   // A job of this process (queued, running or among the last finished); nullopt otherwise.
   std::optional<ImportJobStatus> Live(std::string_view import_id) const PL_EXCLUDES(mutex_);
@@ -91,6 +111,9 @@ class ImportJobs {
     ImportJobStatus status;
     std::shared_ptr<const void> owner;  // of `bytes`; released when the job ends
     std::string_view bytes;
+    // Constant once queued.
+    ImportConfig config;
+    std::size_t preview_changes = 20;
   };
   void Run(std::stop_token stop);
   void RunJob(Job& job) PL_EXCLUDES(mutex_);

@@ -116,6 +116,7 @@ void PushDispatcher::Run(std::stop_token stop) {
   };
   while (!stop.stop_requested()) {
     if (!WaitForChanges(stop)) break;
+    MutexLock batch(batch_mutex_);
     auto views_at = read_.Checkpoint();
     if (!views_at) return stop_with("reading the views: " + views_at.error().message);
     std::uint64_t up_to = *views_at;
@@ -211,7 +212,8 @@ Result<void> PushDispatcher::AddDevices(const std::string& serial, std::uint64_t
 }
 
 Result<PushBatchReport> PushDispatcher::PushNow(std::span<const std::string> serials) {
-  const std::uint64_t head = log_->GetHead().position;
+  MutexLock batch(batch_mutex_);
+  const std::uint64_t at = status().running ? checkpoint_ : log_->GetHead().position;
   std::vector<Due> due;
   std::unordered_map<std::string, std::size_t> index;
   for (const std::string& serial : serials) {
@@ -222,7 +224,7 @@ Result<PushBatchReport> PushDispatcher::PushNow(std::span<const std::string> ser
       return ok.error();
     }
   }
-  auto report = Send(std::move(due), head, head);
+  auto report = Send(std::move(due), at, at);
   if (!report) return report.error();
   if (report->not_sent > 0) {
     return MakeError(ErrorCode::kFailedPrecondition,

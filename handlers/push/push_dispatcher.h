@@ -24,8 +24,9 @@
 //
 // Threads: Start() runs the loop on a thread of its own, which waits on the log's head
 // (EventLog::WaitForHead), never polls. status(), DeviceAsked() and the histograms may be
-// called from any thread. PushNow() is for a process without a running loop (the `push`
-// command). The log, projections and client are borrowed and must outlive the dispatcher.
+// called from any thread. PushNow() may be called from any thread, also beside the running
+// loop (`passledger push` through the operator socket): batches are sent one at a time. The
+// log, projections and client are borrowed and must outlive the dispatcher.
 #pragma once
 
 #include <array>
@@ -111,8 +112,9 @@ class PushDispatcher {
   // Ends the loop: the batch on the wire ends unrecorded (sent again on the next start).
   void Stop();
 
-  // One batch now for the devices of these serials, recorded like any other (its range is
-  // empty: from = up_to = the head). REQUIRES: the loop is not running.
+  // One batch now for the devices of these serials, recorded like any other with an empty
+  // range: from = up_to = the loop's checkpoint while it runs (so a restart starts where the
+  // loop had got to), else the head. Waits for a batch of the loop that is on the wire.
   Result<PushBatchReport> PushNow(std::span<const std::string> serials);
 
   // A device asked the list route what changed: observes the time since its last push.
@@ -147,7 +149,10 @@ class PushDispatcher {
   apns::Client* const client_;
   const PushDispatcherOptions options_;
 
-  // The loop thread's alone.
+  // Held by the loop for each batch and by PushNow: one batch on the wire at a time (the
+  // client's Send is single-caller). Taken before mutex_.
+  Mutex batch_mutex_;
+  // Written by Start and, under batch_mutex_, the loop; read by PushNow under batch_mutex_.
   std::uint64_t checkpoint_ = 0;
   std::uint64_t recorded_up_to_ = 0;
   std::uint64_t seen_head_ = 0;

@@ -440,6 +440,8 @@ BOOST_AUTO_TEST_CASE(AnUploadIsPreviewedImportedFollowedAndIdempotent) {
   const auto history = Parse(server.Call("GET", "/admin/api/imports", AdminServer::Headers(sam)));
   BOOST_TEST(history.at("imports").at(0).at("importId").as_string() == id);
   BOOST_TEST(history.at("imports").at(0).at("rejected").to_number<int>() == 1);
+}
+
 // The template routes end to end: an auditor reads the draft, an admin replaces it (the GET
 // document sent back with one colour changed), a bad image is refused naming the field, the
 // preview renders a member's pass from the draft, publishing revises every pass and the pass

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end test of the passledger command: the demo twice (idempotent), exit statuses,
 # errors on stderr as one line, read-only commands beside a writer, forget.
+# With PASSLEDGER_TEST_SERVER=1, `passledger serve` runs on the data directory from the
+# forget on (`append` and `digest` write without going through a server, so they come
+# first): forget and rebuild go through its operator socket, the rest reads beside it.
 # Usage: cli_test.sh PASSLEDGER_BINARY DEMO_SCRIPT
 set -euo pipefail
 bin=${1:?passledger binary}
 demo=${2:?demo script}
 work=$(mktemp -d "${TMPDIR:-/tmp}/passledger-cli-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/server_mode.sh"
+trap 'server_cleanup; rm -rf "$work"' EXIT
 data="$work/data"
 pl() { "$bin" --data "$data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -67,6 +71,7 @@ pl append --stream member-8-10000002 --type MemberEnrolled \
 pl digest --check "$work/digest.json" | grep -q '^ok:' || fail "digest --check failed"
 
 # Forget: sealed parts become "forgotten", the chain still verifies, other members intact.
+start_server_on "$bin" "$data" "$work"
 pl forget --subject 8-10000001 --reason "test" > /dev/null
 pl log --reveal --stream member-8-10000001 | head -1 | grep -q '"personal":"forgotten"' ||
   fail "forgotten subject still readable"
@@ -83,4 +88,6 @@ pl state member 8-10000001 --at 2 | grep -q '"level":"Family"' || fail "state at
 pl state member 8-10000001 | grep -q '"level":"Patron"' || fail "state now should be Patron"
 pl state pass DEMOSERIAL1 | grep -q '"cardholder"' && fail "pass of a forgotten member shows its cardholder"
 
+expect_server_routes /admin/api/forget /admin/api/rebuilds "/admin/api/rebuilds/{id}"
+stop_server
 echo "cli_test: ok"

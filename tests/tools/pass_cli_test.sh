@@ -4,17 +4,25 @@
 # check each one with `passledger pass inspect`, the real `openssl cms -verify`, unzip and the
 # project's pass.json schema checker. Then the failure paths: a tampered bundle, a wrong CA,
 # configuration mistakes, a certificate for another pass type.
+# With PASSLEDGER_TEST_SERVER=1 `passledger serve` runs on the data directory throughout: the
+# import and the token revocation go through its operator socket, the rest reads beside it.
 # Usage: pass_cli_test.sh PASSLEDGER_BINARY SOURCE_DIR
 set -euo pipefail
 bin=${1:?passledger binary}
 src=${2:?source dir}
 work=$(mktemp -d "${TMPDIR:-/tmp}/passledger-pass-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$src/tests/tools/server_mode.sh"
+trap 'server_cleanup; rm -rf "$work"' EXIT
 data="$work/data"
 pl() { "$bin" --data "$data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 umask 022 # what most shells have; the files that must be private must not depend on it
 
+start_server_on "$bin" "$data" "$work"
+if server_mode; then
+  mode=$(stat -c %a "$data/passledger.sock")
+  [ "$mode" = 600 ] || fail "the operator socket has mode $mode under umask 022, want 600"
+fi
 pl import "$src/tests/data/altru-roster.csv" > "$work/import.out"
 pl pass render --all --out "$work/passes" > "$work/render.out" 2> "$work/render.err"
 grep -q 'will NOT install on an iPhone' "$work/render.err" || fail "no dev-certificate warning"
@@ -186,4 +194,6 @@ pl pass revoke-token --serial NO-SUCH-SERIAL > /dev/null 2> "$work/err"; status=
 set -e
 [ $status -eq 2 ] || fail "revoke-token of an unknown serial should exit 2, got $status"
 
+expect_server_routes /admin/api/operator/import "/admin/api/passes/{serial}/revoke-token"
+stop_server
 echo "pass_cli_test: ok ($count passes)"

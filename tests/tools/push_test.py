@@ -433,9 +433,13 @@ try:
     check(total >= 10000, "10,000 devices each got at least one push")
     print("     SIGKILL fan-out: %d delivered before the kill, %d pushes in all for 10,000 devices "
           "= %d duplicates (at-least-once)" % (delivered_before, total, total - 10000))
+    # Beside the server, `passledger push` is a batch of the server's own dispatcher (over the
+    # operator socket, docs/ADMIN.md), printed as the command prints its own.
     result = passledger("push", "--serial", p1, check_status=False)
-    check(result.returncode != 0 and "in use by process" in result.stderr,
-          "passledger push beside the server is refused")
+    check(result.returncode == 0 and
+          re.match(r"pushed \d+ device\(s\): \d+ delivered, .*PushBatchCompleted at position \d+",
+                   result.stdout) is not None,
+          "passledger push beside the server goes through it: %s %s" % (result.stdout, result.stderr))
     _, before_forget = listing("devA")
     stop()
 

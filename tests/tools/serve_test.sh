@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of `passledger serve` with a real HTTP client (curl): the demo starts on an
 # empty data directory, a device goes through Apple's whole lifecycle, a writer beside the
-# server is refused naming its pid while read-only commands work, a roster change (server
+# server (append) is refused naming its pid while read-only commands work, a roster change (server
 # stopped, CLI import, restart) shows up as exactly that serial with a larger tag, and
 # SIGTERM stops the server with exit status 0 and the state intact; a device log goes to the
 # bounded ring (read by `device-logs`), not to the event log; a download link from `pass link`
@@ -46,13 +46,14 @@ header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r
 start_server
 grep -q 'demo roster imported' "$work/server.err" || fail "demo roster not imported"
 
-# Read-only commands work beside the server; writers are refused, naming its pid.
+# Read-only commands work beside the server; a writer that does not go through its operator
+# socket (append) is refused, naming its pid (the others: operator_socket_test).
 "$bin" --data "$data" pass render --member 8-10000001 --out "$work/passes" > "$work/render.out" 2> /dev/null ||
   fail "pass render beside the server"
 set +e
-"$bin" --data "$data" import "$src/tests/data/altru-roster.csv" > /dev/null 2> "$work/err"; status=$?
+"$bin" --data "$data" append --stream member-8-10000001 --type NoteAdded > /dev/null 2> "$work/err"; status=$?
 set -e
-[ $status -ne 0 ] || fail "an import beside the server must be refused"
+[ $status -ne 0 ] || fail "an append beside the server must be refused"
 grep -q "in use by process $server_pid" "$work/err" || fail "refusal does not name the pid: $(cat "$work/err")"
 
 serial=$(head -1 "$work/render.out" | cut -f1)

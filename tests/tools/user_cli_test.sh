@@ -3,11 +3,14 @@
 # with --password-stdin, the list without any hash (while the revealed log has it), weak and
 # malformed input refused with exit 2 and nothing written, a password asked for without a
 # terminal refused, passwd, role, disable, the last admin protected, the actor cli:<user>.
+# With PASSLEDGER_TEST_SERVER=1 the same checks run with `passledger serve` on the data
+# directory: the changes go through its operator socket, the actor is operator:<user>.
 # Usage: user_cli_test.sh PASSLEDGER_BINARY
 set -euo pipefail
 bin=${1:?passledger binary}
 work=$(mktemp -d "${TMPDIR:-/tmp}/passledger-user-cli-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/server_mode.sh"
+trap 'server_cleanup; rm -rf "$work"' EXIT
 data="$work/data"
 pl() { "$bin" --data "$data" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -23,6 +26,7 @@ refused() {
 }
 
 password='violet tram under seven bridges'
+start_server_on "$bin" "$data" "$work"
 echo "$password" | pl user add alice --role admin --password-stdin > "$work/out"
 grep -q '^alice: created with the role admin' "$work/out" || fail "add: $(cat "$work/out")"
 
@@ -106,14 +110,20 @@ PY
 pl user list | grep -Eq '^carol +auditor +enabled ' || fail "carol was not created from the terminal"
 pl user list | grep -q '^dave ' && fail "dave was created though the passwords differed"
 
-# Every event names the operator as cli:<login name>; the chain verifies.
+# Every event names the operator: cli:<login name> on the data directory, operator:<unix
+# user> through the server; the chain verifies.
+actor_prefix=cli:
+server_mode && actor_prefix=operator:
 pl log --stream staff-bob > "$work/bob.jsonl"
-python3 - "$work/bob.jsonl" <<'PY' || fail "actors"
+python3 - "$work/bob.jsonl" "$actor_prefix" <<'PY' || fail "actors"
 import json, sys
 events = [json.loads(line) for line in open(sys.argv[1])]
+prefix = sys.argv[2]
 assert [e["type"] for e in events] == ["StaffCreated", "StaffPasswordChanged", "StaffRoleChanged",
                                        "StaffDisabled"], [e["type"] for e in events]
-assert all(e["actor"].startswith("cli:") and len(e["actor"]) > 4 for e in events), events
+assert all(e["actor"].startswith(prefix) and len(e["actor"]) > len(prefix) for e in events), events
 PY
+expect_server_routes /admin/api/staff "/admin/api/staff/{username}"
+stop_server
 pl verify | grep -q '^ok:' || fail "verify"
 echo "user_cli_test: ok"

@@ -12,13 +12,19 @@ void AdminSetup::Stop() {
   if (workers) workers->Stop();
   imports.reset();
   verification.reset();
+  rebuilds.reset();
+}
+
+std::string PushOffMessage(const Config& config) {
+  return "push is off (apns.auth = \"" + config.push_auth() +
+         "\"); docs/PUSH.md says how to turn it on";
 }
 
 Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const OpenedLog& log,
                                                const handlers::PassBundles* bundles,
                                                const projections::DeviceLogStore* device_logs,
-                                               bool tls, http::Router& router,
-                                               http::Metrics& metrics,
+                                               handlers::PushDispatcher* push, bool tls,
+                                               http::Router& router, http::Metrics& metrics,
                                                handlers::TemplateService* templates) {
   auto admin = std::make_unique<AdminSetup>();
   auto store = projections::SessionStore::Open(log.log.get());
@@ -34,6 +40,7 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   admin->verification = std::make_unique<handlers::VerificationRuns>(log.log.get());
   auto zone = signer::TimeZone::LoadCached(config.pass.time_zone);
   if (!zone) return zone.error();
+  admin->rebuilds = std::make_unique<handlers::RebuildJobs>(log.projections.get());
   admin->workers = std::make_unique<http::WorkerPool>(2, 256, 64u << 20);
   http::AdminServices services;
   services.log = log.log.get();
@@ -47,6 +54,9 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.verification = admin->verification.get();
   services.dashboard.time_zone = *zone;
   services.templates = templates;
+  services.rebuilds = admin->rebuilds.get();
+  services.push = push;
+  services.push_off = PushOffMessage(config);
   http::AdminHttpOptions options;
   options.tls = tls;
   options.public_origin = http::OriginOf(config.pass.web_service_url);

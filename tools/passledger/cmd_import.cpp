@@ -1,13 +1,17 @@
 // `passledger import FILE`: the roster import (handlers/import/roster_import.h) from the
 // command line — progress on stderr, a summary table and the rejected rows on stdout.
-// Exit status 0 on success, 2 when the file is rejected, 1 on an internal error.
+// Exit status 0 on success, 2 when the file is rejected, 1 on an internal error. While the
+// server runs, the import is a job of the server (the file sent over the operator socket, its
+// progress followed), with the same output and statuses; the actor is then operator:<user>.
 #include <fmt/core.h>
 
 #include <filesystem>
 
+#include "base/files.h"
 #include "handlers/import/roster_import.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/progress.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -78,6 +82,217 @@ void PrintSummary(const handlers::ImportSummary& s, std::size_t show) {
   }
 }
 
+// The two progress lines on stderr, fed by the importer (this process) or by the server's job.
+class ImportProgressView {
+ public:
+  explicit ImportProgressView(std::uint64_t size) : size_(size) {}
+
+  void Show(const handlers::ImportProgress& p) {
+    using Phase = handlers::ImportProgress::Phase;
+    if (p.phase == Phase::kReading) reading_.Update(p.bytes, p.total_bytes);
+    if (p.phase != Phase::kReading && !read_done_) {
+      reading_.Update(size_, size_);
+      reading_.Done();
+      read_done_ = true;
+    }
+    if (p.phase == Phase::kApplying) applying_.Update(p.memberships_done, p.memberships_total);
+    if (p.phase == Phase::kDone) applying_.Done();
+  }
+  void Failed() {
+    if (!read_done_) reading_.Done();
+  }
+
+ private:
+  const std::uint64_t size_;
+  ProgressLine reading_{"import: reading (bytes)"};
+  ProgressLine applying_{"import: applying (memberships)"};
+  bool read_done_ = false;
+};
+
+// A failure reported as the direct path reports it: a rejected file exits 2, anything else 1.
+void ReportFailure(const Error& error, bool rejected, CommandContext& ctx) {
+  ReportError(rejected ? "import: file rejected, nothing written" : "import", error);
+  ctx.exit_status = rejected ? kExitRejected : kExitError;
+}
+
+bool IsRejection(ErrorCode code) {
+  return code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge;
+}
+
+// ---- Through the running server (POST /admin/api/operator/import) ----
+
+handlers::ImportProgress ProgressOf(const boost::json::object& o) {
+  using Phase = handlers::ImportProgress::Phase;
+  const std::string phase = StringOf(o, "phase");
+  handlers::ImportProgress p;
+  p.phase = phase == "reading" ? Phase::kReading : phase == "applying" ? Phase::kApplying : Phase::kDone;
+  p.bytes = UintOf(o, "bytes");
+  p.total_bytes = UintOf(o, "totalBytes");
+  p.rows = UintOf(o, "rows");
+  p.memberships_done = UintOf(o, "membershipsDone");
+  p.memberships_total = UintOf(o, "membershipsTotal");
+  p.events = UintOf(o, "events");
+  return p;
+}
+
+// The summary the server's job or dry run answered (handlers::ImportSummaryJson), back into
+// the record PrintSummary prints.
+handlers::ImportSummary SummaryOf(const boost::json::object& o) {
+  handlers::ImportSummary s;
+  s.import_id = StringOf(o, "importId");
+  s.dry_run = BoolOf(o, "dryRun");
+  s.resumed = BoolOf(o, "resumed");
+  s.events = UintOf(o, "events");
+  s.left_skipped = StringOf(o, "leftSkipped");
+  const auto& c = ObjectOf(o, "counts");
+  auto& n = s.counts;
+  n.rows = UintOf(c, "rows");
+  n.memberships = UintOf(c, "memberships");
+  n.enrolled = UintOf(c, "enrolled");
+  n.changed = UintOf(c, "changed");
+  n.lapsed = UintOf(c, "lapsed");
+  n.reinstated = UintOf(c, "reinstated");
+  n.left = UintOf(c, "left");
+  n.unchanged = UintOf(c, "unchanged");
+  n.rejected_rows = UintOf(c, "rejectedRows");
+  n.rejected_memberships = UintOf(c, "rejectedMemberships");
+  n.forgotten_skipped = UintOf(c, "forgottenSkipped");
+  n.passes_issued = UintOf(c, "passesIssued");
+  n.passes_revised = UintOf(c, "passesRevised");
+  n.passes_voided = UintOf(c, "passesVoided");
+  n.passes_unvoided = UintOf(c, "passesUnvoided");
+  n.not_emailable = UintOf(c, "notEmailable");
+  for (const auto& change : ArrayOf(o, "changes")) {
+    if (change.is_string()) s.changes.emplace_back(change.as_string());
+  }
+  for (const auto& item : ArrayOf(o, "rejected")) {
+    if (!item.is_object()) continue;
+    const auto& r = item.as_object();
+    handlers::RejectedRow row;
+    row.line = UintOf(r, "line");
+    row.column = StringOf(r, "column");
+    row.reason = StringOf(r, "reason");
+    row.value = StringOf(r, "value");
+    row.membership_id = StringOf(r, "membershipId");
+    s.rejected.push_back(std::move(row));
+  }
+  return s;
+}
+
+// The next change of the job: one Server-Sent Events answer (event, id, data).
+struct JobEvent {
+  std::string event;
+  std::string revision;
+  boost::json::object data;
+};
+
+Result<JobEvent> NextJobEvent(ServerClient& server, const std::string& id,
+                              const std::string& after) {
+  auto answer = server.Send(boost::beast::http::verb::get,
+                            "/admin/api/imports/" + PercentEncodeSegment(id) + "/events", {}, {},
+                            {{"Last-Event-ID", after}});
+  if (!answer) return answer.error();
+  if (static_cast<unsigned>(answer->status) / 100 != 2) return ErrorOfAnswer(*answer);
+  JobEvent out;
+  std::string_view rest = answer->body;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    if (line.starts_with("event: ")) out.event = line.substr(7);
+    if (line.starts_with("id: ")) out.revision = line.substr(4);
+    if (line.starts_with("data: ")) {
+      auto data = AnswerObject(ServerAnswer{answer->status, std::string(line.substr(6))});
+      if (!data) return data.error();
+      out.data = std::move(*data);
+    }
+  }
+  return out;
+}
+
+// Follows the job to its end, showing its progress; prints its summary.
+void FollowJob(ServerClient& server, const std::string& id, const ImportArgs& args,
+               ImportProgressView& progress, CommandContext& ctx) {
+  std::string revision = "0";
+  for (;;) {
+    auto next = NextJobEvent(server, id, revision);
+    if (!next) {
+      progress.Failed();
+      return ReportFailure(next.error(), false, ctx);
+    }
+    revision = next->revision;
+    const auto& job = next->data;
+    if (job.contains("progress")) progress.Show(ProgressOf(ObjectOf(job, "progress")));
+    if (next->event != "done") continue;
+    const std::string state = StringOf(job, "state");
+    if (state == "completed" && job.contains("summary")) {
+      return PrintSummary(SummaryOf(ObjectOf(job, "summary")), args.show);
+    }
+    progress.Failed();
+    const std::string error = StringOf(job, "error");
+    return ReportFailure(
+        MakeError(ErrorCode::kInternal,
+                  error.empty() ? "import " + id + " ended " + state + " in the server" : error),
+        BoolOf(job, "rejected"), ctx);
+  }
+}
+
+void RunThroughServer(ServerClient& server, const ImportArgs& args, std::uint64_t size,
+                      CommandContext& ctx) {
+  auto file = ReadSmallFile(args.file, size + 1);
+  if (!file) return ReportFailure(file.error(), false, ctx);
+  std::vector<std::pair<std::string, std::string>> query = {
+      {"file_name", std::filesystem::path(args.file).filename().string()},
+      {"show", std::to_string(args.show)}};
+  if (args.dry_run) query.emplace_back("dry_run", "1");
+  if (!args.policy_left.empty()) query.emplace_back("policy_left", args.policy_left);
+  if (!args.encoding.empty()) query.emplace_back("encoding", args.encoding);
+  if (!args.pass_type.empty()) query.emplace_back("pass_type", args.pass_type);
+  ImportProgressView progress(size);
+  auto answer = server.Send(boost::beast::http::verb::post,
+                            WithQuery("/admin/api/operator/import", query), std::move(*file),
+                            "text/csv");
+  if (!answer) {
+    progress.Failed();
+    return ReportFailure(answer.error(), false, ctx);
+  }
+  if (static_cast<unsigned>(answer->status) / 100 != 2) {
+    progress.Failed();
+    const Error error = ErrorOfAnswer(*answer);
+    return ReportFailure(error, IsRejection(error.code), ctx);
+  }
+  auto body = AnswerObject(*answer);
+  if (!body) return ReportFailure(body.error(), false, ctx);
+  if (args.dry_run) {
+    progress.Show({handlers::ImportProgress::Phase::kDone});
+    return PrintSummary(SummaryOf(*body), args.show);
+  }
+  FollowJob(server, StringOf(*body, "id"), args, progress, ctx);
+}
+
+// ---- In this process ----
+
+void RunHere(const ImportArgs& args, const handlers::ImportConfig& config, std::uint64_t size,
+             CommandContext& ctx) {
+  auto log = OpenLog(ctx, /*read_only=*/false);
+  if (!log) return;
+  ImportProgressView progress(size);
+  handlers::ImportOptions options;
+  options.file_name = std::filesystem::path(args.file).filename().string();
+  options.actor = "system:cli-import";
+  options.dry_run = args.dry_run;
+  options.preview_changes = args.show;
+  options.total_bytes = size;
+  options.progress = [&](const handlers::ImportProgress& p) { progress.Show(p); };
+  const handlers::RosterImporter importer(log.log.get(), log.projections.get(), config);
+  auto summary = importer.Run(handlers::FileSource(args.file), options);
+  if (!summary) {
+    progress.Failed();
+    return ReportFailure(summary.error(), IsRejection(summary.error().code), ctx);
+  }
+  PrintSummary(*summary, args.show);
+}
+
 void Run(const ImportArgs& args, CommandContext& ctx) {
   auto base = LoadContextConfig(ctx);
   if (!base) return;
@@ -93,39 +308,10 @@ void Run(const ImportArgs& args, CommandContext& ctx) {
         "import", MakeError(ErrorCode::kInvalidArgument, args.file + ": " + ec.message()));
     return;
   }
-  auto log = OpenLog(ctx, /*read_only=*/false);
-  if (!log) return;
-  ProgressLine reading("import: reading (bytes)");
-  ProgressLine applying("import: applying (memberships)");
-  handlers::ImportOptions options;
-  options.file_name = std::filesystem::path(args.file).filename().string();
-  options.actor = "system:cli-import";
-  options.dry_run = args.dry_run;
-  options.preview_changes = args.show;
-  options.total_bytes = size;
-  bool read_done = false;
-  options.progress = [&](const handlers::ImportProgress& p) {
-    using Phase = handlers::ImportProgress::Phase;
-    if (p.phase == Phase::kReading) reading.Update(p.bytes, p.total_bytes);
-    if (p.phase != Phase::kReading && !read_done) {
-      reading.Update(size, size);
-      reading.Done();
-      read_done = true;
-    }
-    if (p.phase == Phase::kApplying) applying.Update(p.memberships_done, p.memberships_total);
-    if (p.phase == Phase::kDone) applying.Done();
-  };
-  const handlers::RosterImporter importer(log.log.get(), log.projections.get(), *config);
-  auto summary = importer.Run(handlers::FileSource(args.file), options);
-  if (!summary) {
-    if (!read_done) reading.Done();
-    const auto code = summary.error().code;
-    const bool rejected = code == ErrorCode::kInvalidArgument || code == ErrorCode::kTooLarge;
-    ReportError(rejected ? "import: file rejected, nothing written" : "import", summary.error());
-    ctx.exit_status = rejected ? kExitRejected : kExitError;
-    return;
+  if (auto server = ServerClient::Connect(ctx.data_dir)) {
+    return RunThroughServer(*server, args, size, ctx);
   }
-  PrintSummary(*summary, args.show);
+  RunHere(args, *config, size, ctx);
 }
 
 }  // namespace

@@ -2,12 +2,13 @@
 //   send (--member ID… | --never-sent) [--resend]  asks for e-mails of memberships' passes
 //       (handlers/mail/mail_requests.h). The recipient is always the member's address from the
 //       views. A refused member is reported with its reason and makes the exit status 2; the
-//       others are still requested.
+//       others are still requested. Through the running server when there is one.
 //   dispatch  sends every e-mail due now and exits (installations without a running server,
 //       tests); retries not yet due are left for later and said.
 //   preview --member ID  prints the member's message exactly as it would be sent.
 #include <fmt/core.h>
 
+#include <boost/json/serialize.hpp>
 #include <cstdio>
 
 #include "handlers/mail/mail_dispatcher.h"
@@ -17,6 +18,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/mail_setup.h"
 #include "tools/passledger/pass_setup.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -66,6 +68,60 @@ void SendNeverSent(handlers::MailRequests& requests, const handlers::MailRequest
   for (const auto& [reason, count] : bulk->skipped) fmt::print("  skipped {}: {}\n", count, reason);
 }
 
+// Through the running server: POST /admin/api/members/{id}/email for each member, or
+// POST /admin/api/emails {neverSent: true}; the same lines and statuses as without it.
+void SendMembersThroughServer(ServerClient& server, const SendArgs& args, CommandContext& ctx) {
+  for (const std::string& member : args.members) {
+    auto answer = server.Send(boost::beast::http::verb::post,
+                              "/admin/api/members/" + PercentEncodeSegment(member) + "/email",
+                              boost::json::serialize(boost::json::object{{"resend", args.resend}}),
+                              "application/json");
+    if (!answer) {
+      ctx.exit_status = ReportError("mail send", answer.error());
+      return;
+    }
+    const auto code = answer->status;
+    auto body = AnswerObject(*answer);
+    if (code == boost::beast::http::status::unprocessable_entity && body) {
+      handlers::MailRequestOutcome refused;
+      refused.membership_id = member;
+      refused.refusal = StringOf(*body, "error");
+      PrintOutcome(refused, ctx);
+      continue;
+    }
+    if (static_cast<unsigned>(code) / 100 != 2 || !body) {
+      const Error error = body ? ErrorOfAnswer(*answer) : body.error();
+      ctx.exit_status = ReportError("mail send", error);
+      if (error.code != ErrorCode::kNotFound) return;  // storage: stop here
+      continue;
+    }
+    handlers::MailRequestOutcome outcome;
+    outcome.membership_id = member;
+    outcome.queued = true;
+    for (const auto& serial : ArrayOf(*body, "serials")) {
+      if (serial.is_string()) outcome.serials.emplace_back(serial.as_string());
+    }
+    outcome.first_position = UintOf(*body, "position");
+    PrintOutcome(outcome, ctx);
+  }
+}
+
+void SendNeverSentThroughServer(ServerClient& server, CommandContext& ctx) {
+  auto answer =
+      server.Call(boost::beast::http::verb::post, "/admin/api/emails", {{"neverSent", true}});
+  if (!answer) {
+    ctx.exit_status = ReportError("mail send", answer.error());
+    return;
+  }
+  fmt::print("e-mail requested for {} member(s), {} pass(es); {} active member(s) skipped\n",
+             UintOf(*answer, "queued"), UintOf(*answer, "passes"), UintOf(*answer, "skippedTotal"));
+  for (const auto& item : ArrayOf(*answer, "skipped")) {
+    if (!item.is_object()) continue;
+    fmt::print("  skipped {}: {}\n", UintOf(item.as_object(), "members"),
+               StringOf(item.as_object(), "reason"));
+  }
+}
+
 void RunSend(const SendArgs& args, CommandContext& ctx) {
   if (args.members.empty() == !args.never_sent) {
     ctx.exit_status = ReportError(
@@ -77,6 +133,11 @@ void RunSend(const SendArgs& args, CommandContext& ctx) {
         "mail send", MakeError(ErrorCode::kInvalidArgument,
                                "--never-sent never re-sends; --resend is for --member"));
     return;
+  }
+  if (auto server = ServerClient::Connect(ctx.data_dir)) {
+    NoteActorNotUsed(args.actor);
+    if (args.never_sent) return SendNeverSentThroughServer(*server, ctx);
+    return SendMembersThroughServer(*server, args, ctx);
   }
   auto log = OpenLog(ctx, /*read_only=*/false);
   if (!log) return;

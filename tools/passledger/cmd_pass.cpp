@@ -1,8 +1,8 @@
 // `passledger pass render` writes the signed .pkpass of a member's passes (or of one serial,
 // or of every pass); `passledger pass inspect FILE` checks a .pkpass: its pass.json, every
 // manifest hash and the signature (against --ca). Both work beside a running server.
-// `passledger pass revoke-token --serial S` gives the pass a new authentication token (it
-// writes, so not beside a running server). `passledger pass link --serial S` prints a new
+// `passledger pass revoke-token --serial S` gives the pass a new authentication token (through
+// the running server when there is one). `passledger pass link --serial S` prints a new
 // download link for the pass (read-only; the link the server serves under /p/).
 #include <fmt/core.h>
 #include <openssl/crypto.h>
@@ -22,6 +22,7 @@
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/mail_setup.h"
 #include "tools/passledger/pass_setup.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -159,7 +160,34 @@ struct RevokeArgs {
   std::string actor;
 };
 
+void PrintRevoked(const RevokeArgs& args, const handlers::TokenRevocation& revoked) {
+  fmt::print(
+      "revoked the authentication token of pass {}: generation {} -> {} (PassTokenRevoked at "
+      "position {}); the old token now gets 401. The member needs the new pass: `passledger "
+      "pass render --serial {}` and send it to them (docs/PASSKIT.md)\n",
+      args.serial, revoked.previous_generation, revoked.generation, revoked.position,
+      args.serial);
+}
+
+// Through the running server: POST /admin/api/passes/{serial}/revoke-token.
+void RevokeThroughServer(ServerClient& server, const RevokeArgs& args, CommandContext& ctx) {
+  NoteActorNotUsed(args.actor);
+  auto answer = server.Call(
+      boost::beast::http::verb::post,
+      "/admin/api/passes/" + PercentEncodeSegment(args.serial) + "/revoke-token",
+      {{"reason", args.reason}});
+  if (!answer) {
+    ctx.exit_status = ReportError("pass revoke-token", answer.error());
+    return;
+  }
+  PrintRevoked(args, {UintOf(*answer, "previousTokenGeneration"),
+                      UintOf(*answer, "tokenGeneration"), UintOf(*answer, "position")});
+}
+
 void RevokeToken(const RevokeArgs& args, CommandContext& ctx) {
+  if (auto server = ServerClient::Connect(ctx.data_dir)) {
+    return RevokeThroughServer(*server, args, ctx);
+  }
   auto log = OpenLog(ctx, /*read_only=*/false);
   if (!log) return;
   const std::string actor = CliActor(args.actor);
@@ -169,12 +197,7 @@ void RevokeToken(const RevokeArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("pass revoke-token", revoked.error());
     return;
   }
-  fmt::print(
-      "revoked the authentication token of pass {}: generation {} -> {} (PassTokenRevoked at "
-      "position {}); the old token now gets 401. The member needs the new pass: `passledger "
-      "pass render --serial {}` and send it to them (docs/PASSKIT.md)\n",
-      args.serial, revoked->previous_generation, revoked->generation, revoked->position,
-      args.serial);
+  PrintRevoked(args, *revoked);
 }
 
 struct LinkArgs {

@@ -1,14 +1,20 @@
 // `passledger push --serial S | --member ID`: tells every device registered for those passes,
 // now, as one recorded batch of the push dispatcher (docs/PUSH.md) — for operators, e.g.
-// after fixing a push configuration. It holds the data directory for writing, so it runs
-// while the server is stopped (the server's own dispatcher pushes every change anyway).
+// after fixing a push configuration. While the server runs it goes through the server's own
+// dispatcher (POST /admin/api/push over the operator socket), else it opens the data
+// directory and pushes itself.
 #include <fmt/core.h>
 
+#include <boost/json/array.hpp>
+
 #include "handlers/push/push_dispatcher.h"
+#include "handlers/push/push_targets.h"
 #include "projections/read_model.h"
+#include "tools/passledger/admin_setup.h"
 #include "tools/passledger/cli_support.h"
 #include "tools/passledger/pass_setup.h"
 #include "tools/passledger/push_setup.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -18,17 +24,32 @@ struct PushArgs {
   std::string member;
 };
 
-Result<std::vector<std::string>> SerialsOf(const PushArgs& args,
-                                           const projections::ReadModel& read) {
-  if (args.member.empty()) return args.serials;
-  auto passes = read.PassesOfMember(args.member);
-  if (!passes) return passes.error();
-  if (passes->empty()) {
-    return MakeError(ErrorCode::kNotFound, "member " + args.member + " has no passes");
+void PrintReport(const handlers::PushBatchReport& report, CommandContext& ctx) {
+  fmt::print("pushed {} device(s): {} delivered, {} unregistered, {} kept, {} failed "
+             "(PushBatchCompleted at position {})\n",
+             report.devices, report.delivered, report.unregistered, report.kept, report.failed,
+             report.recorded_position);
+  if (report.failed > 0) ctx.exit_status = kExitError;
+}
+
+// Through the running server: POST /admin/api/push, one batch of its own dispatcher.
+void RunThroughServer(ServerClient& server, const PushArgs& args, CommandContext& ctx) {
+  boost::json::array serials;
+  for (const auto& serial : args.serials) serials.emplace_back(serial);
+  auto answer = server.Call(boost::beast::http::verb::post, "/admin/api/push",
+                            {{"serials", std::move(serials)}, {"member", args.member}});
+  if (!answer) {
+    ctx.exit_status = ReportError("push", answer.error());
+    return;
   }
-  std::vector<std::string> serials = args.serials;
-  for (const auto& pass : *passes) serials.push_back(pass.serial);
-  return serials;
+  handlers::PushBatchReport report;
+  report.devices = UintOf(*answer, "devices");
+  report.delivered = UintOf(*answer, "delivered");
+  report.unregistered = UintOf(*answer, "unregistered");
+  report.kept = UintOf(*answer, "kept");
+  report.failed = UintOf(*answer, "failed");
+  report.recorded_position = UintOf(*answer, "recordedPosition");
+  PrintReport(report, ctx);
 }
 
 void Run(const PushArgs& args, CommandContext& ctx) {
@@ -39,6 +60,7 @@ void Run(const PushArgs& args, CommandContext& ctx) {
   }
   auto config = LoadContextConfig(ctx);
   if (!config) return;
+  if (auto server = ServerClient::Connect(ctx.data_dir)) return RunThroughServer(*server, args, ctx);
   auto log = OpenLog(ctx, /*read_only=*/false);
   if (!log) return;
   auto passes = SetUpPasses(*config, ctx.data_dir, *log);
@@ -52,14 +74,12 @@ void Run(const PushArgs& args, CommandContext& ctx) {
     return;
   }
   if (!*push) {
-    ctx.exit_status = ReportError(
-        "push", MakeError(ErrorCode::kFailedPrecondition,
-                          "push is off (apns.auth = \"" + config->push_auth() +
-                              "\"); docs/PUSH.md says how to turn it on"));
+    ctx.exit_status =
+        ReportError("push", MakeError(ErrorCode::kFailedPrecondition, PushOffMessage(*config)));
     return;
   }
   const projections::ReadModel read(log.projections.get());
-  auto serials = SerialsOf(args, read);
+  auto serials = handlers::PushTargets(read, args.serials, args.member);
   if (!serials) {
     ctx.exit_status = ReportError("push", serials.error());
     return;
@@ -71,18 +91,14 @@ void Run(const PushArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("push", report.error());
     return;
   }
-  fmt::print("pushed {} device(s): {} delivered, {} unregistered, {} kept, {} failed "
-             "(PushBatchCompleted at position {})\n",
-             report->devices, report->delivered, report->unregistered, report->kept,
-             report->failed, report->recorded_position);
-  if (report->failed > 0) ctx.exit_status = kExitError;
+  PrintReport(*report, ctx);
 }
 
 }  // namespace
 
 void AddPushCommand(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<PushArgs>();
-  CLI::App* cmd = app.add_subcommand("push", "Push to the devices of passes now (server stopped)");
+  CLI::App* cmd = app.add_subcommand("push", "Push to the devices of passes now");
   cmd->add_option("--serial", args->serials, "A pass serial (repeatable)");
   cmd->add_option("--member", args->member, "Every pass of this membership id");
   cmd->callback([args, &ctx] { Run(*args, ctx); });

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 
 #include <thread>
 
@@ -34,6 +35,7 @@
 #include "tools/passledger/mail_setup.h"
 #include "tools/passledger/pass_setup.h"
 #include "tools/passledger/push_setup.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -332,8 +334,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
       });
   http::AddPassKitRoutes(router, service, workers, &metrics);
   http::AddDownloadRoutes(router, downloads, workers, &metrics);
-  auto admin =
-      SetUpAdmin(*config, log, &bundles, device_logs->get(), tls, router, metrics, &templates);
+  auto admin = SetUpAdmin(*config, log, &bundles, device_logs->get(), dispatcher.get(), tls,
+                          router, metrics, &templates);
   if (!admin) {
     workers.Stop();
     ctx.exit_status = ReportError("serve: admin", admin.error());
@@ -351,6 +353,15 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
 
   http::ServerOptions server_options = ServerOptionsFrom(config->server, &metrics);
   server_options.decorations.push_back({"/admin", http::AddAdminSecurityHeaders});
+  const std::string socket_path = OperatorSocketPath(ctx.data_dir).string();
+  if (socket_path.size() < sizeof(sockaddr_un{}.sun_path)) {
+    server_options.operator_socket = socket_path;
+  } else {
+    fmt::print(stderr,
+               "passledger: warning: no operator socket: {} is longer than a Unix socket's path "
+               "may be ({} bytes); the CLI's write commands are refused while the server runs\n",
+               socket_path, sizeof(sockaddr_un{}.sun_path) - 1);
+  }
   http::Server server(std::move(server_options), router);
   if (auto started = server.Start(); !started) {
     workers.Stop();
@@ -361,6 +372,12 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
              "passledger: serving {}://{}:{} (data {}, webServiceURL {}, download links {}/p/)\n",
              tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
              config->pass.web_service_url, DownloadBaseUrl(*config));
+  if (socket_path.size() < sizeof(sockaddr_un{}.sun_path)) {
+    fmt::print(stderr,
+               "passledger: operator socket {} (mode 0600): the CLI's write commands go through "
+               "it\n",
+               socket_path);
+  }
   if (!dispatcher) {
     fmt::print(stderr,
                "passledger: push is off (apns.auth = \"{}\"{}): phones are not told of "

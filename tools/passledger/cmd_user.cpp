@@ -7,7 +7,9 @@
 //   list                                     the accounts as a table (never a hash; read-only)
 // A password comes from the first line of standard input with --password-stdin, else it is
 // asked for twice on the terminal without echo (refused when standard input is not a
-// terminal). The actor recorded is cli:<login name>. Refusals exit 2.
+// terminal). The actor recorded is cli:<login name>. Refusals exit 2. While the server runs,
+// add, passwd, role and disable go through it (the operator socket: the actor is then
+// operator:<unix user>); list reads the data directory beside it.
 #include <fmt/core.h>
 #include <termios.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "projections/read_model.h"
 #include "projections/session_store.h"
 #include "tools/passledger/cli_support.h"
+#include "tools/passledger/server_client.h"
 
 namespace passledger::tools {
 namespace {
@@ -126,9 +129,48 @@ bool OpenAccounts(std::string_view what, bool read_only, CommandContext& ctx, Ac
   return true;
 }
 
-// Runs `change` on freshly opened accounts and prints its line; a refusal exits 2.
+// The same change as an admin API request, for a running server (the operator socket).
+struct ServerRequest {
+  boost::beast::http::verb method;
+  std::string target;
+  boost::json::object body;
+};
+
+ServerRequest CreateRequest(const UserArgs& args, const std::string& password) {
+  return {boost::beast::http::verb::post, "/admin/api/staff",
+          {{"username", args.username}, {"role", args.role}, {"password", password}}};
+}
+
+ServerRequest ChangeRequest(const UserArgs& args, boost::json::object body) {
+  return {boost::beast::http::verb::patch,
+          "/admin/api/staff/" + PercentEncodeSegment(args.username), std::move(body)};
+}
+
+// What the lines below need of an answer: {user: {username, role}, position} (created) or
+// {username, role} (changed).
+handlers::StaffSummary SummaryOf(const boost::json::object& answer) {
+  const auto& user = answer.contains("user") ? ObjectOf(answer, "user") : answer;
+  handlers::StaffSummary summary;
+  summary.username = StringOf(user, "username");
+  summary.role = StringOf(user, "role");
+  summary.created_position = UintOf(answer, "position");
+  return summary;
+}
+
+// Runs `change` on freshly opened accounts — or `request` on the running server — and prints
+// its line; a refusal exits 2.
 template <class Change, class Line>
-void RunChange(std::string_view what, CommandContext& ctx, Change change, Line line) {
+void RunChange(std::string_view what, CommandContext& ctx, Change change,
+               const ServerRequest& request, Line line) {
+  if (auto server = ServerClient::Connect(ctx.data_dir)) {
+    auto answer = server->Call(request.method, request.target, request.body);
+    if (!answer) {
+      ctx.exit_status = ReportRefused(what, answer.error());
+      return;
+    }
+    fmt::print("{}\n", line(SummaryOf(*answer)));
+    return;
+  }
   Accounts a;
   if (!OpenAccounts(what, /*read_only=*/false, ctx, a)) return;
   auto changed = change(*a.accounts, CliActor(""));
@@ -140,9 +182,9 @@ void RunChange(std::string_view what, CommandContext& ctx, Change change, Line l
 }
 
 // RunChange with the password asked for first (AskPassword).
-template <class Change, class Line>
+template <class Change, class MakeRequest, class Line>
 void RunWithPassword(std::string_view what, const UserArgs& args, CommandContext& ctx,
-                     Change change, Line line) {
+                     Change change, MakeRequest make_request, Line line) {
   auto password = AskPassword(args.password_stdin);
   if (!password) {
     ctx.exit_status = ReportRefused(what, password.error());
@@ -153,7 +195,7 @@ void RunWithPassword(std::string_view what, const UserArgs& args, CommandContext
       [&](handlers::StaffAccounts& accounts, const std::string& actor) {
         return change(accounts, *password, actor);
       },
-      line);
+      make_request(*password), line);
 }
 
 void RunAdd(const UserArgs& args, CommandContext& ctx) {
@@ -163,6 +205,7 @@ void RunAdd(const UserArgs& args, CommandContext& ctx) {
           const std::string& actor) {
         return accounts.Create(args.username, args.role, password, actor);
       },
+      [&](const std::string& password) { return CreateRequest(args, password); },
       [](const handlers::StaffSummary& s) {
         return fmt::format("{}: created with the role {} (StaffCreated at position {})", s.username,
                            s.role, s.created_position);
@@ -176,6 +219,9 @@ void RunPasswd(const UserArgs& args, CommandContext& ctx) {
           const std::string& actor) {
         return accounts.ChangePassword(args.username, password, actor);
       },
+      [&](const std::string& password) {
+        return ChangeRequest(args, {{"password", password}});
+      },
       [](const handlers::StaffSummary& s) {
         return fmt::format("{}: password changed; its sessions are ended", s.username);
       });
@@ -187,6 +233,7 @@ void RunRole(const UserArgs& args, CommandContext& ctx) {
       [&](handlers::StaffAccounts& accounts, const std::string& actor) {
         return accounts.ChangeRole(args.username, args.role, actor);
       },
+      ChangeRequest(args, {{"role", args.role}}),
       [](const handlers::StaffSummary& s) {
         return fmt::format("{}: role {}", s.username, s.role);
       });
@@ -198,6 +245,7 @@ void RunDisable(const UserArgs& args, CommandContext& ctx) {
       [&](handlers::StaffAccounts& accounts, const std::string& actor) {
         return accounts.Disable(args.username, args.reason, actor);
       },
+      ChangeRequest(args, {{"disabled", true}, {"reason", args.reason}}),
       [](const handlers::StaffSummary& s) {
         return fmt::format("{}: disabled; its sessions are ended", s.username);
       });
