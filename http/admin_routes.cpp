@@ -197,6 +197,7 @@ Result<Admitted> Admit(const Context& context, const AdminRouteSpec& spec,
 // headers, and the connection closed, instead of after up to import.max_file_mib of body.
 // The role and the account are checked on the worker, once the body is in (Admit).
 std::optional<Response> AdmitHead(const Context& context, const RequestHead& head) {
+  if (head.local_peer) return std::nullopt;  // the operator socket: its peer was checked
   const auto field = [&](bhttp::field f) -> std::optional<std::string_view> {
     const auto it = head.header.find(f);
     if (it == head.header.end()) return std::nullopt;

@@ -71,6 +71,7 @@ struct RequestHead {
   const bhttp::request_header<>& header;
   std::string_view client;                      // as Request::client
   std::optional<std::uint64_t> content_length;  // nullopt: none given (chunked or no body)
+  const LocalPeer* local_peer = nullptr;  // as Request::local_peer: the operator socket's peer
 };
 
 // Called on the I/O thread once the header is in and the body limit passed, before the body

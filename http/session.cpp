@@ -417,7 +417,8 @@ void Session::OnHeader(beast::error_code ec) {
   if (match_.route && match_.route->options.admit) {
     const std::optional<std::uint64_t> declared =
         length ? std::optional<std::uint64_t>(*length) : std::nullopt;
-    auto refused = match_.route->options.admit(RequestHead{header, client_, declared});
+    auto refused = match_.route->options.admit(
+        RequestHead{header, client_, declared, local_peer_ ? &*local_peer_ : nullptr});
     if (refused) return Reject(std::move(*refused));
   }
   parser_->body_limit(limit);
