@@ -32,6 +32,11 @@ packages=(
   nghttp2-server nghttp2-client
   # profiles for docs/PERFORMANCE.md (perf record / perf report)
   linux-perf
+  # the pass preview's barcode drawn as SVG by the server (signer/barcode_svg.h)
+  libzint-dev
+  # the staff web app's browser tests (tests/web/): Debian's Chromium driven by playwright-core
+  # (npm, tools/install-npm.sh), fonts for its pages, Node for the harness (its npm comes with it)
+  chromium fonts-dejavu-core nodejs
 )
 
 missing=()
