@@ -206,3 +206,13 @@ export function useStyle(name) {
   if ([...document.querySelectorAll('link[rel=stylesheet]')].some((l) => l.href === href)) return;
   document.head.append(h('link', { rel: 'stylesheet', href }));
 }
+
+// Marks that a page (or a part of it: 'members:results') has drawn its data: a performance
+// mark `passledger:<name>` and <html data-ready="<name> <count>">, which the browser tests and
+// the benchmark (tools/bench/web.sh) wait on.
+let readyCount = 0;
+export function markReady(name) {
+  readyCount += 1;
+  performance.mark(`passledger:${name}`);
+  document.documentElement.dataset.ready = `${name} ${readyCount}`;
+}
