@@ -39,8 +39,14 @@ struct DecodedPath {
 DecodedPath DecodePath(std::string_view path) {
   DecodedPath out;
   if (path.empty() || path.front() != '/') return {bhttp::status::bad_request, {}};
-  for (std::string_view raw : SplitPath(path)) {
-    if (raw.empty()) return {bhttp::status::not_found, {}};
+  const std::vector<std::string_view> raw_segments = SplitPath(path);
+  for (std::size_t i = 0; i < raw_segments.size(); ++i) {
+    const std::string_view raw = raw_segments[i];
+    if (raw.empty()) {
+      if (i + 1 < raw_segments.size()) return {bhttp::status::not_found, {}};
+      out.segments.emplace_back();  // a trailing '/': only a template ending in '/' matches
+      continue;
+    }
     auto decoded = PercentDecode(raw);
     if (!decoded || IsDotSegment(*decoded) ||
         decoded->find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
@@ -140,9 +146,12 @@ void Router::Add(std::initializer_list<bhttp::verb> methods, std::string_view pa
                                 std::string(path_template));
   }
   Route route{methods, std::string(path_template), {}, std::move(handler), options};
-  for (std::string_view segment : SplitPath(path_template)) {
+  const std::vector<std::string_view> segments = SplitPath(path_template);
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string_view segment = segments[i];
     const bool has_brace = segment.find_first_of("{}") != std::string_view::npos;
-    if (segment.empty() || (has_brace && !IsParam(segment))) {
+    const bool trailing_slash = segment.empty() && i + 1 == segments.size() && i > 0;
+    if ((segment.empty() && !trailing_slash) || (has_brace && !IsParam(segment))) {
       throw std::invalid_argument("bad route template: " + std::string(path_template));
     }
     route.segments.emplace_back(segment);

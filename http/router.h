@@ -3,7 +3,8 @@
 //
 // Matching splits the path (the target without its query) into '/'-separated segments and
 // percent-decodes each: invalid percent-encoding, "." and ".." segments (raw or decoded) and
-// a decoded '/' or NUL are 400; empty segments ("//", a trailing '/') match nothing, so 404.
+// a decoded '/' or NUL are 400; empty segments ("//") match nothing, so 404. A trailing '/'
+// ("/admin/") is an empty last segment, which only a template ending in '/' matches.
 // A literal template segment must equal the decoded segment; "{name}" captures it. A path no
 // template matches is 404; a path matched only under other methods is 405 with Allow. The
 // first registered route that matches wins.
@@ -109,8 +110,8 @@ struct RouteMatch {
 
 class Router {
  public:
-  // REQUIRES: path_template starts with '/', has no empty segments, and each "{name}" is a
-  // whole segment. Throws std::invalid_argument otherwise (a bug at start-up).
+  // REQUIRES: path_template starts with '/', has no empty segments except a trailing '/'
+  // after at least one segment ("/admin/"), and each "{name}" is a whole segment. Throws std::invalid_argument otherwise (a bug at start-up).
   void Add(std::initializer_list<bhttp::verb> methods, std::string_view path_template,
            Handler handler, RouteOptions options = {});
 

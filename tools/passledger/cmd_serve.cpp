@@ -25,6 +25,7 @@
 #include "http/passkit_routes.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/web_routes.h"
 #include "http/worker_pool.h"
 #include "projections/device_log_store.h"
 #include "projections/read_model.h"
@@ -43,6 +44,7 @@ namespace {
 struct ServeArgs {
   std::string listen;
   bool demo = false;
+  std::string web_dir;  // serve the staff app from here instead of the embedded copy
 };
 
 // Signals are blocked before any thread starts (threads inherit the mask) and taken with
@@ -341,6 +343,11 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
     ctx.exit_status = ReportError("serve: admin", admin.error());
     return;
   }
+  http::AddWebAppRoutes(router, {.dev_dir = args.web_dir});
+  if (!args.web_dir.empty()) {
+    fmt::print(stderr, "passledger: the staff app is served from {} (--web-dir, not cached)\n",
+               args.web_dir);
+  }
   if (args.demo) {
     auto demo = CreateDemoAdmin(*(*admin)->accounts);
     if (!demo) {
@@ -352,6 +359,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
   }
 
   http::ServerOptions server_options = ServerOptionsFrom(config->server, &metrics);
+  server_options.decorations.push_back(
+      {std::string(http::kAdminStaticPrefix), http::AddAdminStaticHeaders});
   server_options.decorations.push_back({"/admin", http::AddAdminSecurityHeaders});
   const std::string socket_path = OperatorSocketPath(ctx.data_dir).string();
   if (socket_path.size() < sizeof(sockaddr_un{}.sun_path)) {
@@ -372,6 +381,8 @@ void Run(const ServeArgs& args, CommandContext& ctx) {
              "passledger: serving {}://{}:{} (data {}, webServiceURL {}, download links {}/p/)\n",
              tls ? "https" : "http", config->server.host, server.port(), ctx.data_dir.string(),
              config->pass.web_service_url, DownloadBaseUrl(*config));
+  fmt::print(stderr, "passledger: staff app at {}://{}:{}/admin/\n", tls ? "https" : "http",
+             config->server.host, server.port());
   if (socket_path.size() < sizeof(sockaddr_un{}.sun_path)) {
     fmt::print(stderr,
                "passledger: operator socket {} (mode 0600): the CLI's write commands go through "
@@ -415,6 +426,10 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       app.add_subcommand("serve", "Run the PassKit web service (and /healthz, /metrics)");
   cmd->add_option("--listen", args->listen, "ADDR:PORT (default: server.listen, 127.0.0.1:8080)");
   cmd->add_flag("--demo", args->demo, "Import the built-in demo roster when the log is empty");
+  cmd->add_option("--web-dir", args->web_dir,
+                  "Serve the staff app from this directory (web/ of a checkout), read afresh on "
+                  "every request, instead of the copy built in: for working on the app")
+      ->check(CLI::ExistingDirectory);
   cmd->callback([args, &ctx] { Run(*args, ctx); });
 }
 
