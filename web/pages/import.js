@@ -56,7 +56,7 @@ export function summaryList(counts, label = 'What the import did') {
 export function rejectedTable(rows) {
   return table('Rejected rows', ['Line', 'Column', 'Reason', 'Value'],
     rows.map((r) => [String(r.line ?? '—'), r.column || '—', r.reason || '—', r.value ? h('span', { class: 'mono' }, r.value) : '—']),
-    { empty: 'No row was rejected.' });
+    { hideCaption: true, empty: 'No row was rejected.' });
 }
 
 // "8-10000005: changed level; passes +0 revised 1 voided 0 unvoided 0" → cells.
@@ -86,9 +86,13 @@ function changeCells(text) {
   return [h('span', { class: 'mono' }, id), kind, fields ? fields.split(' ').join(', ') : '—', passes];
 }
 
+export function changeCount(c) {
+  return ['enrolled', 'changed', 'lapsed', 'reinstated', 'left'].reduce((sum, k) => sum + (c[k] ?? 0), 0);
+}
+
 export function changesTable(changes, caption = 'Changes') {
   return table(caption, ['Membership ID', 'Kind', 'Fields', 'Passes'], (changes || []).map(changeCells),
-    { empty: 'No membership changes.' });
+    { hideCaption: true, empty: 'No membership changes.' });
 }
 
 function phaseText(doc) {
@@ -170,6 +174,7 @@ export function outcomeView(doc, { headingLevel = 'h2', link = false } = {}) {
   const error = doc.error || doc.reason;
   const rows = rejectionsOf(doc);
   const summary = doc.summary || {};
+  const sub = headingLevel === 'h2' ? 'h3' : 'h4';
   return h('div', { class: 'import-outcome' },
     h(headingLevel, {}, doc.state === 'failed' ? 'The import failed' : 'Summary'),
     doc.state === 'failed' && error ? errorBox(error, doc.rejected === true ? 'The file was refused, nothing was written' : 'Why') : null,
@@ -177,9 +182,10 @@ export function outcomeView(doc, { headingLevel = 'h2', link = false } = {}) {
     doc.state !== 'failed' && error ? h('div', { class: 'warning' }, error) : null,
     doc.state !== 'failed' || Object.keys(countsOf(doc)).length ? summaryList(countsOf(doc)) : null,
     summary.leftSkipped ? h('div', { class: 'warning' }, summary.leftSkipped) : null,
-    rows.length ? [h(headingLevel === 'h2' ? 'h3' : 'h2', {}, 'Rejected rows'), rejectedTable(rows)] : null,
-    Array.isArray(summary.changes) && summary.changes.length
-      ? [h(headingLevel === 'h2' ? 'h3' : 'h2', {}, 'Changes'), changesTable(summary.changes, `Changes (the first ${summary.changes.length})`)] : null,
+    rows.length ? [h(sub, {}, 'Rejected rows'), rejectedTable(rows)] : null,
+    Array.isArray(summary.changes) && summary.changes.length ? [h(sub, {}, 'Changes'),
+      changeCount(countsOf(doc)) > summary.changes.length ? h('p', { class: 'hint' }, `The first ${summary.changes.length} changes are shown.`) : null,
+      changesTable(summary.changes)] : null,
     link ? h('p', {}, h('a', { href: `#/imports/${encodeURIComponent(doc.importId)}` }, 'View import')) : null);
 }
 

@@ -6,12 +6,13 @@ import { stateBadge } from './import.js';
 
 const countWords = [
   ['enrolled', 'enrolled'], ['changed', 'changed'], ['lapsed', 'lapsed'], ['reinstated', 'reinstated'],
-  ['left', 'left'], ['unchanged', 'unchanged'], ['passesIssued', 'passes issued'], ['passesVoided', 'passes voided'],
+  ['left', 'left'], ['unchanged', 'unchanged'], ['passesIssued', 'pass issued', 'passes issued'],
+  ['passesVoided', 'pass voided', 'passes voided'],
 ];
 
 function countsText(job) {
   const c = job.counts || {};
-  const parts = countWords.filter(([key]) => c[key]).map(([key, words]) => `${formatNumber(c[key])} ${words}`);
+  const parts = countWords.filter(([key]) => c[key]).map(([key, one, many]) => `${formatNumber(c[key])} ${c[key] === 1 || !many ? one : many}`);
   if (parts.length) return parts.join(', ');
   return Object.keys(c).length ? 'no changes' : '—';
 }
@@ -35,7 +36,7 @@ export async function render(main, ctx) {
       table('Import jobs, newest first', ['Started', 'File', 'State', 'By', 'Rows', 'Rejected', 'What it did'],
         (data.imports || []).map((job) => [
           timeElement(job.startedAt),
-          h('a', { href: `#/imports/${encodeURIComponent(job.importId)}`, class: 'mono' }, job.fileName || job.importId),
+          h('a', { href: `#/imports/${encodeURIComponent(job.importId)}`, class: 'import-file' }, job.fileName || job.importId),
           stateCell(job),
           job.actor || '—',
           formatNumber(job.rowCount ?? 0),

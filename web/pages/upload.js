@@ -3,7 +3,7 @@
 // job's events stream to its summary. docs/ADMIN.md "Routes".
 import { api } from '../api.js';
 import { h, clear, append, field, pageTitle, errorBox, notice, loading, formatNumber, useStyle, markReady } from '../ui.js';
-import { progressView, follow, outcomeView, rejectedTable, changesTable } from './import.js';
+import { progressView, follow, outcomeView, rejectedTable, changesTable, changeCount } from './import.js';
 
 function uploadError(error) {
   const status = error && error.status;
@@ -21,7 +21,6 @@ function preview(file, dry) {
   const c = dry.counts || {};
   const rejected = Array.isArray(dry.rejected) ? dry.rejected : [];
   const changes = Array.isArray(dry.changes) ? dry.changes : [];
-  const changed = (c.enrolled ?? 0) + (c.changed ?? 0) + (c.lapsed ?? 0) + (c.reinstated ?? 0) + (c.left ?? 0);
   return h('section', { class: 'panel', 'aria-labelledby': 'upload-preview' },
     h('h2', { id: 'upload-preview' }, 'Preview'),
     h('p', {}, `${file.name}: ${formatNumber(c.rows ?? 0)} rows, ${formatNumber(c.memberships ?? 0)} memberships. Nothing has been written yet.`),
@@ -34,7 +33,7 @@ function preview(file, dry) {
       + (c.notEmailable ? ` ${formatNumber(c.notEmailable)} member(s) without an e-mail address.` : '')),
     dry.leftSkipped ? h('div', { class: 'warning' }, dry.leftSkipped) : null,
     h('h3', {}, 'Changes'),
-    changed > changes.length && changes.length ? h('p', { class: 'hint' }, `The first ${changes.length} changes are shown.`) : null,
+    changeCount(c) > changes.length && changes.length ? h('p', { class: 'hint' }, `The first ${changes.length} changes are shown.`) : null,
     changesTable(changes, 'Changes the import would make'),
     h('h3', {}, 'Rejected rows'),
     rejectedTable(rejected));
@@ -154,6 +153,6 @@ export async function render(main, ctx) {
   });
 
   append(main, [pageTitle('Upload a roster'),
-    h('section', { class: 'panel', 'aria-label': 'Roster file' }, zone), result]);
+    h('section', { class: 'panel', 'aria-label': 'Choose a roster' }, zone), result]);
   markReady('upload');
 }
