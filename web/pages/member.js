@@ -39,19 +39,31 @@ export async function render(main, ctx) {
   const say = (text) => { clear(noticeSlot).append(notice(text)); noticeSlot.focus(); };
 
   // Runs one confirmed action on a pass; its error is shown by the pass, success above the page.
-  async function act(slot, confirm, request, done, focusOnOpen) {
+  // The button stays enabled while its dialog is open, so focus comes back to it on Cancel.
+  async function act(button, slot, confirm, request, done, focusOnOpen) {
     clear(slot);
     const answer = confirmDialog(confirm);
     if (focusOnOpen) focusOnOpen.focus();
-    if (!await answer) return;
+    if (!await answer) { button.focus(); return; }
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = 'Working…';
     try {
       const result = await request();
       say(done(result || {}));
       await load();
     } catch (error) {
       clear(slot).append(errorBox(error, `${confirm.confirmLabel} failed`));
+      button.disabled = false;
+      button.textContent = label;
+      button.focus();
     }
   }
+  const button = (label, cls, run) => {
+    const el = h('button', { type: 'button', class: cls || undefined }, label);
+    el.addEventListener('click', () => { if (!el.disabled) run(el); });
+    return el;
+  };
 
   function actions(member, pass, passes, slot) {
     const serial = pass.serial;
@@ -64,14 +76,14 @@ export async function render(main, ctx) {
       const targets = resend ? active : active.filter((p) => !p.email || p.email.status === 'none');
       const others = targets.filter((p) => p.serial !== serial).map((p) => p.serial);
       const message = `The pass ${serial}${others.length ? ` and the member's other pass${others.length > 1 ? 'es' : ''} ${resend ? '' : 'not e-mailed yet '}(${others.join(', ')})` : ''} will be ${resend ? 'e-mailed again' : 'e-mailed'} to ${email || 'the member'}. It is on ${devicesText(devices)} now; no device is updated.`;
-      buttons.push(actionButton(resend ? 'Re-send' : 'E-mail', () => act(slot,
+      buttons.push(button(resend ? 'Re-send' : 'E-mail', '', (b) => act(b, slot,
         { title: resend ? 'Re-send the pass by e-mail' : 'E-mail the pass', message, confirmLabel: resend ? 'Re-send e-mail' : 'Send e-mail' },
         () => api('POST', `/members/${enc(member.membershipId)}/email`, { body: { resend: !!resend } }),
         (r) => `E-mail queued${r.serials && r.serials.length ? ` for ${r.serials.join(', ')}` : ''}`)));
     }
     if (!pass.voided) {
       const reason = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', 'aria-required': 'true' });
-      buttons.push(actionButton('Void', () => act(slot, {
+      buttons.push(button('Void', 'danger', (b) => act(b, slot, {
         title: 'Void the pass',
         message: `The pass ${serial} will be voided and ${devicesWill(devices)}.`,
         confirmLabel: 'Void pass', danger: true,
@@ -84,22 +96,22 @@ export async function render(main, ctx) {
           return '';
         },
       }, () => api('POST', `/passes/${enc(serial)}/void`, { body: { reason: reason.value.trim() } }),
-      (r) => `Pass voided — ${devicesWill(r.devicesToUpdate ?? devices)}`, reason), { cls: 'danger' }));
+      (r) => `Pass voided — ${devicesWill(r.devicesToUpdate ?? devices)}`, reason)));
     } else if (!member.forgotten) {
-      buttons.push(actionButton('Unvoid', () => act(slot, {
+      buttons.push(button('Unvoid', '', (b) => act(b, slot, {
         title: 'Unvoid the pass',
         message: `The pass ${serial} will be valid again and ${devicesWill(devices)}.`,
         confirmLabel: 'Unvoid pass',
       }, () => api('POST', `/passes/${enc(serial)}/unvoid`, { body: {} }),
       (r) => `Pass unvoided — ${devicesWill(r.devicesToUpdate ?? devices)}`)));
     }
-    buttons.push(actionButton('Revoke token', () => act(slot, {
+    if (!member.forgotten) buttons.push(button('Revoke token', '', (b) => act(b, slot, {
       title: 'Revoke the pass’s token',
       message: `The pass ${serial} gets a new authentication token and ${devicesWill(devices)}: copies of the pass given out so far stop getting updates. The member then needs the pass again (e-mail it, or download the .pkpass).`,
       confirmLabel: 'Revoke token', danger: true,
     }, () => api('POST', `/passes/${enc(serial)}/revoke-token`, { body: {} }),
     (r) => `Token revoked — ${devicesWill(r.devicesToUpdate ?? devices)}`)));
-    return h('div', { class: 'actions' }, buttons);
+    return buttons.length ? h('div', { class: 'actions' }, buttons) : null;
   }
 
   async function passBlock(member, pass, passes) {
