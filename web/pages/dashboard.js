@@ -149,14 +149,14 @@ function draw(d) {
     tiles('Passes and devices', [
       tile('Passes active', n(p.active), `of ${n(p.total)} issued`),
       tile('Passes voided', n(p.voided)),
-      tile('Installed', share(p.installed, p.total), `${n(p.installed)} of ${n(p.total)} issued on a device`),
+      tile('Installed', `${n(p.installed)} of ${n(p.total)}`, `${share(p.installed, p.total)} of issued passes on a device`),
       tile('Devices registered', n(dev.registered), `${n(dev.known)} ever registered`),
     ]),
     tiles('E-mails and pushes', [
       tile('E-mails pending', n(e.pending), `${n(e.requested)} requested, ${n(e.retrying)} retrying`),
       tile('E-mails failed', n(e.failed)),
       tile('E-mails sent', n(e.sent)),
-      tile('Pushes, last 24 h', n(push.sent), `sent; ${n(push.failed)} failed`),
+      tile('Pushes sent, last 24 h', n(push.sent), `${n(push.failed)} failed`),
     ]),
     h('div', { class: 'dash-pair' }, lastImport(d.lastImport), history(d)),
     chart(d.eventsPerDay),

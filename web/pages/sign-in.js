@@ -66,7 +66,7 @@ export async function render(main, ctx) {
   clear(main).append(h('div', { class: 'panel', style: { 'max-width': '26rem', margin: '2rem auto' } },
     h('p', { style: { margin: '0', 'font-weight': '700', color: 'var(--accent)' } }, 'PassLedger'),
     pageTitle('Sign in'),
-    ctx.query.get('next') ? h('p', {}, 'Sign in to go on to the page you asked for.') : null,
+    ctx.query.get('next') ? h('p', { style: { 'margin-top': '0' } }, 'Sign in to go on to the page you asked for.') : null,
     form));
   username.focus();
   markReady('sign-in');
