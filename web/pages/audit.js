@@ -5,7 +5,7 @@
 // have a next one.
 import { api } from '../api.js';
 import {
-  h, field, section, timeElement, formatNumber, pager, pageTitle, notice, getTimeZone,
+  h, clear, errorBox, field, section, timeElement, formatNumber, pager, pageTitle, notice, getTimeZone,
   useStyle, markReady,
 } from '../ui.js';
 
@@ -96,21 +96,26 @@ export async function render(main, ctx) {
     to: h('input', { type: 'date', name: 'to' }),
   };
   for (const k of keys) inputs[k].value = ctx.query.get(k) || '';
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Audit log filters' },
+  const form = h('form', { class: 'filters audit-filters', role: 'search', 'aria-label': 'Audit log filters' },
     field('Stream', inputs.stream),
     field('Type', inputs.type),
     field('Actor', inputs.actor, 'Exact, or a prefix ending in * such as staff:*'),
     field('From', inputs.from),
     field('To', inputs.to, 'Includes that day'),
     h('button', { type: 'submit', class: 'primary' }, 'Filter'));
-  const results = h('div', { class: 'audit-results' });
+  const results = h('div', { class: 'audit-results', tabindex: -1 });
   main.append(pageTitle('Audit log'),
     h('p', { class: 'hint' }, `Every event in the log, newest first. Dates are days in ${getTimeZone()}.`),
     form, h('h2', { class: 'sr-only' }, 'Events'), results);
 
   const current = () => Object.fromEntries(keys.map((k) => [k, inputs[k].value.trim()]));
 
-  async function show(filters, cursor) {
+  async function show(filters, cursor, refocus = !!cursor) {
+    if (filters.from && filters.to && filters.from > filters.to) {
+      clear(results).append(errorBox('"From" must be on or before "To"'));
+      if (ctx.isCurrent()) markReady('audit:results');
+      return;
+    }
     await section(results,
       () => api('GET', '/events', { query: { ...apiQuery(filters), cursor, limit: pageSize } }),
       (page) => [
@@ -122,8 +127,9 @@ export async function render(main, ctx) {
           ? notice(`The server read ${formatNumber(page.scanned)} events for this page and stopped there, so it may hold fewer than ${pageSize} (or none) although older matches exist; press "Next page" to search further back.`)
           : null,
         pager((next) => show(filters, next), page.nextCursor),
-        cursor ? h('p', {}, h('button', { type: 'button', onclick: () => show(filters, '') }, 'Newest events')) : null,
+        cursor ? h('p', {}, h('button', { type: 'button', onclick: () => show(filters, '', true) }, 'Newest events')) : null,
       ]);
+    if (refocus && results.isConnected) results.focus();  // the pressed button is gone
     if (ctx.isCurrent()) markReady('audit:results');
   }
 

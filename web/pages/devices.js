@@ -19,6 +19,20 @@ function deviceRows(devices) {
   ]);
 }
 
+const columns = ['Device', 'Passes', 'Push token', 'Registered', 'Last seen'];
+
+// On a narrow screen each row is a card whose cells name their column (devices.css).
+function deviceTable(devices, cursor) {
+  // The caption avoids the word "device" so that the label "Device" names one control only.
+  const el = table('Registered phones', columns, deviceRows(devices),
+    { hideCaption: true, empty: cursor ? 'No more devices.' : 'No device has registered a pass yet.' });
+  el.classList.add('device-table');
+  for (const row of el.querySelectorAll('tbody tr')) {
+    [...row.cells].forEach((cell, i) => { cell.dataset.label = columns[i]; });
+  }
+  return el;
+}
+
 function logRecord(r) {
   return h('li', { class: 'log-record' },
     h('div', { class: 'log-head' },
@@ -30,12 +44,12 @@ function logRecord(r) {
 
 export async function render(main, ctx) {
   useStyle('devices');
-  const deviceSlot = h('div');
-  const logSlot = h('div');
+  const deviceSlot = h('div', { tabindex: -1 });
+  const logSlot = h('div', { tabindex: -1 });
   const deviceField = h('input', { type: 'text', name: 'device', autocomplete: 'off', spellcheck: 'false' });
   const clientField = h('input', { type: 'text', name: 'client', autocomplete: 'off', spellcheck: 'false' });
   const sinceField = h('input', { type: 'date', name: 'since' });
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Device logs' },
+  const form = h('form', { class: 'filters' },
     field('Device', deviceField),
     field('Client', clientField),
     field('Since', sinceField),
@@ -43,24 +57,24 @@ export async function render(main, ctx) {
 
   main.append(
     pageTitle('Devices'),
-    h('section', { 'aria-labelledby': 'devices-h' },
+    h('section', {},
       h('h2', { id: 'devices-h' }, 'Registered devices'),
       deviceSlot),
-    h('section', { 'aria-labelledby': 'device-logs-h' },
+    h('section', {},
       h('h2', { id: 'device-logs-h' }, 'Device logs'),
       h('p', { class: 'hint' }, 'What the phones sent to the log endpoint, oldest first. Device and client match exactly.'),
       form,
       logSlot));
 
-  async function showDevices(cursor) {
+  async function showDevices(cursor, refocus = !!cursor) {
     await section(deviceSlot,
       () => api('GET', '/devices', { query: { cursor, limit: pageSize } }),
       (page) => [
-        table('Registered devices', ['Device', 'Passes', 'Push token', 'Registered', 'Last seen'],
-          deviceRows(page.devices), { hideCaption: true, empty: cursor ? 'No more devices.' : 'No device has registered a pass yet.' }),
+        deviceTable(page.devices, cursor),
         pager((next) => showDevices(next), page.nextCursor),
-        cursor ? h('p', {}, h('button', { type: 'button', onclick: () => showDevices('') }, 'First page')) : null,
+        cursor ? h('p', {}, h('button', { type: 'button', onclick: () => showDevices('', true) }, 'First page')) : null,
       ]);
+    if (refocus && deviceSlot.isConnected) deviceSlot.focus();  // the pressed button is gone
     if (ctx.isCurrent()) markReady('devices:list');
   }
 
@@ -74,7 +88,7 @@ export async function render(main, ctx) {
       () => api('GET', '/device-logs', { query: { ...filters, cursor, limit: pageSize } }),
       (data) => [
         data.records.length
-          ? h('ol', { class: 'log-list', 'aria-label': 'Device log records' }, data.records.map(logRecord))
+          ? h('ol', { class: 'log-list', 'aria-label': 'Log records' }, data.records.map(logRecord))
           : h('p', { class: 'empty' }, data.nextCursor
             ? 'No matching records in this stretch of the store.' : 'No matching records.'),
         data.capped && data.nextCursor
@@ -82,6 +96,7 @@ export async function render(main, ctx) {
           : null,
         pager((next) => showLogs(next), data.nextCursor),
       ]);
+    if (cursor && logSlot.isConnected) logSlot.focus();
     if (ctx.isCurrent()) markReady('devices:logs');
     return page;
   }

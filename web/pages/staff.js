@@ -59,15 +59,23 @@ export async function render(main, ctx) {
   }
 
   async function showList() {
-    await section(listSlot, () => api('GET', '/staff'), (data) => table('Staff accounts',
-      ['Username', 'Role', 'Status', 'Changes'],
-      data.staff.map((a) => [
-        h('span', { class: 'mono' }, a.username),
-        a.role,
-        a.disabled ? statusBadge('disabled', 'bad') : statusBadge('enabled', 'ok'),
-        controls(a),
-      ]),
-      { hideCaption: true, empty: 'No staff accounts.' }));
+    const columns = ['Username', 'Role', 'Status', 'Changes'];
+    await section(listSlot, () => api('GET', '/staff'), (data) => {
+      const el = table('Staff accounts', columns,
+        data.staff.map((a) => [
+          h('span', { class: 'mono' }, a.username),
+          a.role,
+          a.disabled ? statusBadge('disabled', 'bad') : statusBadge('enabled', 'ok'),
+          controls(a),
+        ]),
+        { hideCaption: true, empty: 'No staff accounts.' });
+      // On a narrow screen each row is a card; its cells name their column (staff.css).
+      el.classList.add('staff-table');
+      for (const row of el.querySelectorAll('tbody tr')) {
+        [...row.cells].forEach((cell, i) => { cell.dataset.label = columns[i]; });
+      }
+      return el;
+    });
     if (ctx.isCurrent()) markReady('staff:list');
   }
 
