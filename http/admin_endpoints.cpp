@@ -28,6 +28,11 @@ json::object UserJson(std::string_view username, std::string_view role) {
 
 // --- sessions ---
 
+// What the staff app shows in every page: whose server this is, and the zone it gives times in.
+json::object OrganizationJson(const AdminServices& s) {
+  return {{"name", s.organization_name}, {"timeZone", s.dashboard.time_zone.name()}};
+}
+
 Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
   auto body = BodyObject(call);
   if (!body) return body.error();
@@ -51,16 +56,18 @@ Result<AdminAnswer> Login(const AdminServices& s, const AdminCall& call) {
   }
   AdminAnswer answer =
       JsonAnswer(status::ok, json::object{{"user", UserJson(success->user.username, success->user.role)},
-                                    {"csrfToken", success->csrf_token}});
+                                    {"csrfToken", success->csrf_token},
+                                    {"organization", OrganizationJson(s)}});
   answer.headers.emplace_back("Set-Cookie", SessionCookie(success->session_id, call.secure_cookies));
   return answer;
 }
 
-Result<AdminAnswer> WhoAmI(const AdminServices&, const AdminCall& call) {
+Result<AdminAnswer> WhoAmI(const AdminServices& s, const AdminCall& call) {
   const std::string csrf = handlers::StaffSessions::CsrfTokenFor(call.session_id);
   return JsonAnswer(status::ok,
               json::object{{"user", UserJson(call.caller->username, AdminRoleName(call.caller->role))},
-                           {"csrfToken", csrf}});
+                           {"csrfToken", csrf},
+                           {"organization", OrganizationJson(s)}});
 }
 
 Result<AdminAnswer> Logout(const AdminServices& s, const AdminCall& call) {
@@ -361,6 +368,8 @@ Result<AdminAnswer> RunAdminEndpoint(AdminRouteId id, const AdminServices& s,
       return MemberTimelineEndpoint(s, call);
     case AdminRouteId::kPassPreview:
       return PassPreviewEndpoint(s, call);
+    case AdminRouteId::kPassImage:
+      return PassImageEndpoint(s, call);
     case AdminRouteId::kDevices:
       return DevicesEndpoint(s, call);
     case AdminRouteId::kDeviceLogs:

@@ -63,6 +63,7 @@ enum class AdminRouteId {
   kMember,
   kMemberTimeline,
   kPassPreview,
+  kPassImage,
   kDevices,
   kDeviceLogs,
   kEvents,
@@ -101,6 +102,7 @@ struct AdminServices {
   const projections::DeviceLogStore* device_logs = nullptr;  // nullptr: none kept
   handlers::VerificationRuns* verification = nullptr;
   handlers::DashboardOptions dashboard;  // the organisation's time zone for days
+  std::string organization_name;         // organization.name, for the staff app's session
   handlers::TemplateService* templates = nullptr;  // nullptr: the template routes answer 503
   handlers::RebuildJobs* rebuilds = nullptr;
   handlers::PushDispatcher* push = nullptr;  // nullptr: push is off, and push_off says why

@@ -102,6 +102,20 @@ Result<AdminAnswer> PassPreviewEndpoint(const AdminServices& s, const AdminCall&
   return Answer(handlers::PassPreviews(s.read, s.bundles).Get(call.request.Param("serial")));
 }
 
+Result<AdminAnswer> PassImageEndpoint(const AdminServices& s, const AdminCall& call) {
+  const auto path = call.request.QueryParam("path");
+  if (!path || !path->ends_with(".png")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "give ?path=<image>, one of the preview's images, e.g. ?path=logo@2x.png");
+  }
+  auto bytes = handlers::PassPreviews(s.read, s.bundles).Image(call.request.Param("serial"), *path);
+  if (!bytes) return bytes.error();
+  AdminAnswer answer;
+  answer.content_type = "image/png";
+  answer.body = std::move(*bytes);
+  return answer;
+}
+
 Result<AdminAnswer> DevicesEndpoint(const AdminServices& s, const AdminCall& call) {
   handlers::DeviceListQuery query;
   query.cursor = Query(call, "cursor");

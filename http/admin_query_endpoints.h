@@ -14,6 +14,7 @@ Result<AdminAnswer> MembersEndpoint(const AdminServices& s, const AdminCall& cal
 Result<AdminAnswer> MemberEndpoint(const AdminServices& s, const AdminCall& call);
 Result<AdminAnswer> MemberTimelineEndpoint(const AdminServices& s, const AdminCall& call);
 Result<AdminAnswer> PassPreviewEndpoint(const AdminServices& s, const AdminCall& call);
+Result<AdminAnswer> PassImageEndpoint(const AdminServices& s, const AdminCall& call);
 Result<AdminAnswer> DevicesEndpoint(const AdminServices& s, const AdminCall& call);
 Result<AdminAnswer> DeviceLogsEndpoint(const AdminServices& s, const AdminCall& call);
 Result<AdminAnswer> EventsEndpoint(const AdminServices& s, const AdminCall& call);

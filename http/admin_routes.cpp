@@ -60,6 +60,8 @@ constexpr AdminRouteSpec kRoutes[] = {
      "a member's timeline, newest first (?cursor=&limit=)"},
     {Id::kPassPreview, verb::get, "/admin/api/passes/{serial}", R::kAuditor, 0,
      "a pass as rendered: fields by zone, colours, barcode"},
+    {Id::kPassImage, verb::get, "/admin/api/passes/{serial}/image", R::kAuditor, 0,
+     "one image of the pass's template: ?path=logo@2x.png"},
     {Id::kDevices, verb::get, "/admin/api/devices", R::kAuditor, 0,
      "registered devices, no push tokens (?cursor=&limit=)"},
     {Id::kDeviceLogs, verb::get, "/admin/api/device-logs", R::kAuditor, 0,

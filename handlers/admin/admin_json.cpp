@@ -230,11 +230,18 @@ object ToJson(const PassPreview& p) {
                           {"message", p.barcode->message},
                           {"altText", p.barcode->alt_text},
                           {"messageEncoding", p.barcode->encoding}};
+    if (!p.barcode->svg.empty()) o["barcode"].as_object()["svg"] = p.barcode->svg;
+    if (!p.barcode->svg_error.empty()) {
+      o["barcode"].as_object()["svgError"] = p.barcode->svg_error;
+    }
   } else {
     o["barcode"] = nullptr;
   }
   PutText(o, "expirationDate", p.expiration_date);
   PutText(o, "relevantDate", p.relevant_date);
+  array images;
+  for (const std::string& path : p.images) images.emplace_back(path);
+  o["images"] = std::move(images);
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "handlers/passes/pass_records.h"
+#include "signer/barcode_svg.h"
 
 namespace passledger::handlers {
 namespace {
@@ -45,8 +46,14 @@ std::optional<PreviewBarcode> BarcodeOf(const json::object& pass) {
     barcode = legacy->if_object();
   }
   if (!barcode) return std::nullopt;
-  return PreviewBarcode{Text(*barcode, "format"), Text(*barcode, "message"),
-                        Text(*barcode, "altText"), Text(*barcode, "messageEncoding")};
+  PreviewBarcode out{Text(*barcode, "format"), Text(*barcode, "message"),
+                     Text(*barcode, "altText"), Text(*barcode, "messageEncoding"), {}, {}};
+  if (auto svg = signer::BarcodeSvg(out.format, out.message)) {
+    out.svg = std::move(*svg);
+  } else {
+    out.svg_error = svg.error().message;
+  }
+  return out;
 }
 
 Error NotFound(std::string message) { return MakeError(ErrorCode::kNotFound, std::move(message)); }
@@ -91,6 +98,30 @@ Result<PassPreview> PreviewOfPassJson(std::string_view pass_json) {
   return out;
 }
 
+std::vector<std::string> PreviewImagesOf(const std::vector<signer::BundleFile>& files) {
+  std::vector<std::string> out;
+  for (const signer::BundleFile& file : files) {
+    if (file.path.ends_with(".png") && file.path.find('/') == std::string::npos) {
+      out.push_back(file.path);
+    }
+  }
+  return out;
+}
+
+Result<std::string> PassPreviews::Image(std::string_view serial, std::string_view path) const {
+  auto pass = read_->Pass(serial);
+  if (!pass) return pass.error();
+  if (!*pass) return NotFound("no pass with serial " + std::string(serial));
+  const auto factory = bundles_->Factory((*pass)->pass_type_id);
+  if (!factory) {
+    return NotFound("pass type " + (*pass)->pass_type_id + " is not configured on this server");
+  }
+  for (const signer::BundleFile& file : factory->pass_template().files()) {
+    if (file.path == path && path.ends_with(".png")) return file.bytes;
+  }
+  return NotFound("the pass's template has no image " + std::string(path));
+}
+
 Result<PassPreview> PassPreviews::Get(std::string_view serial) const {
   auto pass = read_->Pass(serial);
   if (!pass) return pass.error();
@@ -116,7 +147,9 @@ Result<PassPreview> PassPreviews::Get(std::string_view serial) const {
   const signer::PassInput input{&config, &*member_data, &*pass_data, {}};
   auto rendered = factory->pass_template().RenderPassJson(input);
   if (!rendered) return rendered.error();
-  return PreviewOfPassJson(*rendered);
+  auto preview = PreviewOfPassJson(*rendered);
+  if (preview) preview->images = PreviewImagesOf(factory->pass_template().files());
+  return preview;
 }
 
 }  // namespace passledger::handlers

@@ -39,6 +39,10 @@ struct PreviewBarcode {
   std::string message;
   std::string alt_text;
   std::string encoding;  // messageEncoding
+  // The symbol drawn (signer/barcode_svg.h); empty with `svg_error` saying why when the
+  // message cannot be drawn in its format.
+  std::string svg;
+  std::string svg_error;
 };
 
 struct PassPreview {
@@ -53,7 +57,13 @@ struct PassPreview {
   bool voided = false;
   std::string expiration_date;  // W3C, as in pass.json; empty: none
   std::string relevant_date;
+  // The template's top-level images ("icon.png", "logo@2x.png", …; no .lproj ones), in path
+  // order: what the preview may show (PassPreviews::Image). Empty from PreviewOfPassJson.
+  std::vector<std::string> images;
 };
+
+// The top-level .png paths among a template's files, in path order.
+std::vector<std::string> PreviewImagesOf(const std::vector<signer::BundleFile>& files);
 
 class PassPreviews {
  public:
@@ -63,6 +73,9 @@ class PassPreviews {
   // kNotFound for an unknown serial or a pass type this server has no factory for;
   // kCorruption for views that do not hold the pass's member.
   Result<PassPreview> Get(std::string_view serial) const;
+  // One image of the template the pass is rendered with now ("logo@2x.png", a path from
+  // PassPreview::images): its PNG bytes. kNotFound for an unknown serial or image.
+  Result<std::string> Image(std::string_view serial, std::string_view path) const;
 
  private:
   const projections::ReadModel* const read_;

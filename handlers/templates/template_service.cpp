@@ -162,7 +162,9 @@ Result<PassPreview> TemplateService::Preview(std::string_view pass_type,
   const signer::PassInput input{&config, &*member_data, &*pass_data, {}};
   auto rendered = checked->pass_template->RenderPassJson(input);
   if (!rendered) return rendered.error();
-  return PreviewOfPassJson(*rendered);
+  auto preview = PreviewOfPassJson(*rendered);
+  if (preview) preview->images = PreviewImagesOf(checked->pass_template->files());
+  return preview;
 }
 
 Result<PublishOutcome> TemplateService::Publish(std::string_view pass_type, std::string actor,

@@ -53,6 +53,7 @@ Result<std::unique_ptr<AdminSetup>> SetUpAdmin(const Config& config, const Opene
   services.device_logs = device_logs;
   services.verification = admin->verification.get();
   services.dashboard.time_zone = *zone;
+  services.organization_name = config.pass.organization_name;
   services.templates = templates;
   services.rebuilds = admin->rebuilds.get();
   services.push = push;
