@@ -36,7 +36,7 @@ async function errorFrom(response) {
   }
   if (response.status === 429) {
     const after = Number(response.headers.get('Retry-After'));
-    if (after > 0) message += ` — try again in ${Math.ceil(after / 60)} minute${after > 60 ? 's' : ''}`;
+    if (after > 0 && !/try again/i.test(message)) message += ` — try again in ${Math.ceil(after / 60)} minute${after > 60 ? 's' : ''}`;
   }
   return new ApiError(response.status, message, body);
 }

@@ -135,6 +135,16 @@ async function route() {
   }
 }
 
+// The skip link must not change the hash (that is the router's): it moves focus to <main>.
+function setUpSkipLink() {
+  const link = document.querySelector('.skip-link');
+  if (!link) return;
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main').focus();
+  });
+}
+
 function setUpMenu() {
   const toggle = document.getElementById('nav-toggle');
   const nav = document.getElementById('nav');
@@ -158,6 +168,7 @@ onUnauthorized(() => {
 
 async function start() {
   setUpMenu();
+  setUpSkipLink();
   window.addEventListener('hashchange', route);
   try {
     await loadSession();
