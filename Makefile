@@ -17,6 +17,7 @@ all: build
 
 deps:
 	tools/install-deps.sh
+	tools/install-npm.sh
 
 $(DEBUG_DIR)/build.ninja:
 	cmake -S . -B $(DEBUG_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPASSLEDGER_SANITIZE=ON
