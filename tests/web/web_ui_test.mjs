@@ -97,6 +97,25 @@ function distinctColours(png) {
   return seen.size;
 }
 
+// The secrets (tokens, session ids, passwords) found in the page's markup and text.
+async function secretsIn(page) {
+  const text = await page.evaluate(() => document.documentElement.outerHTML + document.body.innerText);
+  return [...secrets].filter((s) => s && text.includes(s));
+}
+
+// The scan sees a secret when one is there: a token put into the page is found, then removed.
+async function checkTheScanSees(page, secret) {
+  await page.evaluate((s) => {
+    const el = document.createElement('span');
+    el.id = 'planted-secret';
+    el.dataset.value = s;
+    document.body.append(el);
+  }, secret);
+  const found = await secretsIn(page);
+  await page.evaluate(() => document.getElementById('planted-secret').remove());
+  check(found.includes(secret), 'the page scan finds a token when one is in the page');
+}
+
 // The checks every page gets at both widths.
 async function inspectPage(page, name, who) {
   for (const width of [1280, 390]) {
@@ -110,8 +129,7 @@ async function inspectPage(page, name, who) {
     check(overflow <= 0, `${name} (${who}, ${width} px): no horizontal overflow (${overflow} px)`);
     const violations = await axe(page);
     check(violations.length === 0, `${name} (${who}, ${width} px): axe finds no serious or critical violation ${violations.join('; ')}`);
-    const text = await page.evaluate(() => document.documentElement.outerHTML + document.body.innerText);
-    const leaked = [...secrets].filter((s) => s && text.includes(s));
+    const leaked = await secretsIn(page);
     check(leaked.length === 0, `${name} (${who}, ${width} px): no token, session id or password in the page`);
   }
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -214,6 +232,7 @@ async function adminDay(browser, apns, smtp) {
     secrets.add(tokens[serial]);
   }
   check(serials.length === 7 && Object.values(tokens).every((t) => t && t.length >= 16), 'the 7 passes have their tokens (collected to look for)');
+  await checkTheScanSees(page, Object.values(tokens)[0]);
   // A phone holds José Núñez's pass: registered through the PassKit web service.
   const nunezSerial = serials.find((s) => s.member === NUNEZ).serial;
   const registered = await fetch(`${env.base}/v1/devices/phone-nunez/registrations/pass.org.example.member/${nunezSerial}`, {
