@@ -1,7 +1,7 @@
 # PassLedger — the two commands that matter:
 #   make run    install dependencies, build (Release) and run the demo
 #   make test   install dependencies, build (Debug + ASan/UBSan) and run every test
-# Other targets: make bench, make bench-http, make bench-push, make bench-mail, make bench-admin, make build, make format, make clean.
+# Other targets: make bench, make bench-http, make bench-push, make bench-mail, make bench-admin, make bench-web, make build, make format, make clean.
 
 JOBS        ?= $(shell nproc)
 DEBUG_DIR   ?= build/debug
@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 20
 DATA        ?= ./data
 CMAKE_GEN   := -G Ninja
 
-.PHONY: all deps build build-debug build-release build-fuzz run test fuzz bench bench-http bench-push bench-mail bench-admin format clean
+.PHONY: all deps build build-debug build-release build-fuzz run test fuzz bench bench-http bench-push bench-mail bench-admin bench-web format clean
 
 all: build
 
@@ -71,6 +71,10 @@ bench-mail: deps build-release
 # Admin API: member search and dashboard over HTTP at ~1M members; a 131 MiB upload's memory.
 bench-admin: deps build-release
 	tools/bench/admin.sh --bin $(RELEASE_DIR)/tools/passledger
+
+# The staff app in chromium at ~1M members: dashboard and members page ready, search results.
+bench-web: deps build-release
+	tools/bench/web.sh --bin $(RELEASE_DIR)/tools/passledger
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

@@ -150,7 +150,22 @@ async function decodeBarcode(locator) {
 
 const env = { bin, work, data: path.join(work, 'data') };
 
+// The whole app stays small: its JavaScript and CSS, before compression, at most 200 KB.
+function checkAppSize() {
+  let bytes = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.(js|css)$/.test(entry.name)) bytes += fs.statSync(file).size;
+    }
+  };
+  walk(path.join(src, 'web'));
+  check(bytes > 10000 && bytes <= 200 * 1024, `the app's JavaScript and CSS are ${(bytes / 1024).toFixed(1)} KB (at most 200 KB)`);
+}
+
 async function main() {
+  checkAppSize();
   const apns = await startApns(src, work);
   const smtp = await startSmtp(work);
   const port = await freePort();
