@@ -61,7 +61,10 @@ DecodedPath DecodePath(std::string_view path) {
 bool Matches(const Route& route, const std::vector<std::string>& segments) {
   if (route.segments.size() != segments.size()) return false;
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (!IsParam(route.segments[i]) && route.segments[i] != segments[i]) return false;
+    if (IsParam(route.segments[i]) ? segments[i].empty()  // a trailing '/' captures nothing
+                                   : route.segments[i] != segments[i]) {
+      return false;
+    }
   }
   return true;
 }

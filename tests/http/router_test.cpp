@@ -2,6 +2,7 @@
 #include "http/router.h"
 
 #include <boost/test/unit_test.hpp>
+#include <stdexcept>
 
 #include "http/status.h"
 
@@ -33,6 +34,27 @@ BOOST_AUTO_TEST_CASE(captures_decoded_params_and_query) {
   BOOST_TEST(match.params.at("passType") == "pass.a+b");
   BOOST_TEST(match.params.at("serial") == "S\xC3\xA9");
   BOOST_TEST(match.query == "x=1");
+}
+
+BOOST_AUTO_TEST_CASE(a_trailing_slash_matches_only_a_template_with_one) {
+  Router router;
+  const Handler ignore = [](Request&&, Responder) {};
+  router.Add({bhttp::verb::get}, "/admin", ignore);
+  router.Add({bhttp::verb::get}, "/admin/", ignore);
+  router.Add({bhttp::verb::get}, "/admin/static/{version}/{file}", ignore);
+  const RouteMatch with = router.Match(bhttp::verb::get, "/admin/");
+  BOOST_REQUIRE(with.route != nullptr);
+  BOOST_TEST(with.route->path_template == "/admin/");
+  const RouteMatch without = router.Match(bhttp::verb::get, "/admin");
+  BOOST_REQUIRE(without.route != nullptr);
+  BOOST_TEST(without.route->path_template == "/admin");
+  for (std::string_view target : {"/admin//", "/admin/static/v/", "/admin//static", "//admin/"}) {
+    BOOST_TEST_CONTEXT(target) {
+      BOOST_TEST(static_cast<int>(router.Match(bhttp::verb::get, target).status) == 404);
+    }
+  }
+  BOOST_CHECK_THROW(router.Add({bhttp::verb::get}, "/a//b", ignore), std::invalid_argument);
+  BOOST_CHECK_THROW(router.Add({bhttp::verb::get}, "//", ignore), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(refusals) {
